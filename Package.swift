@@ -1,0 +1,109 @@
+// swift-tools-version:6.0
+// VoxSAM — box-prompted 3D segmentation of CT and MR scans with LiteMedSAM, natively in Swift.
+//
+// Targets mirror the pipeline:
+//   C bridges (CDCMTK, CNIfTI, COpenBLAS, CPNG, COpenJPEG, CKernels)
+//   → VoxSAMCore (volume + geometry + errors)
+//   → VoxSAMIO (NIfTI, DICOM, NRRD, NPZ, PNG, windowing)
+//   → VoxSAMModel (tensor kernels, checkpoint, LiteMedSAM)
+//   → VoxSAMSegment (prompts, propagation, reports)
+//   → VoxSAMCLI (subcommands) → voxsam (executable), voxsam-bench (benchmarks)
+import PackageDescription
+
+let dcmtkLibraries = [
+    "dcmseg", "dcmfg", "dcmiod", "dcmrt", "dcmimage", "dcmimgle", "dcmjpeg", "dcmjpls", "dcmtkcharls",
+    "ijg8", "ijg12", "ijg16", "dcmdata", "oflog", "ofstd", "openjp2", "z",
+]
+
+let package = Package(
+    name: "VoxSAM",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "voxsam", targets: ["voxsam"]),
+        .executable(name: "voxsam-bench", targets: ["voxsam-bench"]),
+        .library(name: "VoxSAMCore", targets: ["VoxSAMCore"]),
+        .library(name: "VoxSAMIO", targets: ["VoxSAMIO"]),
+        .library(name: "VoxSAMModel", targets: ["VoxSAMModel"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation", exact: "0.9.20"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+    ],
+    targets: [
+        // MARK: C bridges
+        .target(
+            name: "CDCMTK",
+            cxxSettings: [.unsafeFlags(["-std=c++17"]), .define("HAVE_CONFIG_H")],
+            linkerSettings: dcmtkLibraries.map { .linkedLibrary($0) } + [.linkedLibrary("stdc++")]
+        ),
+        .target(
+            name: "CNIfTI",
+            cSettings: [.unsafeFlags(["-I/usr/include/nifti"])],
+            linkerSettings: [.linkedLibrary("nifti2"), .linkedLibrary("znz"), .linkedLibrary("z"), .linkedLibrary("m")]
+        ),
+        .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
+        .systemLibrary(name: "COpenJPEG", pkgConfig: "libopenjp2", providers: [.apt(["libopenjp2-7-dev"])]),
+        .target(
+            name: "CKernels",
+            dependencies: ["COpenBLAS"],
+            cSettings: [.unsafeFlags(["-O3", "-ffp-contract=off", "-fno-math-errno"])]
+        ),
+
+        // MARK: Volume + geometry
+        .target(name: "VoxSAMCore"),
+
+        // MARK: IO
+        .target(
+            name: "VoxSAMIO",
+            dependencies: ["VoxSAMCore", "CDCMTK", "CNIfTI", "CPNG", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
+            swiftSettings: [.unsafeFlags(["-Xcc", "-I/usr/include/nifti"])]
+        ),
+
+        // MARK: Checkpoint (PyTorch zip + pickle reader, model store)
+        .target(
+            name: "VoxSAMCheckpoint",
+            dependencies: ["VoxSAMCore", .product(name: "ZIPFoundation", package: "ZIPFoundation")]
+        ),
+
+        // MARK: Model (tensor kernels + LiteMedSAM)
+        .target(
+            name: "VoxSAMModel",
+            dependencies: ["VoxSAMCore", "VoxSAMCheckpoint", "CKernels", "COpenBLAS"]
+        ),
+
+        // MARK: Segmentation
+        .target(
+            name: "VoxSAMSegment",
+            dependencies: ["VoxSAMCore", "VoxSAMIO", "VoxSAMModel", "Yams"]
+        ),
+
+        // MARK: CLI
+        .target(
+            name: "VoxSAMCLI",
+            dependencies: [
+                "VoxSAMCore", "VoxSAMIO", "VoxSAMCheckpoint", "VoxSAMModel", "VoxSAMSegment",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: [.unsafeFlags(["-Xcc", "-I/usr/include/nifti"])]
+        ),
+        .executableTarget(name: "voxsam", dependencies: ["VoxSAMCLI"],
+                          swiftSettings: [.unsafeFlags(["-Xcc", "-I/usr/include/nifti"])]),
+        .executableTarget(
+            name: "voxsam-bench",
+            dependencies: ["VoxSAMCore", "VoxSAMIO", "VoxSAMCheckpoint", "VoxSAMModel", "VoxSAMSegment"],
+            swiftSettings: [.unsafeFlags(["-Xcc", "-I/usr/include/nifti"])]
+        ),
+
+        // MARK: Tests
+        .testTarget(name: "VoxSAMCoreTests", dependencies: ["VoxSAMCore"]),
+        .testTarget(name: "VoxSAMIOTests", dependencies: ["VoxSAMIO", "VoxSAMCore"],
+                    swiftSettings: [.unsafeFlags(["-Xcc", "-I/usr/include/nifti"])]),
+        .testTarget(name: "VoxSAMCheckpointTests", dependencies: ["VoxSAMCheckpoint", "VoxSAMCore"]),
+        .testTarget(name: "VoxSAMModelTests", dependencies: ["VoxSAMModel", "VoxSAMCheckpoint", "VoxSAMCore"]),
+        .testTarget(name: "VoxSAMCLITests", dependencies: ["VoxSAMCLI"],
+                    swiftSettings: [.unsafeFlags(["-Xcc", "-I/usr/include/nifti"])]),
+    ],
+    cxxLanguageStandard: .cxx17
+)

@@ -1,0 +1,2 @@
+// libpng, simplified png_image_* API only.
+#include <png.h>

@@ -1,0 +1,2 @@
+import VoxSAMCore
+public enum VoxSAMIOInfo {}

@@ -1,0 +1,1 @@
+public enum VoxSAMModelInfo { public static let name = "LiteMedSAM" }

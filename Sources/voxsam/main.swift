@@ -1,0 +1,2 @@
+import VoxSAMCLI
+VoxSAMCommand.main()

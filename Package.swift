@@ -44,6 +44,7 @@ let package = Package(
         ),
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
+        .systemLibrary(name: "CGzip", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "COpenJPEG", pkgConfig: "libopenjp2", providers: [.apt(["libopenjp2-7-dev"])]),
         .target(
             name: "CKernels",
@@ -57,7 +58,7 @@ let package = Package(
         // MARK: IO
         .target(
             name: "VoxSAMIO",
-            dependencies: ["VoxSAMCore", "CDCMTK", "CNIfTI", "CPNG", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
+            dependencies: ["VoxSAMCore", "CDCMTK", "CNIfTI", "CPNG", "CGzip", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
             swiftSettings: [.unsafeFlags(["-Xcc", "-I/usr/include/nifti"])]
         ),
 

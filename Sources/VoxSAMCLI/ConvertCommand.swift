@@ -1,6 +1,34 @@
 import ArgumentParser
+import Foundation
+import VoxSAMCore
+import VoxSAMIO
 
+/// `voxsam convert INPUT OUTPUT`: any supported volume to NIfTI/NRRD/npz, intensities and geometry exact.
 struct ConvertCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "convert", abstract: "(not yet implemented)")
-    func run() throws { throw ValidationError("voxsam convert is not implemented yet") }
+    static let configuration = CommandConfiguration(
+        commandName: "convert",
+        abstract: "Convert a volume to .nii, .nii.gz, .nrrd or .npz (chosen by the output extension); voxel values and geometry are kept exactly.")
+
+    @Argument(help: "A DICOM file/folder/DICOMDIR, NIfTI, NRRD or .npz.")
+    var input: String
+
+    @Argument(help: "Output path ending in .nii, .nii.gz, .hdr, .nrrd or .npz.")
+    var output: String
+
+    @OptionGroup var inputOptions: InputOptions
+
+    @Flag(name: .long, help: "Do not print warnings.")
+    var quiet = false
+
+    func run() throws {
+        _ = try VolumeFormat.forOutput(output)
+        try AtomicWrite.checkDestination(output)
+        let volume = try VolumeReader.read(path: input, options: inputOptions.readOptions)
+        if !quiet { for w in volume.metadata.warnings { Diagnostics.warn("\(input): \(w)") } }
+        try VolumeWriter.write(volume, to: output)
+        if !quiet {
+            let s = volume.size
+            Diagnostics.info("wrote \(output) (\(s.x)x\(s.y)x\(s.z) \(volume.type.rawValue), \(volume.geometry.orientationCode))")
+        }
+    }
 }

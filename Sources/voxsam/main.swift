@@ -1,2 +1,3 @@
 import VoxSAMCLI
-VoxSAMCommand.main()
+
+VoxSAMCommand.runMain()

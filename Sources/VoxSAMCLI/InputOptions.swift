@@ -1,0 +1,18 @@
+import ArgumentParser
+import VoxSAMIO
+
+/// Options every command that reads a volume shares.
+struct InputOptions: ParsableArguments {
+    @Option(name: .long, help: "DICOM: the SeriesInstanceUID (or series key shown by `voxsam info`) to read when a folder holds several series.")
+    var series: String?
+
+    @Option(name: .long, help: "NIfTI 4D: which volume to read (0-based; default: the first, with a warning).")
+    var volume: Int?
+
+    @Flag(name: .long, help: "DICOM: accept irregular slice spacing (gaps, gantry tilt) by using the mean spacing, with a warning.")
+    var allowIrregular = false
+
+    var readOptions: VolumeReadOptions {
+        VolumeReadOptions(series: series, volumeIndex: volume, allowIrregular: allowIrregular)
+    }
+}

@@ -1,0 +1,128 @@
+import CNIfTI
+import Foundation
+import VoxSAMCore
+
+/// The one place VoxSAM crosses into nifticlib (libnifti2: reads NIfTI-1, NIfTI-2 and Analyze pairs).
+/// Everything here is plain Swift values; no nifticlib type leaves this file.
+enum NIfTILibrary {
+    /// The parts of a `nifti_image` VoxSAM uses, in NIfTI's own terms (RAS affines).
+    struct Image {
+        var dims: [Int]            // dim[1...7], length = ndim (at least 3 entries, padded with 1)
+        var pixdim: [Double]       // pixdim[1...7]
+        var datatype: Int32
+        var bytesPerVoxel: Int
+        var sclSlope: Double
+        var sclInter: Double
+        var qformCode: Int32
+        var sformCode: Int32
+        var qto: [[Double]]        // 4×4 RAS
+        var sto: [[Double]]        // 4×4 RAS
+        var niftiType: Int32       // 0 Analyze, 1 NIfTI-1 single, 2 NIfTI-1 pair, 4/5 NIfTI-2
+        var descrip: String
+        var data: Data?            // raw voxel bytes in native byte order (swapped by nifticlib)
+    }
+
+    private static let quiet: Void = { nifti_set_debug_level(0) }()
+
+    private static func matrix(_ m: nifti_dmat44) -> [[Double]] {
+        withUnsafeBytes(of: m.m) { raw in
+            let p = raw.bindMemory(to: Double.self)
+            return (0..<4).map { r in (0..<4).map { c in p[r * 4 + c] } }
+        }
+    }
+
+    /// Reads a header (and the data when `readData`); nil when nifticlib cannot read it.
+    static func read(path: String, readData: Bool) -> Image? {
+        _ = quiet
+        guard let nim = nifti_image_read(path, readData ? 1 : 0) else { return nil }
+        defer { nifti_image_free(nim) }
+        let n = nim.pointee
+        let ndim = max(Int(n.ndim), 3)
+        let dimAll = withUnsafeBytes(of: n.dim) { Array($0.bindMemory(to: Int64.self)) }
+        let pixAll = withUnsafeBytes(of: n.pixdim) { Array($0.bindMemory(to: Double.self)) }
+        let dims = (1...min(ndim, 7)).map { max(Int(dimAll[$0]), 1) }
+        let pix = (1...7).map { pixAll[$0] }
+        let descrip = withUnsafeBytes(of: n.descrip) { raw -> String in
+            let bytes = raw.prefix { $0 != 0 }
+            return String(decoding: bytes, as: UTF8.self)
+        }
+        var data: Data?
+        if readData {
+            guard let p = n.data else { return nil }
+            data = Data(bytes: p, count: Int(n.nvox) * Int(n.nbyper))
+        }
+        return Image(dims: dims, pixdim: pix, datatype: Int32(n.datatype), bytesPerVoxel: Int(n.nbyper),
+                     sclSlope: n.scl_slope, sclInter: n.scl_inter, qformCode: Int32(n.qform_code),
+                     sformCode: Int32(n.sform_code), qto: matrix(n.qto_xyz), sto: matrix(n.sto_xyz),
+                     niftiType: Int32(n.nifti_type), descrip: descrip, data: data)
+    }
+
+    /// Datatype codes (nifti1.h DT_*).
+    enum DataType {
+        static let uint8: Int32 = 2, int16: Int32 = 4, int32: Int32 = 8, float32: Int32 = 16
+        static let complex64: Int32 = 32, float64: Int32 = 64, rgb24: Int32 = 128, int8: Int32 = 256
+        static let uint16: Int32 = 512, uint32: Int32 = 768, int64: Int32 = 1024, uint64: Int32 = 1280
+        static let float128: Int32 = 1536, complex128: Int32 = 1792, complex256: Int32 = 2048, rgba32: Int32 = 2304
+    }
+
+    static func datatypeName(_ code: Int32) -> String {
+        String(cString: nifti_datatype_string(code))
+    }
+
+    /// Writes a 3D image with both sform and qform set from `affineRAS`.
+    /// The file type follows `nifti2`: NIfTI-2 (64-bit dims, double affines) or NIfTI-1.
+    /// `path` must end in .nii, .nii.gz, .hdr or .img (a pair is written for the latter two).
+    static func write(path: String, size: SIMD3<Int>, spacing: SIMD3<Double>, affineRAS: [[Double]],
+                      datatype: Int32, nifti2: Bool, descrip: String, bytes: UnsafeRawBufferPointer) -> Bool {
+        _ = quiet
+        var dims: [Int64] = [3, Int64(size.x), Int64(size.y), Int64(size.z), 1, 1, 1, 1]
+        guard let nim = dims.withUnsafeMutableBufferPointer({ nifti_make_new_nim($0.baseAddress, datatype, 0) }) else {
+            return false
+        }
+        defer {
+            nim.pointee.data = nil  // the buffer belongs to Swift
+            nifti_image_free(nim)
+        }
+        let lower = path.lowercased()
+        let isPair = lower.hasSuffix(".hdr") || lower.hasSuffix(".img") || lower.hasSuffix(".hdr.gz") || lower.hasSuffix(".img.gz")
+        nim.pointee.nifti_type = nifti2 ? (isPair ? 5 : 4) : (isPair ? 2 : 1)
+        guard nifti_set_filenames(nim, path, 0, 1) == 0 else { return false }
+
+        var m = nifti_dmat44()
+        withUnsafeMutableBytes(of: &m.m) { raw in
+            let p = raw.bindMemory(to: Double.self)
+            for r in 0..<4 { for c in 0..<4 { p[r * 4 + c] = affineRAS[r][c] } }
+        }
+        nim.pointee.sto_xyz = m
+        nim.pointee.sto_ijk = nifti_dmat44_inverse(m)
+        nim.pointee.sform_code = 1  // NIFTI_XFORM_SCANNER_ANAT
+        var qb = 0.0, qc = 0.0, qd = 0.0, qx = 0.0, qy = 0.0, qz = 0.0, dx = 0.0, dy = 0.0, dz = 0.0, qfac = 0.0
+        nifti_dmat44_to_quatern(m, &qb, &qc, &qd, &qx, &qy, &qz, &dx, &dy, &dz, &qfac)
+        nim.pointee.quatern_b = qb; nim.pointee.quatern_c = qc; nim.pointee.quatern_d = qd
+        nim.pointee.qoffset_x = qx; nim.pointee.qoffset_y = qy; nim.pointee.qoffset_z = qz
+        nim.pointee.qfac = qfac
+        nim.pointee.qform_code = 1
+        nim.pointee.qto_xyz = nifti_quatern_to_dmat44(qb, qc, qd, qx, qy, qz, spacing.x, spacing.y, spacing.z, qfac)
+        nim.pointee.qto_ijk = nifti_dmat44_inverse(nim.pointee.qto_xyz)
+        nim.pointee.dx = spacing.x; nim.pointee.dy = spacing.y; nim.pointee.dz = spacing.z
+        withUnsafeMutableBytes(of: &nim.pointee.pixdim) { raw in
+            let p = raw.bindMemory(to: Double.self)
+            p[0] = qfac; p[1] = spacing.x; p[2] = spacing.y; p[3] = spacing.z
+        }
+        nim.pointee.xyz_units = 2  // NIFTI_UNITS_MM
+        nim.pointee.scl_slope = 1
+        nim.pointee.scl_inter = 0
+        withUnsafeMutableBytes(of: &nim.pointee.descrip) { raw in
+            let b = Array(descrip.utf8.prefix(79))
+            for (n, v) in b.enumerated() { raw[n] = v }
+            raw[b.count] = 0
+        }
+        nim.pointee.data = UnsafeMutableRawPointer(mutating: bytes.baseAddress)
+        nifti_image_write(nim)
+        // nifti_image_write reports failure only on stderr: check the file instead.
+        let written = URL(fileURLWithPath: isPair ? String(cString: nim.pointee.iname) : path)
+        guard let attrs = try? FileManager.default.attributesOfItem(atPath: written.path),
+              let n = attrs[.size] as? Int, n > 0 else { return false }
+        return true
+    }
+}

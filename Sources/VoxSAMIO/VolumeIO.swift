@@ -1,0 +1,48 @@
+import Foundation
+import VoxSAMCore
+
+/// Options shared by every reader.
+public struct VolumeReadOptions: Sendable {
+    /// DICOM: which series to read when a folder holds several (SeriesInstanceUID or series key).
+    public var series: String?
+    /// NIfTI 4D: which volume to read.
+    public var volumeIndex: Int?
+    /// DICOM: accept irregular slice spacing (gaps, tilt) by using the mean spacing, with a warning.
+    public var allowIrregular: Bool = false
+
+    public init(series: String? = nil, volumeIndex: Int? = nil, allowIrregular: Bool = false) {
+        self.series = series
+        self.volumeIndex = volumeIndex
+        self.allowIrregular = allowIrregular
+    }
+}
+
+/// Reads any supported volume: DICOM file/folder/DICOMDIR, NIfTI, NRRD, CVPR24 npz.
+public enum VolumeReader {
+    public static func read(path: String, options: VolumeReadOptions = VolumeReadOptions()) throws -> Volume {
+        let format = try FormatDetection.detect(path)
+        switch format {
+        case .nifti: return try NIfTIReader.read(path: path, options: .init(volumeIndex: options.volumeIndex))
+        case .nrrd: return try NRRDReader.read(path: path)
+        case .npz: return try NPZVolume.read(path: path)
+        case .dicom: return try DICOMVolumeSource.read(path: path, options: options)
+        }
+    }
+
+    public static func format(of path: String) throws -> VolumeFormat { try FormatDetection.detect(path) }
+}
+
+/// Writes a volume in the format its extension names (.nii, .nii.gz, .hdr, .nrrd, .npz), atomically.
+public enum VolumeWriter {
+    public static func write(_ volume: Volume, to path: String) throws {
+        switch try VolumeFormat.forOutput(path) {
+        case .nifti: try NIfTIWriter.write(volume, to: path)
+        case .nrrd: try NRRDWriter.write(volume, to: path)
+        case .npz:
+            let isLabel = volume.type == .uint8 || volume.type == .uint16
+            try NPZVolume.writeLabelMap(volume, to: path, arrayName: isLabel ? "segs" : "imgs")
+        case .dicom:
+            throw VoxSAMError(.unsupportedFormat, "writing DICOM images is not supported (use `voxsam export` for DICOM SEG/RTSTRUCT)", path: path)
+        }
+    }
+}

@@ -1,1 +1,0 @@
-public enum VoxSAMModelInfo { public static let name = "LiteMedSAM" }

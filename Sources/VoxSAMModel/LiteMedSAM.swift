@@ -1,0 +1,177 @@
+import Foundation
+import VoxSAMCore
+
+/// The encoder input of one slice: (1, 3, S, S) float NCHW (S = 256) plus the geometry needed to
+/// undo the resize (README 2.2).
+public struct PreprocessedImage: Sendable {
+    /// (1, 3, size, size) NCHW, values in [0, 1], zero padding bottom/right.
+    public let tensor: [Float]
+    public let size: Int
+    /// Size of the resized (unpadded) image inside the tensor.
+    public let newHeight: Int, newWidth: Int
+    /// Size of the original slice.
+    public let height: Int, width: Int
+
+    public init(tensor: [Float], size: Int, newHeight: Int, newWidth: Int, height: Int, width: Int) {
+        precondition(tensor.count == 3 * size * size)
+        self.tensor = tensor
+        self.size = size
+        self.newHeight = newHeight
+        self.newWidth = newWidth
+        self.height = height
+        self.width = width
+    }
+}
+
+/// Output of the image encoder, (1, 256, 64, 64), reusable for any number of prompts.
+/// Stored channel-last ([64*64][256]), which is what the mask decoder consumes.
+public final class ImageEmbedding: @unchecked Sendable {
+    public let channels: Int
+    public let size: Int
+    /// Geometry of the slice this embedding came from.
+    public let newHeight: Int, newWidth: Int, height: Int, width: Int
+    let tokens: FloatBuffer  // [size*size][channels]
+
+    convenience init(tokens: FloatBuffer, channels: Int, size: Int, from input: PreprocessedImage) {
+        self.init(tokens: tokens, channels: channels, size: size, newHeight: input.newHeight,
+                  newWidth: input.newWidth, height: input.height, width: input.width)
+    }
+
+    /// An embedding from PyTorch-layout values (1, channels, size, size), e.g. a cached one.
+    public convenience init(nchw: [Float], channels: Int, size: Int, newHeight: Int, newWidth: Int, height: Int,
+                            width: Int) {
+        precondition(nchw.count == channels * size * size)
+        let hw = size * size
+        let t = FloatBuffer(count: hw * channels)
+        for c in 0..<channels { for i in 0..<hw { t.p[i * channels + c] = nchw[c * hw + i] } }
+        self.init(tokens: t, channels: channels, size: size, newHeight: newHeight, newWidth: newWidth,
+                  height: height, width: width)
+    }
+
+    init(tokens: FloatBuffer, channels: Int, size: Int, newHeight: Int, newWidth: Int, height: Int, width: Int) {
+        self.tokens = tokens
+        self.channels = channels
+        self.size = size
+        self.newHeight = newHeight
+        self.newWidth = newWidth
+        self.height = height
+        self.width = width
+    }
+
+    /// Channel-last values [size*size][channels].
+    public var channelLast: [Float] { Array(UnsafeBufferPointer(start: tokens.p, count: size * size * channels)) }
+
+    /// PyTorch layout (1, channels, size, size).
+    public var nchw: [Float] {
+        let hw = size * size
+        var out = [Float](repeating: 0, count: hw * channels)
+        for i in 0..<hw { for c in 0..<channels { out[c * hw + i] = tokens.p[i * channels + c] } }
+        return out
+    }
+}
+
+/// Low-resolution mask logits of the decoder and their predicted IoU.
+public struct MaskPrediction: Sendable {
+    /// (count, size, size) logits, size = 256 (the padded encoder frame).
+    public let logits: [Float]
+    /// Predicted IoU of each returned mask.
+    public let iou: [Float]
+    public let count: Int
+    public let size: Int
+
+    /// The logits of mask `i` as a size x size plane.
+    public func plane(_ i: Int) -> ArraySlice<Float> { logits[(i * size * size)..<((i + 1) * size * size)] }
+}
+
+/// LiteMedSAM: TinyViT image encoder + SAM prompt encoder + SAM mask decoder, on OpenBLAS.
+///
+/// One instance may be used from one thread at a time (calls are serialised by a lock); inside,
+/// each call uses all OpenBLAS threads plus Dispatch for the non-BLAS loops.
+public final class LiteMedSAM: @unchecked Sendable {
+    public let configuration: LiteMedSAMConfiguration
+    public let checkpointPath: String
+    let imageEncoder: TinyViT
+    let promptEncoder: PromptEncoder
+    let maskDecoder: MaskDecoder
+    let densePE: FloatBuffer  // [e*e][C]
+    private let encoderWorkspace = Workspace()
+    private let decoderWorkspace = Workspace()
+    private let lock = NSLock()
+
+    /// Loads a PyTorch checkpoint (`lite_medsam.pth`) strictly: every tensor must exist with the
+    /// expected shape and nothing may be left over. A folder with `index.txt` + raw tensors works too.
+    public convenience init(checkpointPath: String, configuration: LiteMedSAMConfiguration = .liteMedSAM) throws {
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: checkpointPath, isDirectory: &isDir) else {
+            throw VoxSAMError(.notFound, "model checkpoint not found", path: checkpointPath)
+        }
+        let source: WeightSource = isDir.boolValue
+            ? try DirectoryWeightSource(path: checkpointPath)
+            : try checkpointWeightSource(path: checkpointPath)
+        try self.init(weights: source, path: checkpointPath, configuration: configuration)
+    }
+
+    public init(weights: WeightSource, path: String = "", configuration: LiteMedSAMConfiguration = .liteMedSAM) throws {
+        self.configuration = configuration
+        checkpointPath = path
+        let l = Loader(source: weights)
+        do {
+            imageEncoder = try TinyViT(l, "image_encoder", configuration: configuration)
+            maskDecoder = try MaskDecoder(l, "mask_decoder", c: configuration)
+            promptEncoder = try PromptEncoder(l, "prompt_encoder", c: configuration)
+            try weights.finish()
+        } catch let e as VoxSAMError {
+            throw VoxSAMError(.model, "checkpoint does not match the LiteMedSAM architecture: \(e.message)",
+                              path: path, cause: e)
+        }
+        densePE = FloatBuffer(promptEncoder.densePE())
+    }
+
+    /// Runs the image encoder: (1,3,256,256) -> (1,256,64,64).
+    public func encode(_ input: PreprocessedImage) -> ImageEmbedding {
+        encode(input, probe: nil)
+    }
+
+    func encode(_ input: PreprocessedImage, probe: TinyViT.Probe?) -> ImageEmbedding {
+        precondition(input.size == configuration.imageSize, "input size \(input.size) != \(configuration.imageSize)")
+        lock.lock()
+        defer { lock.unlock() }
+        let e = configuration.embeddingSize, c = configuration.neckDim
+        let out = FloatBuffer(count: e * e * c)
+        input.tensor.withUnsafeBufferPointer { p in
+            imageEncoder.forward(p.baseAddress!, into: out.p, ws: encoderWorkspace, probe: probe)
+        }
+        return ImageEmbedding(tokens: out, channels: c, size: e, from: input)
+    }
+
+    /// Prompt encoder + mask decoder for one box in the 256 frame ([x_min, y_min, x_max, y_max]).
+    /// multimask = false returns mask 0 (what LiteMedSAM uses); true returns masks 1...3.
+    public func decode(_ embedding: ImageEmbedding, box256: SIMD4<Float>, multimask: Bool = false) -> MaskPrediction {
+        lock.lock()
+        defer { lock.unlock() }
+        let e = embedding.size, d = embedding.channels, hw = e * e
+        let ws = decoderWorkspace
+        let sparse = promptEncoder.embedBox(box256)
+        // src = image_embeddings + dense_prompt_embeddings (no mask: no_mask_embed broadcast).
+        let keys = ws.get("dec.keys", hw * d)
+        promptEncoder.noMaskEmbed.withUnsafeBufferPointer { nm in
+            keys.update(from: embedding.tokens.p, count: hw * d)
+            biasAct(keys, ld: d, n: d, rows: hw, bias: nm.baseAddress!, act: .none)
+        }
+        let indices = multimask ? Array(1..<maskDecoder.numMaskTokens) : [0]
+        let (masks, iou) = maskDecoder.predictMasks(keys: keys, e: e, keyPE: densePE.p, sparse: sparse,
+                                                    maskIndices: indices, ws: ws)
+        return MaskPrediction(logits: masks, iou: indices.map { iou[$0] }, count: indices.count, size: 4 * e)
+    }
+
+    /// Sparse prompt embeddings of a box, (1, 2, 256) — exposed for tests.
+    func sparseEmbeddings(box256: SIMD4<Float>) -> [Float] { promptEncoder.embedBox(box256) }
+
+    /// Frees the activation workspaces (they are re-created on the next call).
+    public func releaseWorkspaces() {
+        lock.lock()
+        defer { lock.unlock() }
+        encoderWorkspace.release()
+        decoderWorkspace.release()
+    }
+}

@@ -1,0 +1,143 @@
+import CKernels
+
+// Building blocks shared by the encoder and the decoder. All activations are channel-last:
+// an image of H x W pixels with C channels is [H*W][C] (= PyTorch's NLC token layout).
+
+typealias FPtr = UnsafeMutablePointer<Float>
+typealias CFPtr = UnsafePointer<Float>
+
+enum Activation: Int32 {
+    case none = 0, gelu = 1, relu = 2
+}
+
+/// y[rows][N] = act((y + bias) + residual) over all rows, in parallel.
+func biasAct(_ y: FPtr, ld: Int, n: Int, rows: Int, bias: CFPtr?, residual: CFPtr? = nil, ldr: Int = 0,
+             act: Activation) {
+    if bias == nil && residual == nil && act == .none { return }
+    Parallel.chunks(rows, cost: n * (act == .gelu ? 20 : 1)) { lo, hi in
+        vk_bias_act(y, Int32(ld), bias, residual, Int32(ldr), Int32(n), lo, hi, act.rawValue)
+    }
+}
+
+/// nn.Linear (also a 1x1 convolution, optionally with a folded BatchNorm). weight: [out][in].
+struct Linear {
+    let inFeatures: Int
+    let outFeatures: Int
+    let weight: FloatBuffer   // [out][in]
+    let bias: FloatBuffer?    // [out]
+
+    init(weight: [Float], bias: [Float]?, inFeatures: Int, outFeatures: Int) {
+        precondition(weight.count == inFeatures * outFeatures)
+        self.inFeatures = inFeatures
+        self.outFeatures = outFeatures
+        self.weight = FloatBuffer(weight)
+        self.bias = bias.map { FloatBuffer($0) }
+    }
+
+    /// `prefix.weight` [out][in] (+ `prefix.bias` [out]).
+    init(_ l: Loader, _ prefix: String, in i: Int, out o: Int, bias: Bool = true) throws {
+        self.init(weight: try l.take(prefix + ".weight", [o, i]),
+                  bias: bias ? try l.take(prefix + ".bias", [o]) : nil, inFeatures: i, outFeatures: o)
+    }
+
+    /// Conv2d_BN with kernel 1 (`prefix.c.weight` + `prefix.bn.*`), BN folded in.
+    init(convBN l: Loader, _ prefix: String, in i: Int, out o: Int, eps: Float) throws {
+        let (w, b) = try l.convBN(prefix, cout: o, cinPerGroup: i, k: 1, eps: eps)
+        self.init(weight: w, bias: b, inFeatures: i, outFeatures: o)
+    }
+
+    /// y[rows][out] = act(x[rows][in] W^T + b (+ residual)). x rows have stride ldx (default in).
+    func callAsFunction(_ x: CFPtr, rows: Int, into y: FPtr, ldx: Int? = nil, ldy: Int? = nil,
+                        act: Activation = .none, residual: CFPtr? = nil, ldr: Int? = nil) {
+        let ldy = ldy ?? outFeatures
+        vk_gemm_xwt(x, Int32(ldx ?? inFeatures), weight.p, Int32(inFeatures), y, Int32(ldy),
+                    Int32(rows), Int32(outFeatures), Int32(inFeatures), 0)
+        biasAct(y, ld: ldy, n: outFeatures, rows: rows, bias: bias.map { CFPtr($0.p) }, residual: residual,
+                ldr: ldr ?? outFeatures, act: act)
+    }
+
+    /// y = x W^T + b for a single vector (decoder tokens); no threads.
+    func vector(_ x: [Float]) -> [Float] {
+        var y = [Float](repeating: 0, count: outFeatures)
+        for o in 0..<outFeatures {
+            var s: Float = 0
+            let w = weight.p + o * inFeatures
+            for i in 0..<inFeatures { s += x[i] * w[i] }
+            y[o] = s + (bias?.p[o] ?? 0)
+        }
+        return y
+    }
+}
+
+/// nn.LayerNorm over the channel dimension (also LayerNorm2d of SAM/TinyViT in channel-last layout).
+struct LayerNorm {
+    let dim: Int
+    let eps: Float
+    let weight: FloatBuffer
+    let bias: FloatBuffer
+
+    init(_ l: Loader, _ prefix: String, dim: Int, eps: Float) throws {
+        self.dim = dim
+        self.eps = eps
+        weight = try l.buffer(prefix + ".weight", [dim])
+        bias = try l.buffer(prefix + ".bias", [dim])
+    }
+
+    /// y[rows][dim] = LN(x) (y may equal x).
+    func callAsFunction(_ x: CFPtr, rows: Int, into y: FPtr) {
+        Parallel.chunks(rows, cost: dim * 4) { lo, hi in
+            vk_layernorm_rows(x, y, weight.p, bias.p, Int32(dim), eps, lo, hi)
+        }
+    }
+}
+
+/// Depthwise 3x3 Conv2d_BN (groups = channels, padding 1), BN folded in. Weight kept tap-major.
+struct DepthwiseConvBN {
+    let channels: Int
+    let stride: Int
+    let weight: FloatBuffer  // [9][C]
+    let bias: FloatBuffer    // [C]
+
+    init(_ l: Loader, _ prefix: String, channels c: Int, stride: Int, eps: Float) throws {
+        let (w, b) = try l.convBN(prefix, cout: c, cinPerGroup: 1, k: 3, eps: eps)
+        channels = c
+        self.stride = stride
+        weight = FloatBuffer(depthwiseTapMajor(w, channels: c))
+        bias = FloatBuffer(b)
+    }
+
+    func outputSize(_ h: Int, _ w: Int) -> (Int, Int) { ((h - 1) / stride + 1, (w - 1) / stride + 1) }
+
+    /// out[Ho*Wo][C] = act(dwconv(in[H*W][C]) + b).
+    func callAsFunction(_ x: CFPtr, h: Int, w: Int, into y: FPtr, act: Activation) {
+        let (ho, wo) = outputSize(h, w)
+        Parallel.chunks(ho, cost: wo * channels * 9) { lo, hi in
+            vk_dwconv3x3(x, Int32(h), Int32(w), Int32(channels), weight.p, bias.p, y, Int32(stride),
+                         act.rawValue, Int32(lo), Int32(hi))
+        }
+    }
+}
+
+/// SAM's MLP (MaskFormer style): Linear layers with ReLU between them.
+struct MLP {
+    let layers: [Linear]
+
+    init(_ l: Loader, _ prefix: String, input: Int, hidden: Int, output: Int, numLayers: Int) throws {
+        let dims = [input] + Array(repeating: hidden, count: numLayers - 1) + [output]
+        layers = try (0..<numLayers).map { i in try Linear(l, "\(prefix).layers.\(i)", in: dims[i], out: dims[i + 1]) }
+    }
+
+    func callAsFunction(_ x: [Float]) -> [Float] {
+        var v = x
+        for (i, layer) in layers.enumerated() {
+            v = layer.vector(v)
+            if i < layers.count - 1 { v = v.map { $0 > 0 ? $0 : 0 } }
+        }
+        return v
+    }
+}
+
+/// Element-wise y = a + b over n floats, in parallel.
+func addArrays(_ a: CFPtr, _ b: CFPtr, into y: FPtr, count n: Int) {
+    Parallel.chunks(n) { lo, hi in vk_add(a, b, y, lo, hi) }
+}

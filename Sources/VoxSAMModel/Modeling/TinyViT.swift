@@ -1,0 +1,277 @@
+import CKernels
+
+// TinyViT image encoder of LiteMedSAM (MedSAM's MobileSAM variant of TinyViT-5M), channel-last.
+// Module and property names follow the state-dict keys `image_encoder.*`.
+
+/// `patch_embed`: Conv2d_BN(3 -> 32, 1x1) -> GELU -> Conv2d_BN(32 -> 64, 1x1); stride 1, so the
+/// output keeps the input resolution: (1,3,256,256) -> [256*256][64].
+struct PatchEmbed {
+    let seq0: Linear  // seq.0: [32][3]
+    let seq2: Linear  // seq.2: [64][32]
+
+    init(_ l: Loader, _ p: String, inChannels: Int, embedDim: Int, eps: Float) throws {
+        seq0 = try Linear(convBN: l, p + ".seq.0", in: inChannels, out: embedDim / 2, eps: eps)
+        seq2 = try Linear(convBN: l, p + ".seq.2", in: embedDim / 2, out: embedDim, eps: eps)
+    }
+
+    /// input: NCHW (1, Cin, H, W) -> out [H*W][embedDim]
+    func callAsFunction(_ input: CFPtr, h: Int, w: Int, into out: FPtr, ws: Workspace) {
+        let hw = h * w, cin = seq0.inFeatures
+        let nhwc = ws.get("pe.nhwc", hw * cin)
+        for c in 0..<cin { for i in 0..<hw { nhwc[i * cin + c] = input[c * hw + i] } }
+        let mid = ws.get("pe.mid", hw * seq0.outFeatures)
+        seq0(nhwc, rows: hw, into: mid, act: .gelu)
+        seq2(mid, rows: hw, into: out)
+    }
+}
+
+/// `layers.0.blocks.i`: inverted residual block. x -> conv1 (1x1, C -> 4C) -> GELU -> conv2
+/// (dw 3x3) -> GELU -> conv3 (1x1, 4C -> C) -> + x -> GELU.
+struct MBConv {
+    let conv1: Linear
+    let conv2: DepthwiseConvBN
+    let conv3: Linear
+
+    init(_ l: Loader, _ p: String, dim: Int, expand: Int, eps: Float) throws {
+        let hidden = dim * expand
+        conv1 = try Linear(convBN: l, p + ".conv1", in: dim, out: hidden, eps: eps)
+        conv2 = try DepthwiseConvBN(l, p + ".conv2", channels: hidden, stride: 1, eps: eps)
+        conv3 = try Linear(convBN: l, p + ".conv3", in: hidden, out: dim, eps: eps)
+    }
+
+    /// x [H*W][C] -> out [H*W][C]
+    func callAsFunction(_ x: CFPtr, h: Int, w: Int, into out: FPtr, ws: Workspace) {
+        let hw = h * w, hidden = conv1.outFeatures
+        let h1 = ws.get("hidden1", hw * hidden), h2 = ws.get("hidden2", hw * hidden)
+        conv1(x, rows: hw, into: h1, act: .gelu)
+        conv2(h1, h: h, w: w, into: h2, act: .gelu)
+        conv3(h2, rows: hw, into: out, act: .gelu, residual: x)
+    }
+}
+
+/// `layers.i.downsample`: conv1 (1x1, C -> D) -> GELU -> conv2 (dw 3x3, stride 2 or 1) -> GELU ->
+/// conv3 (1x1, D -> D); [H*W][C] -> [Ho*Wo][D].
+struct PatchMerging {
+    let conv1: Linear
+    let conv2: DepthwiseConvBN
+    let conv3: Linear
+
+    init(_ l: Loader, _ p: String, dim: Int, outDim: Int, stride: Int, eps: Float) throws {
+        conv1 = try Linear(convBN: l, p + ".conv1", in: dim, out: outDim, eps: eps)
+        conv2 = try DepthwiseConvBN(l, p + ".conv2", channels: outDim, stride: stride, eps: eps)
+        conv3 = try Linear(convBN: l, p + ".conv3", in: outDim, out: outDim, eps: eps)
+    }
+
+    func callAsFunction(_ x: CFPtr, h: Int, w: Int, into out: FPtr, ws: Workspace) -> (Int, Int) {
+        let d = conv1.outFeatures
+        let (ho, wo) = conv2.outputSize(h, w)
+        let h1 = ws.get("hidden1", h * w * d), h2 = ws.get("hidden2", ho * wo * d)
+        conv1(x, rows: h * w, into: h1, act: .gelu)
+        conv2(h1, h: h, w: w, into: h2, act: .gelu)
+        conv3(h2, rows: ho * wo, into: out)
+        return (ho, wo)
+    }
+}
+
+/// `blocks.i.attn`: windowed multi-head self-attention with LayerNorm in front and learned
+/// relative-position biases `attention_biases` [heads][#offsets] expanded through
+/// `attention_bias_idxs` to `ab` [heads][N][N] (computed here; non-persistent in PyTorch).
+struct Attention {
+    let dim: Int
+    let heads: Int
+    let keyDim: Int
+    let windowSize: Int
+    let scale: Float
+    let norm: LayerNorm
+    let qkv: Linear        // [heads*3*keyDim][dim], per head q, k, v
+    let proj: Linear       // [dim][heads*keyDim]
+    let ab: FloatBuffer    // [heads][N][roundup(N,16)]
+    let padQKV: FloatBuffer // qkv of a zero-padded token: qkv(norm(0)) = W * beta + b
+
+    init(_ l: Loader, _ p: String, dim: Int, heads: Int, windowSize ws: Int, eps: Float) throws {
+        self.dim = dim
+        self.heads = heads
+        keyDim = dim / heads
+        windowSize = ws
+        scale = Float(1.0 / Double(keyDim).squareRoot())
+        // attention_bias_idxs: offsets (|dy|, |dx|) numbered in order of first appearance.
+        let n = ws * ws
+        var offsets: [Int: Int] = [:]
+        var idxs = [Int](repeating: 0, count: n * n)
+        for i in 0..<n {
+            for j in 0..<n {
+                let key = abs(i / ws - j / ws) * 10_000 + abs(i % ws - j % ws)
+                if offsets[key] == nil { offsets[key] = offsets.count }
+                idxs[i * n + j] = offsets[key]!
+            }
+        }
+        let biases = try l.take(p + ".attention_biases", [heads, offsets.count])
+        norm = try LayerNorm(l, p + ".norm", dim: dim, eps: eps)
+        qkv = try Linear(l, p + ".qkv", in: dim, out: 3 * dim)
+        proj = try Linear(l, p + ".proj", in: dim, out: dim)
+        let np = (n + 15) / 16 * 16
+        let ab = FloatBuffer(count: heads * n * np, zeroed: true)
+        for h in 0..<heads {
+            for i in 0..<n { for j in 0..<n { ab.p[(h * n + i) * np + j] = biases[h * offsets.count + idxs[i * n + j]] } }
+        }
+        self.ab = ab
+        let pad = FloatBuffer(count: 3 * dim)
+        for o in 0..<(3 * dim) {
+            var s: Float = 0
+            for i in 0..<dim { s += qkv.weight.p[o * dim + i] * norm.bias.p[i] }
+            pad.p[o] = s + qkv.bias!.p[o]
+        }
+        padQKV = pad
+    }
+
+    /// out[H*W][dim] = x + proj(window_attention(norm(x)))  (the block's first residual included).
+    func callAsFunction(_ x: CFPtr, h: Int, w: Int, into out: FPtr, ws: Workspace) {
+        let hw = h * w
+        let xn = ws.get("ln", hw * dim)
+        norm(x, rows: hw, into: xn)
+        let q = ws.get("qkv", hw * 3 * dim)
+        qkv(xn, rows: hw, into: q)
+        let a = ws.get("attn", hw * dim)
+        let nWin = ((h + windowSize - 1) / windowSize) * ((w + windowSize - 1) / windowSize)
+        let scratchCount = vk_window_attention_scratch(Int32(windowSize), Int32(keyDim))
+        let n = windowSize * windowSize
+        let scratches = (0..<Parallel.threads).map { ws.get("attn.scratch\($0)", scratchCount) }
+        Parallel.indexedChunks(nWin, cost: n * n * keyDim * heads) { t, lo, hi in
+            vk_window_attention(q, padQKV.p, ab.p, a, Int32(h), Int32(w), Int32(heads), Int32(keyDim),
+                                Int32(windowSize), scale, Int32(lo), Int32(hi), scratches[t])
+        }
+        proj(a, rows: hw, into: out, residual: x)
+    }
+}
+
+/// `blocks.i.mlp`: LayerNorm -> fc1 -> GELU -> fc2.
+struct TinyMlp {
+    let norm: LayerNorm
+    let fc1: Linear
+    let fc2: Linear
+
+    init(_ l: Loader, _ p: String, dim: Int, hidden: Int, eps: Float) throws {
+        norm = try LayerNorm(l, p + ".norm", dim: dim, eps: eps)
+        fc1 = try Linear(l, p + ".fc1", in: dim, out: hidden)
+        fc2 = try Linear(l, p + ".fc2", in: hidden, out: dim)
+    }
+
+    /// out = x + mlp(x)
+    func callAsFunction(_ x: CFPtr, rows: Int, into out: FPtr, ws: Workspace) {
+        let xn = ws.get("ln", rows * norm.dim)
+        norm(x, rows: rows, into: xn)
+        let hid = ws.get("hidden1", rows * fc1.outFeatures)
+        fc1(xn, rows: rows, into: hid, act: .gelu)
+        fc2(hid, rows: rows, into: out, residual: x)
+    }
+}
+
+/// `layers.i.blocks.j`: x = x + attn(x) (windowed); x = local_conv(x) (dw 3x3 + BN);
+/// x = x + mlp(x).
+struct TinyViTBlock {
+    let attn: Attention
+    let localConv: DepthwiseConvBN
+    let mlp: TinyMlp
+
+    init(_ l: Loader, _ p: String, dim: Int, heads: Int, windowSize: Int, mlpRatio: Int, c: LiteMedSAMConfiguration) throws {
+        attn = try Attention(l, p + ".attn", dim: dim, heads: heads, windowSize: windowSize, eps: c.layerNormEps)
+        mlp = try TinyMlp(l, p + ".mlp", dim: dim, hidden: dim * mlpRatio, eps: c.layerNormEps)
+        localConv = try DepthwiseConvBN(l, p + ".local_conv", channels: dim, stride: 1, eps: c.batchNormEps)
+    }
+
+    /// x [H*W][C] -> out [H*W][C]; x is overwritten (used as scratch).
+    func callAsFunction(_ x: FPtr, h: Int, w: Int, into out: FPtr, ws: Workspace) {
+        attn(x, h: h, w: w, into: out, ws: ws)
+        localConv(out, h: h, w: w, into: x, act: .none)
+        mlp(x, rows: h * w, into: out, ws: ws)
+    }
+}
+
+/// One encoder stage: `layers.0` is a ConvLayer (MBConv blocks), the others BasicLayers (TinyViT
+/// blocks); all but the last end with a PatchMerging `downsample`.
+enum EncoderStage {
+    case conv(blocks: [MBConv], downsample: PatchMerging?)
+    case basic(blocks: [TinyViTBlock], downsample: PatchMerging?)
+}
+
+/// `image_encoder`: patch_embed -> layers.0..3 -> neck; (1,3,256,256) -> [64*64][256].
+final class TinyViT {
+    let configuration: LiteMedSAMConfiguration
+    let patchEmbed: PatchEmbed
+    let layers: [EncoderStage]
+    // neck: conv 1x1 (no bias) -> LayerNorm2d -> conv 3x3 (no bias, pad 1) -> LayerNorm2d
+    let neck0: Linear
+    let neck1: LayerNorm
+    let neck2: Linear        // weight rearranged to [out][ky][kx][in] for im2col
+    let neck3: LayerNorm
+
+    init(_ l: Loader, _ p: String, configuration c: LiteMedSAMConfiguration) throws {
+        configuration = c
+        let eps = c.batchNormEps
+        patchEmbed = try PatchEmbed(l, p + ".patch_embed", inChannels: c.inChannels, embedDim: c.embedDims[0], eps: eps)
+        var layers: [EncoderStage] = []
+        let n = c.embedDims.count
+        for i in 0..<n {
+            let dim = c.embedDims[i]
+            let lp = "\(p).layers.\(i)"
+            let down: PatchMerging? = i < n - 1
+                ? try PatchMerging(l, lp + ".downsample", dim: dim, outDim: c.embedDims[i + 1],
+                                   stride: c.patchMergingStride(i), eps: eps)
+                : nil
+            if i == 0 {
+                let blocks = try (0..<c.depths[i]).map {
+                    try MBConv(l, "\(lp).blocks.\($0)", dim: dim, expand: c.mbconvExpandRatio, eps: eps)
+                }
+                layers.append(.conv(blocks: blocks, downsample: down))
+            } else {
+                let blocks = try (0..<c.depths[i]).map {
+                    try TinyViTBlock(l, "\(lp).blocks.\($0)", dim: dim, heads: c.numHeads[i],
+                                     windowSize: c.windowSizes[i], mlpRatio: c.mlpRatio, c: c)
+                }
+                layers.append(.basic(blocks: blocks, downsample: down))
+            }
+        }
+        self.layers = layers
+        let last = c.embedDims[n - 1], nd = c.neckDim
+        neck0 = Linear(weight: try l.take(p + ".neck.0.weight", [nd, last, 1, 1]), bias: nil, inFeatures: last, outFeatures: nd)
+        neck1 = try LayerNorm(l, p + ".neck.1", dim: nd, eps: c.layerNorm2dEps)
+        let w2 = try l.take(p + ".neck.2.weight", [nd, nd, 3, 3])
+        var r = [Float](repeating: 0, count: w2.count)
+        for o in 0..<nd { for i in 0..<nd { for t in 0..<9 { r[(o * 9 + t) * nd + i] = w2[(o * nd + i) * 9 + t] } } }
+        neck2 = Linear(weight: r, bias: nil, inFeatures: 9 * nd, outFeatures: nd)
+        neck3 = try LayerNorm(l, p + ".neck.3", dim: nd, eps: c.layerNorm2dEps)
+    }
+
+    /// Intermediate outputs for tests: called after each stage with (stage, tokens, H, W, C).
+    typealias Probe = (String, CFPtr, Int, Int, Int) -> Void
+
+    /// input NCHW (1,3,S,S) -> out [E*E][neckDim] (E = embedding size).
+    func forward(_ input: CFPtr, into out: FPtr, ws: Workspace, probe: Probe? = nil) {
+        let c = configuration
+        var h = c.imageSize, w = c.imageSize
+        let maxTokens = h * w * c.embedDims[0]
+        var x = ws.get("x0", maxTokens), y = ws.get("x1", maxTokens)
+        patchEmbed(input, h: h, w: w, into: x, ws: ws)
+        probe?("patch_embed", x, h, w, c.embedDims[0])
+        for (i, layer) in layers.enumerated() {
+            let dim = c.embedDims[i]
+            switch layer {
+            case .conv(let blocks, let down):
+                for b in blocks { b(x, h: h, w: w, into: y, ws: ws); swap(&x, &y) }
+                if let down { (h, w) = down(x, h: h, w: w, into: y, ws: ws); swap(&x, &y) }
+            case .basic(let blocks, let down):
+                for b in blocks { b(x, h: h, w: w, into: y, ws: ws); swap(&x, &y) }
+                if let down { (h, w) = down(x, h: h, w: w, into: y, ws: ws); swap(&x, &y) }
+            }
+            probe?("layers\(i)", x, h, w, i + 1 < c.embedDims.count ? c.embedDims[i + 1] : dim)
+        }
+        let hw = h * w, nd = c.neckDim
+        let t = ws.get("neck.t", hw * nd)
+        neck0(x, rows: hw, into: t)
+        neck1(t, rows: hw, into: t)
+        let col = ws.get("hidden1", hw * 9 * nd)
+        Parallel.chunks(h, cost: w * nd) { lo, hi in vk_im2col3x3(t, Int32(h), Int32(w), Int32(nd), col, Int32(lo), Int32(hi)) }
+        neck2(col, rows: hw, into: out)
+        neck3(out, rows: hw, into: out)
+    }
+}

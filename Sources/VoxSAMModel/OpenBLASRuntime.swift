@@ -1,0 +1,60 @@
+import CKernels
+import COpenBLAS
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Process-wide OpenBLAS settings.
+///
+/// OpenBLAS 0.3.21 picks its kernels when the library is loaded and does not recognise recent AMD
+/// CPUs: without `OPENBLAS_CORETYPE` it silently runs the generic Prescott kernels (~5x slower).
+/// The variable is read only at load time, and the library is loaded before `main` runs, so the only
+/// reliable fix from inside the program is to set it and re-execute the process once.
+public enum OpenBLASRuntime {
+    /// Environment marker that prevents a second re-exec.
+    public static let reexecMarker = "VOXSAM_OPENBLAS_REEXEC"
+
+    /// The core type this CPU should use ("SkylakeX", "Haswell") or nil.
+    public static var recommendedCoreType: String? {
+        guard let p = vk_recommended_openblas_coretype() else { return nil }
+        return String(cString: p)
+    }
+
+    /// If `OPENBLAS_CORETYPE` is unset and this CPU needs it: set it and `execv("/proc/self/exe")`
+    /// with the same arguments (once; guarded by `VOXSAM_OPENBLAS_REEXEC`). Returns normally when
+    /// nothing needs doing or when the re-exec is impossible (then OpenBLAS runs with what it chose).
+    public static func ensureCoreTypeOrReexec() {
+        guard getenv("OPENBLAS_CORETYPE") == nil, let core = recommendedCoreType else { return }
+        guard getenv(reexecMarker) == nil else { return }
+        setenv("OPENBLAS_CORETYPE", core, 1)
+        setenv(reexecMarker, "1", 1)
+        #if os(Linux)
+        let args = CommandLine.arguments
+        var cargs: [UnsafeMutablePointer<CChar>?] = args.map { strdup($0) }
+        cargs.append(nil)
+        execv("/proc/self/exe", cargs)
+        // execv only returns on failure: continue with the kernels OpenBLAS picked.
+        for p in cargs { free(p) }
+        #endif
+    }
+
+    /// OpenBLAS's name for the kernels in use, e.g. "SkylakeX" (or "Prescott" when misdetected).
+    public static func coreName() -> String {
+        guard let p = openblas_get_corename() else { return "unknown" }
+        return String(cString: p)
+    }
+
+    /// The ISA of VoxSAM's own kernels ("avx512f", "avx2", "default").
+    public static func kernelISA() -> String { String(cString: vk_kernel_isa()) }
+
+    /// Number of threads OpenBLAS (and VoxSAM's own parallel loops) use.
+    public static func setThreads(_ n: Int) {
+        let t = max(1, n)
+        openblas_set_num_threads(Int32(t))
+        Parallel.threads = t
+    }
+
+    public static var threads: Int { Int(openblas_get_num_threads()) }
+}

@@ -1,6 +1,6 @@
 import Foundation
 import XCTest
-@testable import VoxSAMCore
+import VoxSAMCore
 
 final class SHA256Tests: XCTestCase {
     /// FIPS 180-2 / NIST example vectors.

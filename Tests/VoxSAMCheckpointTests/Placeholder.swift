@@ -1,2 +1,0 @@
-import XCTest
-final class VoxSAMCheckpointTestsPlaceholder: XCTestCase { func testNothing() {} }

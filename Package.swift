@@ -34,7 +34,8 @@ let package = Package(
         // MARK: C bridges
         .target(
             name: "CDCMTK",
-            cxxSettings: [.unsafeFlags(["-std=c++17"]), .define("HAVE_CONFIG_H")],
+            // Public header include/CDCMTK.h is plain C; DCMTK and OpenJPEG stay inside the target.
+            cxxSettings: [.unsafeFlags(["-std=c++17", "-I/usr/include/openjpeg-2.5"]), .define("HAVE_CONFIG_H")],
             linkerSettings: dcmtkLibraries.map { .linkedLibrary($0) } + [.linkedLibrary("stdc++")]
         ),
         .target(
@@ -89,7 +90,7 @@ let package = Package(
             ],
             swiftSettings: [.unsafeFlags(["-Xcc", "-I/usr/include/nifti"])]
         ),
-        .executableTarget(name: "voxsam", dependencies: ["VoxSAMCLI"],
+        .executableTarget(name: "voxsam", dependencies: ["VoxSAMCLI", "VoxSAMModel"],
                           swiftSettings: [.unsafeFlags(["-Xcc", "-I/usr/include/nifti"])]),
         .executableTarget(
             name: "voxsam-bench",

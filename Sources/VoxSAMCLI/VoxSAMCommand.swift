@@ -10,6 +10,8 @@ public struct VoxSAMCommand: ParsableCommand {
             ConvertCommand.self,
             ModelCommand.self,
             PredictCommand.self,
+            SegmentCommand.self,
+            EvalCommand.self,
         ]
     )
     public init() {}

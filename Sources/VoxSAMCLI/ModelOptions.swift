@@ -1,0 +1,17 @@
+import ArgumentParser
+import Foundation
+import VoxSAMCheckpoint
+import VoxSAMCore
+import VoxSAMModel
+
+/// `--model` shared by every command that runs the network.
+struct ModelOptions: ParsableArguments {
+    @Option(name: .long, help: "Path of lite_medsam.pth (default: $VOXSAM_MODEL_DIR or ~/.cache/voxsam/models; install with `voxsam model fetch`).")
+    var model: String?
+
+    /// Resolves and loads LiteMedSAM; errors say which command fixes them.
+    func load() throws -> (LiteMedSAM, path: String) {
+        let path = try ModelStore.resolve(modelOption: model)
+        return (try LiteMedSAM(checkpointPath: path), path)
+    }
+}

@@ -1,0 +1,87 @@
+import Foundation
+import VoxSAMCore
+import VoxSAMIO
+
+/// The `--confidence` report: per object and slice (JSON or CSV). Schema in the README.
+public struct ConfidenceReport: Codable, Sendable {
+    public struct Object: Codable, Sendable {
+        public var name: String
+        public var label: Int
+        public var box: [Int]
+        public var keySlice: Int
+        public var sliceRange: [Int]
+        public var slicesSegmented: Int
+        public var voxels: Int
+        public var volumeML: Double
+        public var meanIoU: Float
+        public var minIoU: Float
+        public var meanStability: Float
+        public var lowConfidenceSlices: [Int]
+        public var slices: [SliceRecord]
+
+        enum CodingKeys: String, CodingKey {
+            case name, label, box, keySlice = "key_slice", sliceRange = "slice_range", slicesSegmented = "slices_segmented"
+            case voxels, volumeML = "volume_ml", meanIoU = "mean_iou", minIoU = "min_iou", meanStability = "mean_stability"
+            case lowConfidenceSlices = "low_confidence_slices", slices
+        }
+    }
+
+    public var version = 1
+    public var input: String
+    public var model: String
+    public var propagation: String
+    public var axis: String
+    public var lowConfidenceThreshold: Float
+    public var encoderCalls: Int
+    public var seconds: Double
+    public var objects: [Object]
+
+    enum CodingKeys: String, CodingKey {
+        case version, input, model, propagation, axis, lowConfidenceThreshold = "low_confidence_threshold"
+        case encoderCalls = "encoder_calls", seconds, objects
+    }
+
+    public init(result: SegmentationResult, input: String, model: String) {
+        self.input = input
+        self.model = model
+        propagation = result.mode.rawValue
+        axis = result.axis.name
+        lowConfidenceThreshold = result.lowConfidenceThreshold
+        encoderCalls = result.encoderCalls
+        seconds = (result.seconds * 1000).rounded() / 1000
+        objects = result.objects.map { o in
+            let ious = o.slices.map(\.iouPrediction)
+            let range = result.axis.planeBox(o.prompt.box).slices
+            let key = o.slices.first?.slice ?? range.lowerBound
+            return Object(name: o.prompt.name, label: o.prompt.label, box: o.prompt.box.array, keySlice: key,
+                          sliceRange: [range.lowerBound, range.upperBound], slicesSegmented: o.slices.count,
+                          voxels: o.voxels, volumeML: o.volumeML,
+                          meanIoU: ious.isEmpty ? 0 : ious.reduce(0, +) / Float(ious.count), minIoU: ious.min() ?? 0,
+                          meanStability: o.slices.isEmpty ? 0 : o.slices.map(\.stabilityScore).reduce(0, +) / Float(o.slices.count),
+                          lowConfidenceSlices: o.slices.filter(\.lowConfidence).map(\.slice).sorted(),
+                          slices: o.slices)
+        }
+    }
+
+    /// Writes JSON (`.json`) or one CSV row per object and slice (`.csv`), atomically.
+    public func write(to path: String) throws {
+        if path.lowercased().hasSuffix(".csv") {
+            var s = "object,label,slice,box_source,box_x0,box_y0,box_x1,box_y1,iou_pred,stability_score,mask_area_px,mask_area_mm2,mean_probability,low_confidence,object_volume_ml\n"
+            for o in objects {
+                for r in o.slices {
+                    let b = r.boxPixels.map { String(format: "%.2f", $0) }.joined(separator: ",")
+                    s += "\(csv(o.name)),\(o.label),\(r.slice),\(r.boxSource.rawValue),\(b),\(String(format: "%.5f", r.iouPrediction)),\(String(format: "%.5f", r.stabilityScore)),\(r.maskAreaPixels),\(String(format: "%.3f", r.maskAreaMM2)),\(String(format: "%.5f", r.meanProbability)),\(r.lowConfidence ? 1 : 0),\(String(format: "%.3f", o.volumeML))\n"
+                }
+            }
+            try AtomicWrite.write(Data(s.utf8), to: path)
+        } else {
+            let e = JSONEncoder()
+            e.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+            try AtomicWrite.write(try e.encode(self), to: path)
+        }
+    }
+
+    private func csv(_ s: String) -> String {
+        s.contains(",") || s.contains("\"") ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
+    }
+}

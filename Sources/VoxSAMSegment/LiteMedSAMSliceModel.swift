@@ -1,0 +1,37 @@
+import VoxSAMModel
+
+/// LiteMedSAM behind the propagation interface, with the reference pre/postprocessing.
+public final class LiteMedSAMSliceModel: SliceSegmentationModel {
+    public let model: LiteMedSAM
+    let preprocessor = Preprocessor()
+    public private(set) var encoderCalls = 0
+
+    public init(model: LiteMedSAM) { self.model = model }
+
+    public func embed(_ slice: [UInt8], height: Int, width: Int) -> ImageEmbedding {
+        encoderCalls += 1
+        return model.encode(preprocessor(slice, height: height, width: width))
+    }
+
+    public func predict(_ e: ImageEmbedding, box: SIMD4<Float>) -> (logits: [Float], iou: Float) {
+        let p = model.decode(e, box256: box)
+        let logits = Postprocessor.resizeLogits(p.plane(0), size: p.size, newHeight: e.newHeight, newWidth: e.newWidth,
+                                                height: e.height, width: e.width)
+        return (logits, p.iou[0])
+    }
+
+    public func modelBox(fromPixels box: SIMD4<Int>, height: Int, width: Int) -> SIMD4<Float> {
+        preprocessor.box256(fromOriginal: box, height: height, width: width)
+    }
+
+    public func modelBox(fromMask mask: [UInt8], height: Int, width: Int) -> SIMD4<Float>? {
+        preprocessor.box256(fromMask: mask, height: height, width: width)
+    }
+
+    public var logitThreshold: Float { Postprocessor.logitThreshold }
+
+    public func pixelBox(fromModelBox box: SIMD4<Float>, height: Int, width: Int) -> SIMD4<Double> {
+        let f = Double(max(height, width)) / Double(preprocessor.targetSize)
+        return SIMD4(Double(box[0]) * f, Double(box[1]) * f, Double(box[2]) * f, Double(box[3]) * f)
+    }
+}

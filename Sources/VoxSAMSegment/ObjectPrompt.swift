@@ -1,0 +1,184 @@
+import Foundation
+import VoxSAMCore
+import VoxSAMIO
+
+/// A 3D box in voxel indices, 0-based and inclusive: x = i (column), y = j (row), z = k (slice).
+public struct VoxelBox: Sendable, Equatable, Codable, CustomStringConvertible {
+    public var x0, y0, z0, x1, y1, z1: Int
+
+    public init(x0: Int, y0: Int, z0: Int, x1: Int, y1: Int, z1: Int) {
+        self.x0 = x0; self.y0 = y0; self.z0 = z0; self.x1 = x1; self.y1 = y1; self.z1 = z1
+    }
+
+    /// `[x0, y0, z0, x1, y1, z1]`.
+    public init(_ v: [Int]) {
+        self.init(x0: v[0], y0: v[1], z0: v[2], x1: v[3], y1: v[4], z1: v[5])
+    }
+
+    public var array: [Int] { [x0, y0, z0, x1, y1, z1] }
+    public var description: String { array.map(String.init).joined(separator: ",") }
+
+    /// Lower/upper index along axis a (0 = i, 1 = j, 2 = k).
+    public func range(axis a: Int) -> ClosedRange<Int> {
+        a == 0 ? x0...x1 : a == 1 ? y0...y1 : z0...z1
+    }
+
+    /// Parses `x0,y0,z0,x1,y1,z1`.
+    public static func parse(_ text: String, what: String) throws -> VoxelBox {
+        let parts = text.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+        guard parts.count == 6, parts.allSatisfy({ $0 != nil }) else {
+            throw VoxSAMError(.invalidArgument, "\(what): box `\(text)` must be six integers x0,y0,z0,x1,y1,z1 (voxel indices, inclusive)")
+        }
+        return VoxelBox(parts.map { $0! })
+    }
+}
+
+/// One object to segment.
+public struct ObjectPrompt: Sendable, Equatable {
+    public var name: String
+    /// Label value in the output (1…65535).
+    public var label: Int
+    public var box: VoxelBox
+    /// Slice to start from; nil = the middle of the box's slice range (the reference rule).
+    public var keySlice: Int?
+    public var color: RGB?
+
+    public init(name: String, label: Int, box: VoxelBox, keySlice: Int? = nil, color: RGB? = nil) {
+        self.name = name; self.label = label; self.box = box; self.keySlice = keySlice; self.color = color
+    }
+
+    /// Checks the box against the volume size: inside, not inverted, not empty; names the object.
+    public func validate(size: SIMD3<Int>, axis: Int = 2) throws {
+        let b = box
+        let what = "object `\(name)` (label \(label))"
+        guard (1...65535).contains(label) else {
+            throw VoxSAMError(.invalidArgument, "\(what): label must be between 1 and 65535")
+        }
+        for (a, lo, hi, n) in [(0, b.x0, b.x1, "x"), (1, b.y0, b.y1, "y"), (2, b.z0, b.z1, "z")] {
+            guard lo <= hi else {
+                throw VoxSAMError(.invalidArgument, "\(what): box \(b) is inverted along \(n) (\(n)0 = \(lo) > \(n)1 = \(hi))")
+            }
+            guard lo >= 0, hi < size[a] else {
+                throw VoxSAMError(.invalidArgument, "\(what): box \(b) lies outside the volume along \(n) (valid 0…\(size[a] - 1))")
+            }
+        }
+        let plane = [0, 1, 2].filter { $0 != axis }
+        guard b.range(axis: plane[0]).count > 1, b.range(axis: plane[1]).count > 1 else {
+            throw VoxSAMError(.invalidArgument, "\(what): box \(b) is empty in the slice plane (it must span at least 2 voxels in each in-plane direction)")
+        }
+        if let k = keySlice, !b.range(axis: axis).contains(k) {
+            throw VoxSAMError(.invalidArgument, "\(what): key slice \(k) is outside the box's slice range \(b.range(axis: axis))")
+        }
+    }
+}
+
+/// Builds prompts from the ways a user can give them.
+public enum PromptSource {
+    /// Two opposite corners in patient LPS millimetres → the voxel box that covers them.
+    public static func box(fromMillimetres corners: [Double], geometry: Geometry, what: String) throws -> VoxelBox {
+        guard corners.count == 6 else {
+            throw VoxSAMError(.invalidArgument, "\(what): --box-mm needs six numbers x0,y0,z0,x1,y1,z1 (LPS mm)")
+        }
+        guard let a = geometry.continuousIndex(world: SIMD3(corners[0], corners[1], corners[2])),
+              let b = geometry.continuousIndex(world: SIMD3(corners[3], corners[4], corners[5])) else {
+            throw VoxSAMError(.geometry, "\(what): the volume geometry is singular")
+        }
+        let lo = SIMD3((min(a.x, b.x)).rounded(), (min(a.y, b.y)).rounded(), (min(a.z, b.z)).rounded())
+        let hi = SIMD3((max(a.x, b.x)).rounded(), (max(a.y, b.y)).rounded(), (max(a.z, b.z)).rounded())
+        return VoxelBox(x0: Int(lo.x), y0: Int(lo.y), z0: Int(lo.z), x1: Int(hi.x), y1: Int(hi.y), z1: Int(hi.z))
+    }
+
+    /// One 3D bounding box per label of an existing label map (same grid as the image).
+    public static func fromLabelMap(_ labels: Volume, only: [Int]? = nil, names: [Int: String] = [:]) throws -> [ObjectPrompt] {
+        let s = labels.size
+        var boxes: [Int: VoxelBox] = [:]
+        for k in 0..<s.z {
+            for j in 0..<s.y {
+                for i in 0..<s.x {
+                    let v = Int(labels.voxels[labels.linearIndex(i, j, k)])
+                    guard v > 0 else { continue }
+                    if var b = boxes[v] {
+                        b.x0 = min(b.x0, i); b.x1 = max(b.x1, i); b.y0 = min(b.y0, j); b.y1 = max(b.y1, j)
+                        b.z0 = min(b.z0, k); b.z1 = max(b.z1, k)
+                        boxes[v] = b
+                    } else {
+                        boxes[v] = VoxelBox(x0: i, y0: j, z0: k, x1: i, y1: j, z1: k)
+                    }
+                }
+            }
+        }
+        let wanted = only ?? boxes.keys.sorted()
+        return try wanted.map { l in
+            guard let b = boxes[l] else {
+                throw VoxSAMError(.invalidArgument, "label \(l) does not occur in the mask", path: labels.metadata.sourcePath)
+            }
+            return ObjectPrompt(name: names[l] ?? "label\(l)", label: l, box: b)
+        }
+    }
+
+    /// The `boxes` array of a CVPR24 `.npz`: object n gets label n + 1.
+    public static func fromNPZ(path: String) throws -> [ObjectPrompt] {
+        let npz = try NPZArchive.read(path: path)
+        return try NPZVolume.boxes(in: npz, path: path).enumerated().map { n, b in
+            ObjectPrompt(name: "object\(n + 1)", label: n + 1, box: VoxelBox(b))
+        }
+    }
+
+    /// A prompts file: `{"objects": [{"name", "label", "box" | "box_mm", "key_slice", "color"}]}` (or a bare array).
+    public static func fromJSON(path: String, geometry: Geometry) throws -> [ObjectPrompt] {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw VoxSAMError(.notFound, "the prompts file cannot be read", path: path)
+        }
+        struct Entry: Decodable {
+            var name: String?
+            var label: Int?
+            var box: [Int]?
+            var box_mm: [Double]?
+            var key_slice: Int?
+            var color: [Int]?
+        }
+        struct File: Decodable { var objects: [Entry] }
+        let entries: [Entry]
+        do {
+            if let f = try? JSONDecoder().decode(File.self, from: data) { entries = f.objects } else { entries = try JSONDecoder().decode([Entry].self, from: data) }
+        } catch {
+            throw VoxSAMError(.invalidArgument, "the prompts file is not valid: expected {\"objects\": [{\"name\", \"label\", \"box\" or \"box_mm\", …}]} (\(error))", path: path)
+        }
+        return try entries.enumerated().map { n, e in
+            let name = e.name ?? "object\(n + 1)"
+            let what = "\(path): object `\(name)`"
+            let box: VoxelBox
+            if let b = e.box {
+                guard b.count == 6 else { throw VoxSAMError(.invalidArgument, "\(what): `box` must have 6 integers") }
+                box = VoxelBox(b)
+            } else if let mm = e.box_mm {
+                box = try Self.box(fromMillimetres: mm, geometry: geometry, what: what)
+            } else {
+                throw VoxSAMError(.invalidArgument, "\(what): needs `box` (voxels) or `box_mm` (LPS mm)")
+            }
+            var color: RGB?
+            if let c = e.color {
+                guard c.count == 3, c.allSatisfy({ (0...255).contains($0) }) else {
+                    throw VoxSAMError(.invalidArgument, "\(what): `color` must be [r, g, b] with values 0…255")
+                }
+                color = RGB(UInt8(c[0]), UInt8(c[1]), UInt8(c[2]))
+            }
+            return ObjectPrompt(name: name, label: e.label ?? n + 1, box: box, keySlice: e.key_slice, color: color)
+        }
+    }
+
+    /// Checks labels are unique and each box fits.
+    public static func validate(_ prompts: [ObjectPrompt], size: SIMD3<Int>, axis: Int) throws {
+        guard !prompts.isEmpty else {
+            throw VoxSAMError(.invalidArgument, "no objects to segment: give --box, --box-mm, --prompts, --from-mask, or an .npz with `boxes`")
+        }
+        var seen: [Int: String] = [:]
+        for p in prompts {
+            try p.validate(size: size, axis: axis)
+            if let other = seen[p.label] {
+                throw VoxSAMError(.invalidArgument, "objects `\(other)` and `\(p.name)` both use label \(p.label); give each object its own --label")
+            }
+            seen[p.label] = p.name
+        }
+    }
+}

@@ -1,0 +1,173 @@
+import Foundation
+import VoxSAMCore
+import VoxSAMIO
+
+/// Box-prompt propagation through a volume, one encoder pass per slice shared by all objects.
+///
+/// Per object (reference, ../shared/reference/README.md §2.1–2.5): key slice zk = middle of the box's
+/// slice range (or the prompt's key slice); visit zk, zk+1, … z1, then zk−1, … z0. The key slice
+/// uses the box; every other slice the bounding box (+3 px) of the neighbouring slice's mask, or
+/// the key box when that mask vanished. Later objects overwrite earlier ones.
+///
+/// All objects move in lockstep — an upward sweep over slices, then a downward one — so each slice
+/// is encoded once; embeddings still needed by the downward sweep are kept, the rest dropped.
+/// The outcome is identical to running the objects one after another.
+public final class Propagator<Model: SliceSegmentationModel> {
+    public struct Settings: Sendable {
+        public var mode: PropagationMode = .reference
+        public var axis = SliceAxis(2)
+        /// Slices whose predicted IoU is below this are flagged as low confidence.
+        public var lowConfidenceIoU: Float = 0.6
+        public init() {}
+    }
+
+    public let model: Model
+    public var settings: Settings
+    /// Called after each encoded slice: (slices done, slices total).
+    public var progress: ((Int, Int) -> Void)?
+
+    public init(model: Model, settings: Settings = Settings()) {
+        self.model = model
+        self.settings = settings
+    }
+
+    private struct Track {
+        var prompt: ObjectPrompt
+        var keyBox: SIMD4<Int>
+        var slices: ClosedRange<Int>
+        var key: Int
+        var masks: [Int: [UInt8]] = [:]   // slice → mask holding the label value
+        var records: [SliceRecord] = []
+        var stoppedUp = false, stoppedDown = false
+    }
+
+    /// Segments `prompts` in the 8-bit volume `image8` (already windowed).
+    public func run(image8: Volume, prompts: [ObjectPrompt]) throws -> SegmentationResult {
+        let start = Date()
+        let axis = settings.axis
+        let size = image8.size
+        try PromptSource.validate(prompts, size: size, axis: axis.axis)
+        guard case .uint8(let pixels) = image8.voxels else {
+            throw VoxSAMError(.internal, "propagation needs a windowed uint8 volume")
+        }
+        let depth = axis.count(size), h = axis.height(size), w = axis.width(size)
+        var tracks: [Track] = prompts.map { p in
+            let (box, range) = axis.planeBox(p.box)
+            let r = max(range.lowerBound, 0)...min(range.upperBound, depth - 1)
+            let key = p.keySlice ?? Int(Double(r.upperBound - r.lowerBound) / 2 + Double(r.lowerBound))
+            return Track(prompt: p, keyBox: box, slices: r, key: key)
+        }
+        // Which slices each sweep visits, and how often the downward sweep still needs each slice.
+        var needUp = Set<Int>(), downUse = [Int: Int]()
+        for t in tracks {
+            for z in t.key...t.slices.upperBound { needUp.insert(z) }
+            for z in stride(from: t.key - 1, through: t.slices.lowerBound, by: -1) { downUse[z, default: 0] += 1 }
+        }
+        let unique = needUp.union(downUse.keys).count
+        var cache: [Int: Model.Embedding] = [:]
+        var encoded = 0
+        func embedding(_ z: Int) -> Model.Embedding {
+            if let e = cache[z] { return e }
+            let e = model.embed(axis.slice(pixels, z, size: size), height: h, width: w)
+            encoded += 1
+            progress?(encoded, unique)
+            return e
+        }
+        let pixelArea = axis.pixelArea(image8.geometry)
+
+        func segment(_ t: inout Track, z: Int, neighbour: Int?, e: Model.Embedding) {
+            var source = BoxSource.input
+            var box = model.modelBox(fromPixels: t.keyBox, height: h, width: w)
+            if let n = neighbour {
+                if let prev = t.masks[n], let b = model.modelBox(fromMask: prev, height: h, width: w) {
+                    box = b
+                    source = .prevMask
+                } else {
+                    source = .fallbackInput
+                }
+            }
+            let (logits, iou) = model.predict(e, box: box)
+            let thr = model.logitThreshold
+            let label = UInt8(truncatingIfNeeded: min(t.prompt.label, 255))
+            var mask = [UInt8](repeating: 0, count: h * w)
+            var area = 0, hi = 0, lo = 0
+            var probSum: Double = 0
+            for n in 0..<(h * w) {
+                let l = logits[n]
+                if l > thr { mask[n] = max(label, 1); area += 1; probSum += 1 / (1 + exp(-Double(l))) }
+                if l > 1 { hi += 1 }
+                if l > -1 { lo += 1 }
+            }
+            // Tracking resizes the mask holding the label value, as the reference does (§2.3) —
+            // for labels > 255 the value saturates at 255.
+            t.masks[z] = mask
+            let stability: Float = lo == 0 ? 1 : Float(hi) / Float(lo)
+            let pb = model.pixelBox(fromModelBox: box, height: h, width: w)
+            t.records.append(SliceRecord(
+                slice: z, boxSource: source, boxModel: [box[0], box[1], box[2], box[3]],
+                boxPixels: [pb[0], pb[1], pb[2], pb[3]], iouPrediction: iou, stabilityScore: stability,
+                maskAreaPixels: area, maskAreaMM2: Double(area) * pixelArea,
+                meanProbability: area > 0 ? Float(probSum / Double(area)) : 0,
+                lowConfidence: iou < settings.lowConfidenceIoU))
+        }
+
+        let adaptive = settings.mode == .adaptive
+        // Upward sweep: every object from its key slice to its top.
+        for z in needUp.sorted() {
+            let e = embedding(z)
+            for n in tracks.indices where tracks[n].key <= z && z <= tracks[n].slices.upperBound {
+                if adaptive && tracks[n].stoppedUp { continue }
+                segment(&tracks[n], z: z, neighbour: z == tracks[n].key ? nil : z - 1, e: e)
+                if adaptive && z != tracks[n].key && tracks[n].records.last!.maskAreaPixels == 0 { tracks[n].stoppedUp = true }
+            }
+            if (downUse[z] ?? 0) > 0 { cache[z] = e }
+        }
+        // Downward sweep: from below each key slice to the bottom.
+        for z in downUse.keys.sorted(by: >) {
+            let e = embedding(z)
+            for n in tracks.indices where tracks[n].slices.lowerBound <= z && z < tracks[n].key {
+                if adaptive && tracks[n].stoppedDown { continue }
+                segment(&tracks[n], z: z, neighbour: z + 1, e: e)
+                if adaptive && tracks[n].records.last!.maskAreaPixels == 0 { tracks[n].stoppedDown = true }
+            }
+            cache[z] = nil
+        }
+
+        // Assemble: later objects overwrite earlier ones (reference order = prompt order).
+        let maxLabel = prompts.map(\.label).max() ?? 1
+        var labelMap = image8.emptyLabelMap(maxLabel: maxLabel)
+        labelMap.metadata = image8.metadata
+        labelMap.metadata.warnings = []
+        var counts = [Int: Int]()
+        switch labelMap.voxels {
+        case .uint8(var a):
+            for t in tracks { paint(&a, t, UInt8(t.prompt.label), axis: axis, size: size, h: h, w: w) }
+            for v in a where v != 0 { counts[Int(v), default: 0] += 1 }
+            labelMap.voxels = .uint8(a)
+        case .uint16(var a):
+            for t in tracks { paint(&a, t, UInt16(t.prompt.label), axis: axis, size: size, h: h, w: w) }
+            for v in a where v != 0 { counts[Int(v), default: 0] += 1 }
+            labelMap.voxels = .uint16(a)
+        default: break
+        }
+        let g = image8.geometry
+        let voxelML = abs(g.stepMatrix.determinant) / 1000
+        let objects = tracks.map { t in
+            ObjectResult(prompt: t.prompt, slices: t.records, voxels: counts[t.prompt.label] ?? 0,
+                         volumeML: Double(counts[t.prompt.label] ?? 0) * voxelML)
+        }
+        return SegmentationResult(labelMap: labelMap, objects: objects, axis: axis, encoderCalls: encoded,
+                                  uniqueSlices: unique, lowConfidenceThreshold: settings.lowConfidenceIoU,
+                                  mode: settings.mode, seconds: Date().timeIntervalSince(start))
+    }
+
+    private func paint<T: FixedWidthInteger>(_ a: inout [T], _ t: Track, _ value: T, axis: SliceAxis, size: SIMD3<Int>, h: Int, w: Int) {
+        for (z, mask) in t.masks {
+            for r in 0..<h {
+                for c in 0..<w where mask[r * w + c] != 0 {
+                    a[axis.voxelIndex(z, r, c, size: size)] = value
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,67 @@
+import Foundation
+import VoxSAMCore
+import VoxSAMIO
+
+/// The `--qa` picture: the key slice and evenly spaced slices with coloured overlays, object names
+/// and per-slice confidence.
+public enum QAMontage {
+    public static func render(image8: Volume, result: SegmentationResult, maxTiles: Int = 9) -> RasterImage {
+        let axis = result.axis
+        let size = image8.size
+        guard case .uint8(let pixels) = image8.voxels else { return RasterImage(width: 1, height: 1, channels: 3) }
+        let labelValues: [Int]
+        switch result.labelMap.voxels {
+        case .uint8(let a): labelValues = a.map(Int.init)
+        case .uint16(let a): labelValues = a.map(Int.init)
+        default: labelValues = []
+        }
+        // Slices that carry any object: the first object's key slice, then evenly spaced ones.
+        let covered = Set(result.objects.flatMap { $0.slices.map(\.slice) }).sorted()
+        guard !covered.isEmpty else { return RasterImage(width: 1, height: 1, channels: 3) }
+        var chosen: [Int] = []
+        if let key = result.objects.first?.slices.first?.slice { chosen.append(key) }
+        let n = min(maxTiles, covered.count)
+        for t in 0..<n {
+            let z = covered[Int((Double(t) + 0.5) * Double(covered.count) / Double(n))]
+            if !chosen.contains(z) { chosen.append(z) }
+            if chosen.count >= maxTiles { break }
+        }
+        let keyFirst = chosen.first
+        chosen = [keyFirst!] + chosen.dropFirst().sorted()
+        let h = axis.height(size), w = axis.width(size)
+        var colors: [Int: RGB] = [:]
+        for o in result.objects { colors[o.prompt.label] = o.prompt.color ?? RGB.forLabel(o.prompt.label) }
+        var tiles: [RasterImage] = [], captions: [String] = []
+        for z in chosen {
+            let grey = RasterImage(width: w, height: h, channels: 1, pixels: axis.slice(pixels, z, size: size))
+            var labels = [Int](repeating: 0, count: h * w)
+            for r in 0..<h { for c in 0..<w { labels[r * w + c] = labelValues[axis.voxelIndex(z, r, c, size: size)] } }
+            var tile = SliceRenderer.overlay(grey, labels: labels, colors: colors)
+            // Draw each object's box outline on its slices.
+            for o in result.objects {
+                guard let rec = o.slices.first(where: { $0.slice == z }) else { continue }
+                drawBox(&tile, rec.boxPixels, colors[o.prompt.label]!)
+            }
+            var lines = ["\(axis.name.uppercased())=\(z)\(z == keyFirst ? " KEY" : "")"]
+            for o in result.objects {
+                if let rec = o.slices.first(where: { $0.slice == z }) {
+                    lines.append("\(o.prompt.name) IOU \(String(format: "%.2f", rec.iouPrediction))\(rec.lowConfidence ? " LOW" : "")")
+                }
+            }
+            tiles.append(tile)
+            captions.append(lines.joined(separator: "\n"))
+        }
+        return SliceRenderer.montage(tiles, captions: captions)
+    }
+
+    static func drawBox(_ img: inout RasterImage, _ b: [Double], _ c: RGB) {
+        let x0 = max(0, min(img.width - 1, Int(b[0]))), x1 = max(0, min(img.width - 1, Int(b[2])))
+        let y0 = max(0, min(img.height - 1, Int(b[1]))), y1 = max(0, min(img.height - 1, Int(b[3])))
+        func set(_ x: Int, _ y: Int) {
+            let o = (y * img.width + x) * 3
+            img.pixels[o] = c.r; img.pixels[o + 1] = c.g; img.pixels[o + 2] = c.b
+        }
+        for x in stride(from: x0, through: x1, by: 2) { set(x, y0); set(x, y1) }
+        for y in stride(from: y0, through: y1, by: 2) { set(x0, y); set(x1, y) }
+    }
+}

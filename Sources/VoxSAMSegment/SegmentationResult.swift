@@ -1,0 +1,67 @@
+import VoxSAMCore
+import VoxSAMIO
+
+/// How a slice's box was chosen.
+public enum BoxSource: String, Sendable, Codable {
+    /// The key slice: the 2D part of the user's 3D box.
+    case input
+    /// The previous slice's mask, enlarged.
+    case prevMask = "prev_mask"
+    /// The previous mask vanished: the key-slice box again (reference mode).
+    case fallbackInput = "fallback_input"
+}
+
+/// What happened on one slice for one object (the confidence report's row).
+public struct SliceRecord: Sendable, Codable {
+    public var slice: Int
+    public var boxSource: BoxSource
+    /// Box fed to the model, in its input frame (256 × 256 for LiteMedSAM).
+    public var boxModel: [Float]
+    /// The same box in slice pixels `[x0, y0, x1, y1]`.
+    public var boxPixels: [Double]
+    public var iouPrediction: Float
+    /// SAM's stability score: |logits > +1| / |logits > −1| (1 when both are empty).
+    public var stabilityScore: Float
+    public var maskAreaPixels: Int
+    public var maskAreaMM2: Double
+    /// Mean sigmoid probability over the mask's pixels (0 for an empty mask).
+    public var meanProbability: Float
+    public var lowConfidence: Bool
+
+    enum CodingKeys: String, CodingKey {
+        case slice, boxSource = "box_source", boxModel = "box_model", boxPixels = "box_pixels"
+        case iouPrediction = "iou_pred", stabilityScore = "stability_score", maskAreaPixels = "mask_area_px"
+        case maskAreaMM2 = "mask_area_mm2", meanProbability = "mean_probability", lowConfidence = "low_confidence"
+    }
+}
+
+/// One object's outcome.
+public struct ObjectResult: Sendable {
+    public var prompt: ObjectPrompt
+    /// Slices in processing order (key slice, upwards, then downwards).
+    public var slices: [SliceRecord]
+    /// Voxels carrying this object's label in the final map (after overlaps were resolved).
+    public var voxels: Int
+    public var volumeML: Double
+}
+
+/// The label map plus everything needed for reports.
+public struct SegmentationResult: Sendable {
+    public var labelMap: Volume
+    public var objects: [ObjectResult]
+    public var axis: SliceAxis
+    public var encoderCalls: Int
+    public var uniqueSlices: Int
+    public var lowConfidenceThreshold: Float
+    public var mode: PropagationMode
+    public var seconds: Double
+}
+
+/// How boxes travel from slice to slice.
+public enum PropagationMode: String, Sendable, Codable, CaseIterable {
+    /// Exactly the reference procedure (../shared/reference/README.md §2).
+    case reference
+    /// Reference tracking, but a direction stops once its mask has vanished (no fallback to the key
+    /// box, which segments whatever lies in the key box on slices past the object's end).
+    case adaptive
+}

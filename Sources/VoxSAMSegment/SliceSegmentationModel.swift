@@ -1,0 +1,24 @@
+/// What propagation needs from a promptable 2D model (LiteMedSAM, or another SAM-family model).
+/// Implemented for LiteMedSAM in `LiteMedSAMSliceModel.swift`.
+public protocol SliceSegmentationModel: AnyObject {
+    associatedtype Embedding
+
+    /// Encodes a uint8 slice (H × W, row-major). The expensive step: called once per slice.
+    func embed(_ slice: [UInt8], height: Int, width: Int) -> Embedding
+
+    /// Decodes one box (in the model's input frame) into logits at H × W and the predicted IoU.
+    func predict(_ embedding: Embedding, box: SIMD4<Float>) -> (logits: [Float], iou: Float)
+
+    /// The model-frame box of a box given in slice pixels `[x0, y0, x1, y1]` (key slice).
+    func modelBox(fromPixels box: SIMD4<Int>, height: Int, width: Int) -> SIMD4<Float>
+
+    /// The model-frame box tracked from the neighbouring slice's mask (holding the label value);
+    /// nil when the mask vanishes at the model's resolution.
+    func modelBox(fromMask mask: [UInt8], height: Int, width: Int) -> SIMD4<Float>?
+
+    /// Logits above this are foreground.
+    var logitThreshold: Float { get }
+
+    /// Inverse of the model-frame scaling, for reporting boxes in slice pixels.
+    func pixelBox(fromModelBox box: SIMD4<Float>, height: Int, width: Int) -> SIMD4<Double>
+}

@@ -1,2 +1,0 @@
-#include "CDCMTK.h"
-extern "C" int vxd_placeholder(void) { return 0; }

@@ -1,0 +1,155 @@
+// Decoding of one stored frame to stored values: native (little/big endian, deflated) and the
+// DCMTK codecs (RLE, JPEG, JPEG-LS) through DcmPixelData::getUncompressedFrame, JPEG 2000
+// through OpenJPEG (j2k_decode.cpp). Values are masked to BitsStored and sign-extended.
+#include "bridge_internal.hpp"
+
+#include <cstring>
+
+namespace {
+
+bool isJPEG2000(E_TransferSyntax xfer) {
+    return xfer == EXS_JPEG2000LosslessOnly || xfer == EXS_JPEG2000 || xfer == EXS_JPEG2000MulticomponentLosslessOnly ||
+           xfer == EXS_JPEG2000Multicomponent;
+}
+
+} // namespace
+
+namespace vxd {
+
+vxd_status decodeStoredFrame(vxd_file *file, int32_t storedIndex, vxd_error *error) {
+    if (file->cachedFrame.index == storedIndex) return VXD_OK;
+    file->cachedFrame.index = -1;
+    const vxd_image_info &info = file->info;
+    DcmDataset *ds = file->dataset;
+
+    if (!info.has_pixel_data) {
+        if (info.has_float_pixel_data)
+            return fail(error, VXD_UNSUPPORTED, file->path,
+                        "float pixel data (FloatPixelData (7FE0,0008) / DoubleFloatPixelData (7FE0,0009)) is not supported");
+        return fail(error, VXD_NO_PIXELS, file->path, "no PixelData (7FE0,0010) in the data set");
+    }
+    if (info.samples_per_pixel != 1) {
+        return fail(error, VXD_UNSUPPORTED, file->path,
+                    "SamplesPerPixel (0028,0002) is " + std::to_string(info.samples_per_pixel) +
+                        " (colour image); only grayscale images are decoded");
+    }
+    const int bitsAllocated = info.bits_allocated, bitsStored = info.bits_stored;
+    if (bitsAllocated != 8 && bitsAllocated != 16 && bitsAllocated != 32) {
+        return fail(error, VXD_UNSUPPORTED, file->path,
+                    "BitsAllocated (0028,0100) = " + std::to_string(bitsAllocated) + " is not supported (8, 16 or 32)");
+    }
+    if (bitsStored < 1 || bitsStored > bitsAllocated || info.high_bit >= bitsAllocated || info.high_bit + 1 < bitsStored) {
+        return fail(error, VXD_CORRUPT, file->path,
+                    "inconsistent BitsAllocated/BitsStored/HighBit (0028,0100-0102) = " + std::to_string(bitsAllocated) +
+                        "/" + std::to_string(bitsStored) + "/" + std::to_string(info.high_bit));
+    }
+    if (info.stored_rows < 1 || info.stored_columns < 1) {
+        return fail(error, VXD_CORRUPT, file->path, "Rows (0028,0010) or Columns (0028,0011) missing or zero");
+    }
+    if (storedIndex < 0 || storedIndex >= info.stored_frame_count) {
+        return fail(error, VXD_INVALID_ARGUMENT, file->path, "stored frame " + std::to_string(storedIndex) + " out of range");
+    }
+
+    const size_t pixelCount = static_cast<size_t>(info.stored_rows) * static_cast<size_t>(info.stored_columns);
+    const bool pixelSigned = info.pixel_representation == 1;
+    const uint64_t mask = bitsStored >= 64 ? ~0ULL : ((1ULL << bitsStored) - 1);
+    auto signExtend = [&](uint64_t v) -> int64_t {
+        v &= mask;
+        if (pixelSigned && ((v >> (bitsStored - 1)) & 1ULL)) return static_cast<int64_t>(v) - static_cast<int64_t>(1ULL << bitsStored);
+        return static_cast<int64_t>(v);
+    };
+    std::vector<int64_t> &values = file->cachedFrame.values;
+    values.assign(pixelCount, 0);
+
+    if (isJPEG2000(file->transferSyntax)) {
+        std::vector<int32_t> samples;
+        bool codestreamSigned = false;
+        int precision = 0;
+        vxd_status st = decodeJPEG2000Frame(file, storedIndex, samples, codestreamSigned, precision, error);
+        if (st != VXD_OK) return st;
+        if (samples.size() != pixelCount) {
+            return fail(error, VXD_CORRUPT, file->path,
+                        "JPEG 2000 frame " + std::to_string(storedIndex + 1) + " decodes to " + std::to_string(samples.size()) +
+                            " samples, Rows x Columns is " + std::to_string(pixelCount));
+        }
+        if (codestreamSigned == pixelSigned) {
+            for (size_t i = 0; i < pixelCount; ++i) values[i] = samples[i];
+        } else {
+            // PixelRepresentation (0028,0103) and the codestream's signedness disagree (a known
+            // encoder bug): the DICOM attribute wins, the sample bits are reinterpreted.
+            for (size_t i = 0; i < pixelCount; ++i) values[i] = signExtend(static_cast<uint64_t>(static_cast<int64_t>(samples[i])));
+        }
+        file->cachedFrame.index = storedIndex;
+        return VXD_OK;
+    }
+
+    DcmElement *element = nullptr;
+    if (ds->findAndGetElement(DCM_PixelData, element).bad() || element == nullptr || element->ident() != EVR_PixelData) {
+        return fail(error, VXD_NO_PIXELS, file->path, "no PixelData (7FE0,0010) in the data set");
+    }
+    DcmPixelData *pixelData = OFstatic_cast(DcmPixelData *, element);
+
+    LogCapture capture;
+    Uint32 frameSize = 0;
+    OFCondition cond = pixelData->getUncompressedFrameSize(ds, frameSize);
+    if (cond.bad() || frameSize == 0) {
+        return fail(error, VXD_CORRUPT, file->path, "cannot compute the frame size of PixelData (7FE0,0010)",
+                    capture.messages().empty() ? cond.text() : capture.messages());
+    }
+    const size_t bytesPerSample = static_cast<size_t>(bitsAllocated / 8);
+    if (frameSize < pixelCount * bytesPerSample) {
+        return fail(error, VXD_CORRUPT, file->path, "frame size " + std::to_string(frameSize) + " bytes is smaller than Rows x Columns");
+    }
+    if (!info.is_encapsulated) {
+        const unsigned long long needed = static_cast<unsigned long long>(storedIndex + 1) * frameSize;
+        if (element->getLength() < needed) {
+            return fail(error, VXD_CORRUPT, file->path,
+                        "PixelData (7FE0,0010) holds " + std::to_string(element->getLength()) + " bytes but frame " +
+                            std::to_string(storedIndex + 1) + " needs " + std::to_string(needed) +
+                            " (Rows x Columns x NumberOfFrames x BitsAllocated/8): pixel data is truncated");
+        }
+    }
+
+    std::vector<Uint8> buffer(frameSize + (frameSize & 1u), 0);
+    Uint32 startFragment = (storedIndex == file->nextFrameForFragment) ? file->nextStartFragment : 0;
+    OFString colorModel;
+    cond = pixelData->getUncompressedFrame(ds, static_cast<Uint32>(storedIndex), startFragment, buffer.data(),
+                                           static_cast<Uint32>(buffer.size()), colorModel, &file->fileCache);
+    if (cond.bad()) {
+        const DcmXfer xfer(file->transferSyntax);
+        const bool noCodec = cond == EC_CannotChangeRepresentation || cond == EC_UnsupportedEncoding;
+        return fail(error, noCodec ? VXD_UNSUPPORTED : VXD_CORRUPT, file->path,
+                    std::string(noCodec ? "no decoder for" : "cannot decode") + " frame " + std::to_string(storedIndex + 1) +
+                        " of PixelData (7FE0,0010) in transfer syntax " + xfer.getXferName() + " (" + xfer.getXferID() + ")",
+                    capture.messages().empty() ? cond.text() : capture.messages() + "; " + cond.text());
+    }
+    file->nextStartFragment = startFragment;
+    file->nextFrameForFragment = storedIndex + 1;
+
+    // getUncompressedFrame returns samples in local byte order (big-endian data sets are swapped
+    // by dcmdata when the value is read); shift out the bits below the stored range.
+    const int shift = info.high_bit + 1 - bitsStored;
+    switch (bitsAllocated) {
+    case 8:
+        for (size_t i = 0; i < pixelCount; ++i) values[i] = signExtend(static_cast<uint64_t>(buffer[i]) >> shift);
+        break;
+    case 16:
+        for (size_t i = 0; i < pixelCount; ++i) {
+            Uint16 v;
+            std::memcpy(&v, buffer.data() + 2 * i, 2);
+            values[i] = signExtend(static_cast<uint64_t>(v) >> shift);
+        }
+        break;
+    default:
+        for (size_t i = 0; i < pixelCount; ++i) {
+            Uint32 v;
+            std::memcpy(&v, buffer.data() + 4 * i, 4);
+            values[i] = signExtend(static_cast<uint64_t>(v) >> shift);
+        }
+        break;
+    }
+    file->cachedFrame.index = storedIndex;
+    return VXD_OK;
+}
+
+} // namespace vxd

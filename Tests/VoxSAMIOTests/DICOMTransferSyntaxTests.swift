@@ -1,0 +1,91 @@
+import Foundation
+import XCTest
+import VoxSAMCore
+@testable import VoxSAMIO
+
+/// The same image in every transfer syntax decodes to the same voxels.
+final class DICOMTransferSyntaxTests: XCTestCase {
+    /// SampleData/dicom (committed, MIT): MR_small in explicit LE, implicit LE, explicit BE, RLE,
+    /// JPEG 2000 lossless and JPEG-LS lossless.
+    func testBundledMRSmallSyntaxesDecodeIdentically() throws {
+        let names = ["MR_small.dcm", "MR_small_implicit.dcm", "MR_small_bigendian.dcm", "MR_small_RLE.dcm",
+                     "MR_small_jp2klossless.dcm", "MR_small_jpeg_ls_lossless.dcm"]
+        try checkIdentical(names.map(DICOMTestSupport.sample))
+    }
+
+    /// ../shared pydicom matrix, including the second big-endian file and the padded variant.
+    func testPydicomMRSmallMatrixDecodesIdentically() throws {
+        let folder = try DICOMTestSupport.shared(DICOMTestSupport.pydicomFiles)
+        let names = ["MR_small.dcm", "MR_small_implicit.dcm", "MR_small_bigendian.dcm", "MR_small_expb.dcm", "MR_small_RLE.dcm",
+                     "MR_small_jp2klossless.dcm", "MR_small_jpeg_ls_lossless.dcm", "MR_small_padded.dcm"]
+        try checkIdentical(names.map { "\(folder)/\($0)" })
+    }
+
+    /// Enhanced MR without functional-group geometry (emri_small, 10 frames) in explicit LE,
+    /// explicit BE, RLE, JPEG 2000 and JPEG-LS: multi-frame decoding, stacked with a warning.
+    func testMultiFrameSyntaxesDecodeIdentically() throws {
+        let folder = try DICOMTestSupport.shared("B/pydicom-data/data_store/data")
+        let names = ["emri_small.dcm", "emri_small_big_endian.dcm", "emri_small_RLE.dcm", "emri_small_jpeg_2k_lossless.dcm",
+                     "emri_small_jpeg_ls_lossless.dcm"]
+        let volumes = try checkIdentical(names.map { "\(folder)/\($0)" })
+        XCTAssertEqual(volumes[0].size, SIMD3(64, 64, 10))
+        XCTAssertTrue(volumes[0].metadata.warnings.contains { $0.contains("ImagePositionPatient (0020,0032)") })
+        XCTAssertEqual(volumes[0].metadata.sliceReferences.map(\.frame), (1...10).map { $0 })
+    }
+
+    /// Committed multi-frame JPEG 2000 (one fragment per frame).
+    func testBundledMultiFrameJPEG2000() throws {
+        let volume = try DICOMReader.read(path: DICOMTestSupport.sample("emri_small_jpeg_2k_lossless.dcm"))
+        XCTAssertEqual(volume.size, SIMD3(64, 64, 10))
+        XCTAssertEqual(volume.type, .uint16)
+        let range = try XCTUnwrap(volume.voxels.range)
+        XCTAssertEqual(range.min, 0)
+        XCTAssertGreaterThan(range.max, 400)
+    }
+
+    /// Deflated explicit VR little endian, 8-bit unsigned: a uint8 volume.
+    func testBundledDeflated8Bit() throws {
+        let volume = try DICOMReader.read(path: DICOMTestSupport.sample("image_dfl.dcm"))
+        XCTAssertEqual(volume.size, SIMD3(512, 512, 1))
+        XCTAssertEqual(volume.type, .uint8)
+        XCTAssertGreaterThan(volume.voxels.range?.max ?? 0, 0)
+    }
+
+    /// JPEG 2000 whose codestream signedness disagrees with PixelRepresentation (0028,0103): the
+    /// DICOM attribute wins (CT in HU with negative values, like pydicom's decode).
+    func testJPEG2000PixelRepresentationMismatch() throws {
+        let path = try DICOMTestSupport.shared("\(DICOMTestSupport.pydicomFiles)/J2K_pixelrep_mismatch.dcm")
+        let volume = try DICOMReader.read(path: path, options: DICOMReadOptions(applyRescale: false))
+        XCTAssertEqual(volume.type, .int16)
+        let range = try XCTUnwrap(volume.voxels.range)
+        XCTAssertEqual(range.min, -2000)
+        XCTAssertEqual(range.max, 1896)
+    }
+
+    /// pydicom-data MR2 (1024²): JPEG 2000 lossless equals its uncompressed original (UNCR), and
+    /// the lossy JPEG 2000 decodes exactly to the reference decode shipped with it (UNCI).
+    func testJPEG2000MatchesUncompressedReferences() throws {
+        let folder = try DICOMTestSupport.shared("B/pydicom-data/data_store/data")
+        try checkIdentical(["\(folder)/MR2_UNCR.dcm", "\(folder)/MR2_J2KR.dcm"])
+        try checkIdentical(["\(folder)/MR2_UNCI.dcm", "\(folder)/MR2_J2KI.dcm"])
+    }
+
+    // MARK: helpers
+
+    @discardableResult
+    private func checkIdentical(_ paths: [String], file: StaticString = #filePath, line: UInt = #line) throws -> [Volume] {
+        let volumes = try paths.map { try DICOMReader.read(path: $0) }
+        let reference = volumes[0]
+        let values = DICOMTestSupport.values(reference)
+        XCTAssertFalse(values.allSatisfy { $0 == 0 }, file: file, line: line)
+        for (path, v) in zip(paths, volumes).dropFirst() {
+            XCTAssertEqual(v.size, reference.size, path, file: file, line: line)
+            XCTAssertEqual(v.type, reference.type, path, file: file, line: line)
+            XCTAssertTrue(v.geometry.isSameGrid(as: reference.geometry, tolerance: 1e-6), path, file: file, line: line)
+            let other = DICOMTestSupport.values(v)
+            let differing = zip(other, values).filter { $0 != $1 }.count
+            XCTAssertEqual(differing, 0, "\(path) decodes differently from \(paths[0]) at \(differing) voxels", file: file, line: line)
+        }
+        return volumes
+    }
+}

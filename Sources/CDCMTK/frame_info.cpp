@@ -61,6 +61,30 @@ struct Sources {
     }
 };
 
+/// Classic multi-frame images with one ImagePositionPatient (RT Dose): GridFrameOffsetVector
+/// (3004,000C) places frame f along the normal of ImageOrientationPatient, relative to the first
+/// frame (first value 0) or, in the legacy absolute form, as z coordinates (first value = z).
+void applyGridFrameOffset(DcmItem *ds, int32_t frameIndex, int32_t frames, vxd_frame_info *out) {
+    double first = 0, offset = 0;
+    DcmElement *grid = nullptr;
+    if (ds->findAndGetElement(DCM_GridFrameOffsetVector, grid).bad() || grid == nullptr ||
+        grid->getVM() != static_cast<unsigned long>(frames) || grid->getFloat64(first, 0).bad() ||
+        grid->getFloat64(offset, static_cast<unsigned long>(frameIndex)).bad())
+        return;
+    const double *r = out->orientation, *c = out->orientation + 3;
+    double n[3] = {r[1] * c[2] - r[2] * c[1], r[2] * c[0] - r[0] * c[2], r[0] * c[1] - r[1] * c[0]};
+    const double norm = std::sqrt(n[0] * n[0] + n[1] * n[1] + n[2] * n[2]);
+    if (!(norm > 0.5)) return;
+    for (double &v : n) v /= norm;
+    double relative = offset;
+    if (first != 0) {
+        // Absolute form: only meaningful when the frames are axial.
+        if (std::fabs(std::fabs(n[2]) - 1) > 1e-3 || std::fabs(first - out->position[2]) > 1e-3) return;
+        relative = (offset - first) * n[2];
+    }
+    for (int k = 0; k < 3; ++k) out->position[k] += relative * n[k];
+}
+
 } // namespace
 
 namespace vxd {
@@ -93,6 +117,8 @@ vxd_status readFrameInfo(vxd_file *file, int32_t frameIndex, vxd_frame_info *out
     }
     out->has_orientation = getDoubles(src.macro(DCM_PlaneOrientationSequence), DCM_ImageOrientationPatient, out->orientation, 6) ||
                            getDoubles(ds, DCM_ImageOrientationPatient, out->orientation, 6);
+    if (!info.is_enhanced && !info.is_mosaic && info.stored_frame_count > 1 && out->has_position && out->has_orientation)
+        applyGridFrameOffset(ds, frameIndex, info.stored_frame_count, out);
     DcmItem *measures = src.macro(DCM_PixelMeasuresSequence);
     out->has_pixel_spacing = getDoubles(measures, DCM_PixelSpacing, out->pixel_spacing, 2) ||
                              getDoubles(ds, DCM_PixelSpacing, out->pixel_spacing, 2);
@@ -107,7 +133,13 @@ vxd_status readFrameInfo(vxd_file *file, int32_t frameIndex, vxd_frame_info *out
     double slope = 1, intercept = 0;
     const bool hasSlope = getDoubles(transform, DCM_RescaleSlope, &slope, 1);
     const bool hasIntercept = getDoubles(transform, DCM_RescaleIntercept, &intercept, 1);
-    if (hasSlope || hasIntercept) {
+    double doseScaling = 1;
+    if (!hasSlope && !info.is_enhanced && getDoubles(ds, DCM_DoseGridScaling, &doseScaling, 1)) {
+        // RT Dose: DoseGridScaling (3004,000E) converts stored values to Gy.
+        out->has_rescale = 1;
+        out->rescale_slope = doseScaling;
+        out->rescale_intercept = hasIntercept ? intercept : 0;
+    } else if (hasSlope || hasIntercept) {
         out->has_rescale = 1;
         out->rescale_slope = hasSlope ? slope : 1;
         out->rescale_intercept = hasIntercept ? intercept : 0;

@@ -98,7 +98,6 @@ static vxd_status mapFragments(vxd_file *file, DcmPixelSequence *sequence, vxd_e
             return fail(error, VXD_CORRUPT, file->path, "cannot access fragment " + std::to_string(i) + " of PixelData (7FE0,0010)");
         if (i < fragments) fragmentOffset[i + 1] = fragmentOffset[i] + 8 + item->getLength();
     }
-    if (fragments > 0) fragmentOffset[0] = 0;
     auto assignByOffsets = [&](const std::vector<unsigned long long> &starts) -> bool {
         std::vector<std::vector<unsigned long>> map(static_cast<size_t>(frames));
         for (unsigned long i = 1; i <= fragments; ++i) {
@@ -163,6 +162,7 @@ static vxd_status mapFragments(vxd_file *file, DcmPixelSequence *sequence, vxd_e
         if (sequence->getItem(item, i).bad() || item->getUint8Array(bytes).bad())
             return fail(error, VXD_CORRUPT, file->path, "cannot read fragment " + std::to_string(i) + " of PixelData (7FE0,0010)");
         if (bytes != nullptr && startsCodestream(bytes, item->getLength())) ++frame;
+        item->compact();
         if (frame < 0 || frame >= frames) {
             return fail(error, VXD_CORRUPT, file->path,
                         "cannot assign the " + std::to_string(fragments) + " fragments of PixelData (7FE0,0010) to " +
@@ -208,6 +208,7 @@ vxd_status decodeJPEG2000Frame(vxd_file *file, int32_t storedIndex, std::vector<
                         "cannot read fragment " + std::to_string(index) + " of PixelData (7FE0,0010)", capture.messages());
         }
         if (bytes != nullptr) codestream.insert(codestream.end(), bytes, bytes + item->getLength());
+        item->compact(); // the fragment stays on disk; only the joined copy is kept
     }
     if (codestream.size() < 8 || !startsCodestream(codestream.data(), codestream.size())) {
         return fail(error, VXD_CORRUPT, file->path,

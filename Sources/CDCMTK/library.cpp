@@ -18,6 +18,9 @@ void ensureInitialized() {
     static std::once_flag once;
     std::call_once(once, [] {
         installLogCapture();
+        // Elements stored with VR UN but known to the dictionary (e.g. written by a converter
+        // that lost the VRs) are read with their real VR, as every other toolkit does.
+        dcmEnableUnknownVRConversion.set(OFTrue);
         // Decoders are registered once for the process and never deregistered: DCMTK's codec
         // list is shared, and other threads may be decoding at any time.
         DJDecoderRegistration::registerCodecs();   // JPEG baseline/extended/lossless (IJG 8/12/16)
@@ -63,20 +66,27 @@ std::string tagName(const DcmTagKey &key) {
 extern "C" {
 
 const char *vxd_library_version(void) {
-    static std::string version = std::string("DCMTK ") + OFFIS_DCMTK_VERSION_STRING + ", OpenJPEG " + opj_version();
-    return version.c_str();
+    static char version[96];
+    static std::once_flag once;
+    std::call_once(once, [] { std::snprintf(version, sizeof(version), "DCMTK %s, OpenJPEG %s", OFFIS_DCMTK_VERSION_STRING, opj_version()); });
+    return version;
 }
 
 void vxd_free(void *pointer) { std::free(pointer); }
 
 size_t vxd_uid_name(const char *uid, char *buffer, size_t capacity) {
-    std::string name;
-    if (uid != nullptr && *uid != '\0') {
-        const char *found = dcmFindNameOfUID(uid, nullptr);
-        if (found != nullptr) name = found;
+    try {
+        std::string name;
+        if (uid != nullptr && *uid != '\0') {
+            const char *found = dcmFindNameOfUID(uid, nullptr);
+            if (found != nullptr) name = found;
+        }
+        vxd::copyString(buffer, capacity, name);
+        return name.size();
+    } catch (...) {
+        vxd::copyString(buffer, capacity, std::string());
+        return 0;
     }
-    vxd::copyString(buffer, capacity, name);
-    return name.size();
 }
 
 int vxd_sniff(const char *path) {

@@ -85,6 +85,29 @@ final class DICOMSeriesTests: XCTestCase {
         for s in split where s.isReadable { XCTAssertNoThrow(try DICOMReader.read(path: folder, series: s.key)) }
     }
 
+    /// RT Dose: one ImagePositionPatient, frames placed by GridFrameOffsetVector (3004,000C),
+    /// values scaled by DoseGridScaling (3004,000E).
+    func testRTDoseFramesFollowGridFrameOffsetVector() throws {
+        let path = try DICOMTestSupport.shared("\(DICOMTestSupport.pydicomFiles)/rtdose.dcm")
+        let volume = try DICOMReader.read(path: path)
+        XCTAssertEqual(volume.size, SIMD3(10, 10, 15))
+        XCTAssertEqual(volume.geometry.spacing, SIMD3(10, 10, 5))
+        XCTAssertEqual(volume.geometry.origin, SIMD3(189.43125, 199.43125, -761.87))
+        XCTAssertEqual(volume.type, .float32)
+        XCTAssertEqual(volume.metadata.sliceReferences.map(\.frame), (1...15).map { $0 })
+    }
+
+    /// DICOM SEG objects carry pixel data but are label objects: not listed as image series.
+    func testSegmentationObjectsAreNotImageSeries() throws {
+        let folder = try DICOMTestSupport.shared("D/dcmqi/data/segmentations")
+        let inventory = try DICOMReader.inventory(path: folder)
+        XCTAssertFalse(inventory.series.isEmpty)
+        XCTAssertTrue(inventory.series.allSatisfy { $0.modality == "CT" }, "\(inventory.series.map(\.modality))")
+        XCTAssertTrue(inventory.nonImageFiles.contains { $0.path.hasSuffix("/liver.dcm") && $0.message.contains("SegmentationStorage") })
+        let seg = "\(folder)/liver.dcm"
+        DICOMTestAssert.error(.unsupportedData, mentioning: "not an image", "SegmentationStorage", path: seg) { _ = try DICOMReader.read(path: seg) }
+    }
+
     /// Patient/study attributes and per-slice references reach VolumeMetadata.
     func testMetadataOfSampleCT() throws {
         let path = DICOMTestSupport.sample("CT_small.dcm")

@@ -122,12 +122,15 @@ vxd_status vxd_get_image_info(vxd_file *file, vxd_image_info *out_info, vxd_erro
 /** Per-frame attributes, resolved in this order: per-frame functional group, shared functional
  *  group, top level of the data set. Each has_* flag says whether the value was found. */
 typedef struct vxd_frame_info {
-    int32_t has_position;            double position[3];          /* ImagePositionPatient (0020,0032), mm, LPS */
+    /* ImagePositionPatient (0020,0032), mm, LPS; for a classic multi-frame image with one position
+     * (RT Dose) frame f is moved along the normal by GridFrameOffsetVector (3004,000C). */
+    int32_t has_position;            double position[3];
     int32_t has_orientation;         double orientation[6];       /* ImageOrientationPatient (0020,0037): row then column cosines */
     int32_t has_pixel_spacing;       double pixel_spacing[2];     /* PixelSpacing (0028,0030): row spacing, column spacing */
     int32_t has_slice_thickness;     double slice_thickness;      /* SliceThickness (0018,0050) */
     int32_t has_spacing_between;     double spacing_between_slices; /* SpacingBetweenSlices (0018,0088) */
-    int32_t has_rescale;             double rescale_slope, rescale_intercept; /* (0028,1053), (0028,1052) */
+    /* RescaleSlope (0028,1053) / RescaleIntercept (0028,1052); DoseGridScaling (3004,000E) as slope for RT Dose. */
+    int32_t has_rescale;             double rescale_slope, rescale_intercept;
     int32_t has_window;              double window_center, window_width;      /* (0028,1050), (0028,1051), first value */
     int32_t has_stack;               char stack_id[20]; int64_t in_stack_position; /* StackID (0020,9056), InStackPositionNumber (0020,9057) */
     int32_t has_temporal_index;      int64_t temporal_position_index; /* TemporalPositionIndex (0020,9128) or TemporalPositionIdentifier (0020,0100) */

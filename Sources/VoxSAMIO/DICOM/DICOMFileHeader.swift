@@ -22,6 +22,13 @@ struct DICOMFileHeader: Sendable {
     /// One entry per frame (empty without pixel data).
     var frames: [DICOMFrameAttributes]
 
+    /// SOP classes that carry pixel data but are not images to segment: DICOM SEG (binary or
+    /// fractional label frames) and label-map SEG.
+    static let labelObjectSOPClasses: Set<String> = ["1.2.840.10008.5.1.4.1.1.66.4", "1.2.840.10008.5.1.4.1.1.66.7"]
+
+    /// Whether this file is an image VoxSAM can stack (pixel data, not a label object).
+    var isImage: Bool { image.hasPixelData && !Self.labelObjectSOPClasses.contains(sopClassUID) }
+
     /// Human-readable SOP class ("RTStructureSetStorage (1.2.840.10008.5.1.4.1.1.481.3)").
     var sopClassDescription: String {
         guard !sopClassUID.isEmpty else { return "unknown SOP class" }

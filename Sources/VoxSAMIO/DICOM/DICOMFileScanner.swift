@@ -15,7 +15,7 @@ struct DICOMScan: Sendable {
     var root: Root
     /// Files with pixel data, sorted by path.
     var images: [DICOMFileHeader] = []
-    /// DICOM files without pixel data (RTSTRUCT, SR, SEG without frames, DICOMDIR, …).
+    /// DICOM files that are not images: no pixel data (RTSTRUCT, SR, DICOMDIR, …) or label objects (SEG).
     var nonImages: [DICOMFileHeader] = []
     /// Files that are not DICOM at all (skipped silently, counted).
     var nonDICOMCount = 0
@@ -54,7 +54,7 @@ enum DICOMFileScanner {
         }
         var scan = DICOMScan(path: path, root: .file)
         let header = try DICOMFileHeader(file: file)
-        if header.image.hasPixelData { scan.images = [header] } else { scan.nonImages = [header] }
+        if header.isImage { scan.images = [header] } else { scan.nonImages = [header] }
         return scan
     }
 
@@ -85,7 +85,7 @@ enum DICOMFileScanner {
         for outcome in outcomes {
             switch outcome {
             case .header(let h):
-                if h.image.hasPixelData { scan.images.append(h) } else { scan.nonImages.append(h) }
+                if h.isImage { scan.images.append(h) } else { scan.nonImages.append(h) }
             case .notDICOM: scan.nonDICOMCount += 1
             case .problem(let p): scan.problems.append(p)
             }

@@ -118,6 +118,9 @@ public enum DICOMReader {
 
     private static func nonImageDescription(_ h: DICOMFileHeader) -> String {
         if h.image.isDICOMDIR { return "DICOMDIR (Media Storage Directory)" }
+        if DICOMFileHeader.labelObjectSOPClasses.contains(h.sopClassUID) {
+            return "\(h.sopClassDescription): a segmentation (label object), not an image series"
+        }
         if h.image.hasFloatPixelData {
             return "\(h.sopClassDescription) with FloatPixelData (7FE0,0008) / DoubleFloatPixelData (7FE0,0009), which is not supported"
         }
@@ -134,7 +137,7 @@ public enum DICOMReader {
         if scan.nonDICOMCount > 0 { parts.append("\(scan.nonDICOMCount) not DICOM") }
         if !scan.nonImages.isEmpty {
             let kinds = Set(scan.nonImages.map { $0.image.isDICOMDIR ? "DICOMDIR" : (DCMTKLibrary.uidName($0.sopClassUID) ?? ($0.sopClassUID.isEmpty ? "unknown" : $0.sopClassUID)) })
-            parts.append("\(scan.nonImages.count) DICOM without pixel data (\(kinds.sorted().joined(separator: ", ")))")
+            parts.append("\(scan.nonImages.count) non-image DICOM (\(kinds.sorted().joined(separator: ", ")))")
         }
         if let p = scan.problems.first {
             parts.append("\(scan.problems.count) unreadable (e.g. \((p.path as NSString).lastPathComponent): \(p.message))")

@@ -32,7 +32,9 @@ enum DICOMPixelAssembler {
         let transforms: [(slope: Double, intercept: Double)] = plan.slices.map { r in
             let a = headers[r.file].frames[r.frame]
             guard options.applyRescale else { return (1, 0) }
-            return (a.rescaleSlope ?? 1, a.rescaleIntercept ?? 0)
+            // A zero or non-finite slope is invalid (the planner warns); the stored values are kept.
+            guard let slope = a.rescaleSlope, slope != 0, slope.isFinite else { return (1, a.rescaleIntercept ?? 0) }
+            return (slope, a.rescaleIntercept ?? 0)
         }
         if transforms.allSatisfy({ $0.slope == 1 && $0.intercept == 0 }) {
             if images.allSatisfy({ $0.bitsAllocated == 8 && $0.pixelRepresentation == 0 }), case .uint16(let a) = stored {

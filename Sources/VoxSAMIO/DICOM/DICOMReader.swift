@@ -15,7 +15,20 @@ import VoxSAMCore
 public enum DICOMReader {
     /// Series and skipped files under `path` (never throws for a folder without images).
     public static func inventory(path: String) throws -> DICOMInventory {
+        try inventory(of: try DICOMFileScanner.scan(path))
+    }
+
+    /// The image series under `path` (a file, a folder or a DICOMDIR), ordered by SeriesNumber.
+    /// Throws when there is none.
+    public static func listSeries(path: String) throws -> [DICOMSeries] {
         let scan = try DICOMFileScanner.scan(path)
+        let inventory = try inventory(of: scan)
+        if inventory.series.isEmpty { throw noImages(scan) }
+        return inventory.series
+    }
+
+    private static func inventory(of scan: DICOMScan) throws -> DICOMInventory {
+        let path = scan.path
         if scan.root == .file && scan.images.isEmpty { throw noImages(scan) }
         let groups = DICOMSeriesGrouping.group(scan.images)
         let series = groups.map { summarize($0, headers: scan.images, sourcePath: path) }
@@ -24,14 +37,6 @@ public enum DICOMReader {
             path: path, series: series, nonDICOMFileCount: scan.nonDICOMCount,
             nonImageFiles: scan.nonImages.map { DICOMFileProblem(path: $0.path, message: nonImageDescription($0)) },
             unreadableFiles: scan.problems)
-    }
-
-    /// The image series under `path` (a file, a folder or a DICOMDIR), ordered by SeriesNumber.
-    /// Throws when there is none.
-    public static func listSeries(path: String) throws -> [DICOMSeries] {
-        let inventory = try inventory(path: path)
-        if inventory.series.isEmpty { throw noImages(try DICOMFileScanner.scan(path)) }
-        return inventory.series
     }
 
     /// Reads one series as a volume. `series` is a key or SeriesInstanceUID from `listSeries`;

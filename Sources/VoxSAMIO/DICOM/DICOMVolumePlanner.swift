@@ -36,6 +36,10 @@ enum DICOMVolumePlanner {
         }
         var warnings = group.warnings
         try checkPixelFormat(headers[first.file], fail: fail, warnings: &warnings)
+        if let bad = refs.first(where: { attributes($0).rescaleSlope.map { $0 == 0 || !$0.isFinite } ?? false }) {
+            warnings.append("\(DICOMTag.rescaleSlope) is \(attributes(bad).rescaleSlope!) in \(describe(bad, headers)), which is invalid; "
+                + "the slope is ignored (treated as 1) where it is")
+        }
 
         let header = headers[first.file]
         let rows = header.image.rows, columns = header.image.columns

@@ -104,6 +104,8 @@ let package = Package(
                     swiftSettings: [.unsafeFlags(["-Xcc", "-I/usr/include/nifti"])]),
         .testTarget(name: "VoxSAMCheckpointTests", dependencies: ["VoxSAMCheckpoint", "VoxSAMCore"]),
         .testTarget(name: "VoxSAMModelTests", dependencies: ["VoxSAMModel", "VoxSAMCheckpoint", "VoxSAMCore"]),
+        .testTarget(name: "VoxSAMSegmentTests", dependencies: ["VoxSAMSegment", "VoxSAMModel", "VoxSAMCheckpoint", "VoxSAMIO", "VoxSAMCore"],
+                    swiftSettings: [.unsafeFlags(["-Xcc", "-I/usr/include/nifti"])]),
         .testTarget(name: "VoxSAMCLITests", dependencies: ["VoxSAMCLI"],
                     swiftSettings: [.unsafeFlags(["-Xcc", "-I/usr/include/nifti"])]),
     ],

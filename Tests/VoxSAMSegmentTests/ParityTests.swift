@@ -1,0 +1,64 @@
+import Foundation
+import XCTest
+import VoxSAMCore
+import VoxSAMIO
+import VoxSAMModel
+@testable import VoxSAMSegment
+
+/// `--propagation reference` against the PyTorch reference segmentations (../shared/reference).
+final class ParityTests: XCTestCase {
+    func runCase(_ name: String, file: StaticString = #filePath, line: UInt = #line) throws -> SegmentationResult {
+        let c = try SegmentTestSupport.referenceCase(name)
+        let model = try SegmentTestSupport.model()
+        let image = try NPZVolume.read(path: c.image)
+        let prompts = try PromptSource.fromNPZ(path: c.image)
+        let propagator = Propagator(model: LiteMedSAMSliceModel(model: model))
+        let result = try propagator.run(image8: image, prompts: prompts)
+        let reference = try SegmentTestSupport.labels(c.referenceSegs, array: "segs")
+        var summary = "\(name):"
+        for p in prompts {
+            let d = SegmentTestSupport.dice(result.labelMap, reference, label: p.label)
+            summary += String(format: " L%d %.4f", p.label, d)
+            XCTAssertGreaterThanOrEqual(d, 0.995, "\(name) label \(p.label) Dice vs reference", file: file, line: line)
+        }
+        print(summary + " (encoder calls \(result.encoderCalls), \(String(format: "%.1f", result.seconds)) s)")
+        return result
+    }
+
+    /// Committed in SampleData, so a fresh clone checks parity too (needs only the model).
+    func testBrain2ParityFreshClone() throws {
+        let r = try runCase("3DBox_MR_brain2")
+        XCTAssertEqual(r.encoderCalls, 3)
+    }
+
+    func testCTTSsmallParity() throws { _ = try runCase("3DBox_CT_TSsmall") }
+    func testMRTSsmallParity() throws { _ = try runCase("3DBox_MR_TSsmall") }
+    func testBrain1Parity() throws { _ = try runCase("3DBox_MR_brain1") }
+
+    /// The 6-object CT: one encoder pass per unique slice (20), not per object and slice (116).
+    func testCTTSdicomParityAndEncoderCalls() throws {
+        let r = try runCase("3DBox_CT_TSdicom")
+        XCTAssertEqual(r.encoderCalls, 20)
+        XCTAssertEqual(r.uniqueSlices, 20)
+        XCTAssertEqual(r.objects.map(\.slices.count).reduce(0, +), 116)
+    }
+
+    /// The same CT as NIfTI (windowed by VoxSAM) with the same voxel boxes gives the .npz route's masks.
+    func testNIfTIRouteMatchesNPZRoute() throws {
+        let c = try SegmentTestSupport.referenceCase("3DBox_CT_TSsmall")
+        let nifti = SegmentTestSupport.repoRoot.appendingPathComponent("SampleData/ct/example_ct_sm.nii.gz").path
+        let model = try SegmentTestSupport.model()
+        let ct = try NIfTIReader.read(path: nifti)
+        let image8 = Windowing.apply(Window.defaultWindow(for: ct), to: ct)
+        // NIfTI has no modality: the default is the MR window, so ask for the CT window explicitly.
+        let ctImage8 = Windowing.apply(.ctDefault, to: ct)
+        XCTAssertNotEqual(image8.voxels, ctImage8.voxels)
+        let prompts = try PromptSource.fromNPZ(path: c.image)
+        let result = try Propagator(model: LiteMedSAMSliceModel(model: model)).run(image8: ctImage8, prompts: prompts)
+        let reference = try SegmentTestSupport.labels(c.referenceSegs, array: "segs")
+        guard case .uint8(let a) = result.labelMap.voxels, case .uint8(let b) = reference.voxels else { return XCTFail() }
+        let differing = zip(a, b).filter { $0 != $1 }.count
+        XCTAssertLessThanOrEqual(Double(differing) / Double(a.count), 0.0005, "NIfTI route differs from the npz reference on \(differing) voxels")
+        XCTAssertTrue(result.labelMap.geometry.isSameGrid(as: ct.geometry))
+    }
+}

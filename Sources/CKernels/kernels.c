@@ -106,19 +106,37 @@ VK_CLONES
 void vk_bias_act(float *y, int ldy, const float *bias, const float *residual, int ldr, int N, long r0,
                  long r1, int act) {
     for (long r = r0; r < r1; r++) {
-        float *row = y + r * (long)ldy;
-        const float *res = residual ? residual + r * (long)ldr : NULL;
+        float *restrict row = y + r * (long)ldy;
+        const float *restrict res = residual ? residual + r * (long)ldr : NULL;
         if (bias && res) {
-            for (int n = 0; n < N; n++) row[n] = (row[n] + bias[n]) + res[n];
+            if (act == VK_ACT_GELU) {
+                for (int n = 0; n < N; n++) row[n] = vk_gelu1((row[n] + bias[n]) + res[n]);
+            } else if (act == VK_ACT_RELU) {
+                for (int n = 0; n < N; n++) {
+                    float v = (row[n] + bias[n]) + res[n];
+                    row[n] = v > 0.0f ? v : 0.0f;
+                }
+            } else {
+                for (int n = 0; n < N; n++) row[n] = (row[n] + bias[n]) + res[n];
+            }
         } else if (bias) {
-            for (int n = 0; n < N; n++) row[n] = row[n] + bias[n];
-        } else if (res) {
-            for (int n = 0; n < N; n++) row[n] = row[n] + res[n];
-        }
-        if (act == VK_ACT_GELU) {
-            for (int n = 0; n < N; n++) row[n] = vk_gelu1(row[n]);
-        } else if (act == VK_ACT_RELU) {
-            for (int n = 0; n < N; n++) row[n] = row[n] > 0.0f ? row[n] : 0.0f;
+            if (act == VK_ACT_GELU) {
+                for (int n = 0; n < N; n++) row[n] = vk_gelu1(row[n] + bias[n]);
+            } else if (act == VK_ACT_RELU) {
+                for (int n = 0; n < N; n++) {
+                    float v = row[n] + bias[n];
+                    row[n] = v > 0.0f ? v : 0.0f;
+                }
+            } else {
+                for (int n = 0; n < N; n++) row[n] = row[n] + bias[n];
+            }
+        } else {
+            if (res) for (int n = 0; n < N; n++) row[n] = row[n] + res[n];
+            if (act == VK_ACT_GELU) {
+                for (int n = 0; n < N; n++) row[n] = vk_gelu1(row[n]);
+            } else if (act == VK_ACT_RELU) {
+                for (int n = 0; n < N; n++) row[n] = row[n] > 0.0f ? row[n] : 0.0f;
+            }
         }
     }
 }
@@ -140,19 +158,29 @@ void vk_threshold_u8(const float *in, uint8_t *out, float threshold, uint8_t val
 
 // MARK: - Normalisation
 
+#define hsum16(v) ({ v16 _h = (v); float _s = 0.0f; for (int _i = 0; _i < 16; _i++) _s += _h[_i]; _s; })
+
 VK_CLONES
 void vk_layernorm_rows(const float *x, float *y, const float *gamma, const float *beta, int C, float eps,
                        long r0, long r1) {
+    const int C16 = C & ~15;
     for (long r = r0; r < r1; r++) {
         const float *xr = x + r * (long)C;
         float *yr = y + r * (long)C;
-        float s = 0.0f;
-        for (int c = 0; c < C; c++) s += xr[c];
+        v16 acc = v16_splat(0.0f);
+        for (int c = 0; c < C16; c += 16) acc += v16_load(xr + c);
+        float s = hsum16(acc);
+        for (int c = C16; c < C; c++) s += xr[c];
         float mean = s / (float)C;
-        float v = 0.0f;
-        for (int c = 0; c < C; c++) {
+        v16 vm = v16_splat(mean), vacc = v16_splat(0.0f);
+        for (int c = 0; c < C16; c += 16) {
+            v16 d = v16_load(xr + c) - vm;
+            vacc += d * d;
+        }
+        float v = hsum16(vacc);
+        for (int c = C16; c < C; c++) {
             float d = xr[c] - mean;
-            v = fmaf(d, d, v);
+            v += d * d;
         }
         float var = v / (float)C;
         float rstd = 1.0f / sqrtf(var + eps);
@@ -162,16 +190,24 @@ void vk_layernorm_rows(const float *x, float *y, const float *gamma, const float
 
 VK_CLONES
 void vk_softmax_rows(float *x, int ld, int n, long r0, long r1) {
+    const int n16 = n & ~15;
     for (long r = r0; r < r1; r++) {
         float *row = x + r * (long)ld;
         float m = row[0];
-        for (int j = 1; j < n; j++) m = row[j] > m ? row[j] : m;
-        float s = 0.0f;
-        for (int j = 0; j < n; j++) {
-            float e = vk_expf(row[j] - m);
-            row[j] = e;
-            s += e;
+        if (n16 > 0) {
+            v16 vm = v16_load(row);
+            for (int j = 16; j < n16; j += 16) {
+                v16 v = v16_load(row + j);
+                vm = __builtin_elementwise_max(v, vm);
+            }
+            for (int i = 0; i < 16; i++) m = vm[i] > m ? vm[i] : m;
         }
+        for (int j = n16; j < n; j++) m = row[j] > m ? row[j] : m;
+        for (int j = 0; j < n; j++) row[j] = vk_expf(row[j] - m);
+        v16 acc = v16_splat(0.0f);
+        for (int j = 0; j < n16; j += 16) acc += v16_load(row + j);
+        float s = hsum16(acc);
+        for (int j = n16; j < n; j++) s += row[j];
         float inv = 1.0f / s;
         for (int j = 0; j < n; j++) row[j] *= inv;
     }
@@ -180,12 +216,12 @@ void vk_softmax_rows(float *x, int ld, int n, long r0, long r1) {
 // MARK: - Convolutions
 
 VK_CLONES
-void vk_dwconv3x3(const float *in, int H, int W, int C, const float *w, const float *bias, float *out,
-                  int stride, int act, int y0, int y1) {
+void vk_dwconv3x3_band(const float *in, int in_y0, int H, int W, int C, const float *w, const float *bias,
+                       float *out, int out_y0, int stride, int act, int y0, int y1) {
     int Wo = (W - 1) / stride + 1;
     for (int yo = y0; yo < y1; yo++) {
         for (int xo = 0; xo < Wo; xo++) {
-            float *o = out + ((long)yo * Wo + xo) * C;
+            float *o = out + ((long)(yo - out_y0) * Wo + xo) * C;
             for (int c = 0; c < C; c++) o[c] = bias[c];
             for (int ky = 0; ky < 3; ky++) {
                 int yi = yo * stride + ky - 1;
@@ -193,7 +229,7 @@ void vk_dwconv3x3(const float *in, int H, int W, int C, const float *w, const fl
                 for (int kx = 0; kx < 3; kx++) {
                     int xi = xo * stride + kx - 1;
                     if (xi < 0 || xi >= W) continue;
-                    const float *ip = in + ((long)yi * W + xi) * C;
+                    const float *ip = in + ((long)(yi - in_y0) * W + xi) * C;
                     const float *wp = w + (ky * 3 + kx) * C;
                     for (int c = 0; c < C; c++) o[c] = fmaf(ip[c], wp[c], o[c]);
                 }
@@ -203,6 +239,11 @@ void vk_dwconv3x3(const float *in, int H, int W, int C, const float *w, const fl
             }
         }
     }
+}
+
+void vk_dwconv3x3(const float *in, int H, int W, int C, const float *w, const float *bias, float *out,
+                  int stride, int act, int y0, int y1) {
+    vk_dwconv3x3_band(in, 0, H, W, C, w, bias, out, 0, stride, act, y0, y1);
 }
 
 VK_CLONES

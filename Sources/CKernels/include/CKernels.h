@@ -78,6 +78,11 @@ void vk_softmax_rows(float *x, int ld, int n, long r0, long r1);
 void vk_dwconv3x3(const float *in, int H, int W, int C, const float *w, const float *bias,
                   float *out, int stride, int act, int y0, int y1);
 
+/// Band form of vk_dwconv3x3: `in` holds image rows starting at in_y0 (it must contain every input
+/// row the output rows [y0, y1) need), `out` receives output rows starting at out_y0.
+void vk_dwconv3x3_band(const float *in, int in_y0, int H, int W, int C, const float *w, const float *bias,
+                       float *out, int out_y0, int stride, int act, int y0, int y1);
+
 /// im2col for a 3x3, padding 1, stride 1 convolution, channel-last: col[p][(ky*3+kx)*C + c].
 /// Output pixel rows [y0, y1).
 void vk_im2col3x3(const float *in, int H, int W, int C, float *col, int y0, int y1);

@@ -50,10 +50,12 @@ struct Linear {
     func callAsFunction(_ x: CFPtr, rows: Int, into y: FPtr, ldx: Int? = nil, ldy: Int? = nil,
                         act: Activation = .none, residual: CFPtr? = nil, ldr: Int? = nil) {
         let ldy = ldy ?? outFeatures
-        vk_gemm_xwt(x, Int32(ldx ?? inFeatures), weight.p, Int32(inFeatures), y, Int32(ldy),
-                    Int32(rows), Int32(outFeatures), Int32(inFeatures), 0)
-        biasAct(y, ld: ldy, n: outFeatures, rows: rows, bias: bias.map { CFPtr($0.p) }, residual: residual,
-                ldr: ldr ?? outFeatures, act: act)
+        Profiling.measure("gemm") {
+            vk_gemm_xwt(x, Int32(ldx ?? inFeatures), weight.p, Int32(inFeatures), y, Int32(ldy),
+                        Int32(rows), Int32(outFeatures), Int32(inFeatures), 0)
+        }
+        Profiling.measure("epilogue") { biasAct(y, ld: ldy, n: outFeatures, rows: rows, bias: bias.map { CFPtr($0.p) }, residual: residual,
+                ldr: ldr ?? outFeatures, act: act) }
     }
 
     /// y = x W^T + b for a single vector (decoder tokens); no threads.
@@ -85,8 +87,10 @@ struct LayerNorm {
 
     /// y[rows][dim] = LN(x) (y may equal x).
     func callAsFunction(_ x: CFPtr, rows: Int, into y: FPtr) {
-        Parallel.chunks(rows, cost: dim * 4) { lo, hi in
-            vk_layernorm_rows(x, y, weight.p, bias.p, Int32(dim), eps, lo, hi)
+        Profiling.measure("layernorm") {
+            Parallel.chunks(rows, cost: dim * 4) { lo, hi in
+                vk_layernorm_rows(x, y, weight.p, bias.p, Int32(dim), eps, lo, hi)
+            }
         }
     }
 }
@@ -108,12 +112,26 @@ struct DepthwiseConvBN {
 
     func outputSize(_ h: Int, _ w: Int) -> (Int, Int) { ((h - 1) / stride + 1, (w - 1) / stride + 1) }
 
+    /// Output rows [y0, y1) of the image, reading `x` (image rows from inY0) and writing `y`
+    /// (image rows from outY0).
+    func band(_ x: CFPtr, inY0: Int, h: Int, w: Int, into y: FPtr, outY0: Int, rows y0: Int, _ y1: Int, act: Activation) {
+        let wo = (w - 1) / stride + 1
+        Profiling.measure("dwconv") {
+            Parallel.chunks(y1 - y0, cost: wo * channels * 9) { lo, hi in
+                vk_dwconv3x3_band(x, Int32(inY0), Int32(h), Int32(w), Int32(channels), weight.p, bias.p, y,
+                                  Int32(outY0), Int32(stride), act.rawValue, Int32(y0 + lo), Int32(y0 + hi))
+            }
+        }
+    }
+
     /// out[Ho*Wo][C] = act(dwconv(in[H*W][C]) + b).
     func callAsFunction(_ x: CFPtr, h: Int, w: Int, into y: FPtr, act: Activation) {
         let (ho, wo) = outputSize(h, w)
-        Parallel.chunks(ho, cost: wo * channels * 9) { lo, hi in
-            vk_dwconv3x3(x, Int32(h), Int32(w), Int32(channels), weight.p, bias.p, y, Int32(stride),
-                         act.rawValue, Int32(lo), Int32(hi))
+        Profiling.measure("dwconv") {
+            Parallel.chunks(ho, cost: wo * channels * 9) { lo, hi in
+                vk_dwconv3x3(x, Int32(h), Int32(w), Int32(channels), weight.p, bias.p, y, Int32(stride),
+                             act.rawValue, Int32(lo), Int32(hi))
+            }
         }
     }
 }

@@ -39,13 +39,21 @@ struct MBConv {
         conv3 = try Linear(convBN: l, p + ".conv3", in: hidden, out: dim, eps: eps)
     }
 
-    /// x [H*W][C] -> out [H*W][C]
-    func callAsFunction(_ x: CFPtr, h: Int, w: Int, into out: FPtr, ws: Workspace) {
-        let hw = h * w, hidden = conv1.outFeatures
-        let h1 = ws.get("hidden1", hw * hidden), h2 = ws.get("hidden2", hw * hidden)
-        conv1(x, rows: hw, into: h1, act: .gelu)
-        conv2(h1, h: h, w: w, into: h2, act: .gelu)
-        conv3(h2, rows: hw, into: out, act: .gelu, residual: x)
+    /// x [H*W][C] -> out [H*W][C], in bands of `bandRows` output rows so that the 4C-wide hidden
+    /// activations stay small (and in cache): conv1 is computed for the band plus a 1-row halo.
+    func callAsFunction(_ x: CFPtr, h: Int, w: Int, into out: FPtr, ws: Workspace, bandRows: Int = 32) {
+        let hidden = conv1.outFeatures, c = conv1.inFeatures
+        let b = min(bandRows, h)
+        let h1 = ws.get("band1", (b + 2) * w * hidden), h2 = ws.get("band2", b * w * hidden)
+        var y0 = 0
+        while y0 < h {
+            let y1 = min(h, y0 + b)
+            let i0 = max(0, y0 - 1), i1 = min(h, y1 + 1)
+            conv1(x + i0 * w * c, rows: (i1 - i0) * w, into: h1, act: .gelu)
+            conv2.band(h1, inY0: i0, h: h, w: w, into: h2, outY0: y0, rows: y0, y1, act: .gelu)
+            conv3(h2, rows: (y1 - y0) * w, into: out + y0 * w * c, act: .gelu, residual: x + y0 * w * c)
+            y0 = y1
+        }
     }
 }
 
@@ -62,13 +70,21 @@ struct PatchMerging {
         conv3 = try Linear(convBN: l, p + ".conv3", in: outDim, out: outDim, eps: eps)
     }
 
-    func callAsFunction(_ x: CFPtr, h: Int, w: Int, into out: FPtr, ws: Workspace) -> (Int, Int) {
-        let d = conv1.outFeatures
+    /// Processed in bands of `bandRows` output rows (conv1 over the input rows each band needs).
+    func callAsFunction(_ x: CFPtr, h: Int, w: Int, into out: FPtr, ws: Workspace, bandRows: Int = 32) -> (Int, Int) {
+        let d = conv1.outFeatures, c = conv1.inFeatures, s = conv2.stride
         let (ho, wo) = conv2.outputSize(h, w)
-        let h1 = ws.get("hidden1", h * w * d), h2 = ws.get("hidden2", ho * wo * d)
-        conv1(x, rows: h * w, into: h1, act: .gelu)
-        conv2(h1, h: h, w: w, into: h2, act: .gelu)
-        conv3(h2, rows: ho * wo, into: out)
+        let b = min(bandRows, ho)
+        let h1 = ws.get("band1", min(h, b * s + 2) * w * d), h2 = ws.get("band2", b * wo * d)
+        var y0 = 0
+        while y0 < ho {
+            let y1 = min(ho, y0 + b)
+            let i0 = max(0, y0 * s - 1), i1 = min(h, (y1 - 1) * s + 2)
+            conv1(x + i0 * w * c, rows: (i1 - i0) * w, into: h1, act: .gelu)
+            conv2.band(h1, inY0: i0, h: h, w: w, into: h2, outY0: y0, rows: y0, y1, act: .gelu)
+            conv3(h2, rows: (y1 - y0) * wo, into: out + y0 * wo * d)
+            y0 = y1
+        }
         return (ho, wo)
     }
 }
@@ -136,9 +152,11 @@ struct Attention {
         let scratchCount = vk_window_attention_scratch(Int32(windowSize), Int32(keyDim))
         let n = windowSize * windowSize
         let scratches = (0..<Parallel.threads).map { ws.get("attn.scratch\($0)", scratchCount) }
-        Parallel.indexedChunks(nWin, cost: n * n * keyDim * heads) { t, lo, hi in
-            vk_window_attention(q, padQKV.p, ab.p, a, Int32(h), Int32(w), Int32(heads), Int32(keyDim),
-                                Int32(windowSize), scale, Int32(lo), Int32(hi), scratches[t])
+        Profiling.measure("window_attn") {
+            Parallel.indexedChunks(nWin, cost: n * n * keyDim * heads) { t, lo, hi in
+                vk_window_attention(q, padQKV.p, ab.p, a, Int32(h), Int32(w), Int32(heads), Int32(keyDim),
+                                    Int32(windowSize), scale, Int32(lo), Int32(hi), scratches[t])
+            }
         }
         proj(a, rows: hw, into: out, residual: x)
     }
@@ -247,6 +265,15 @@ final class TinyViT {
 
     /// input NCHW (1,3,S,S) -> out [E*E][neckDim] (E = embedding size).
     func forward(_ input: CFPtr, into out: FPtr, ws: Workspace, probe: Probe? = nil) {
+        var probe = probe
+        if probe == nil, Profiling.enabled {
+            var last = Profiling.now()
+            probe = { name, _, _, _, _ in
+                let t = Profiling.now()
+                Profiling.report(name, t - last)
+                last = t
+            }
+        }
         let c = configuration
         var h = c.imageSize, w = c.imageSize
         let maxTokens = h * w * c.embedDims[0]
@@ -270,8 +297,12 @@ final class TinyViT {
         neck0(x, rows: hw, into: t)
         neck1(t, rows: hw, into: t)
         let col = ws.get("hidden1", hw * 9 * nd)
-        Parallel.chunks(h, cost: w * nd) { lo, hi in vk_im2col3x3(t, Int32(h), Int32(w), Int32(nd), col, Int32(lo), Int32(hi)) }
+        Profiling.measure("im2col") {
+            Parallel.chunks(h, cost: w * nd) { lo, hi in vk_im2col3x3(t, Int32(h), Int32(w), Int32(nd), col, Int32(lo), Int32(hi)) }
+        }
         neck2(col, rows: hw, into: out)
         neck3(out, rows: hw, into: out)
+        probe?("neck", out, h, w, nd)
+        Profiling.flush()
     }
 }

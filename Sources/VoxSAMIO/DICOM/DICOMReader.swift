@@ -13,7 +13,8 @@ import VoxSAMCore
 /// normal of ImageOrientationPatient. Irregular stacks (gaps, uneven spacing, duplicates, gantry
 /// tilt) are refused with a message naming the tags, unless `allowIrregular` is set.
 public enum DICOMReader {
-    /// Series and skipped files under `path` (never throws for a folder without images).
+    /// Series and skipped files under `path`. A folder without images gives an empty inventory;
+    /// a missing path, or a single file that is not a readable DICOM image, throws.
     public static func inventory(path: String) throws -> DICOMInventory {
         try inventory(of: try DICOMFileScanner.scan(path))
     }

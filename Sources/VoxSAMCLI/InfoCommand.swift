@@ -91,7 +91,7 @@ struct InfoReport: Codable {
             for s in series {
                 lines.append("  \(s.key)  \(s.modality)  \(s.slices) slices  \(s.size.map(String.init).joined(separator: "x"))  \(s.description)")
                 if s.seriesInstanceUID != s.key && !s.seriesInstanceUID.isEmpty { lines.append("    SeriesInstanceUID \(s.seriesInstanceUID)") }
-                for w in s.warnings { lines.append("    warning: \(w)") }
+                for w in s.warnings { lines.append("    warning: \(w.count > 240 ? String(w.prefix(240)) + "…" : w)") }
             }
             if volume == nil { lines.append("Choose one with --series KEY to see its geometry.") }
         }

@@ -199,8 +199,20 @@ struct Unpickler {
         guard shape.allSatisfy({ $0 >= 0 }), strides.allSatisfy({ $0 >= 0 }) else {
             throw corrupt("the tensor has negative sizes or strides (\(shape), \(strides))")
         }
+        // The element count must be sane: at most the storage's size, except for broadcast views
+        // (a zero stride), which are capped at 2^28 elements.
+        var count = 1
+        for n in shape {
+            let (c, overflow) = count.multipliedReportingOverflow(by: n)
+            guard !overflow else { throw corrupt("the tensor's shape \(shape) overflows") }
+            count = c
+        }
+        let limit = strides.contains(0) ? 1 << 28 : storage.count
+        guard count <= limit else {
+            throw corrupt("a tensor of shape \(shape) (strides \(strides)) has \(count) elements, more than its storage \(storage.key) can back (\(storage.count))")
+        }
         // The last element must lie inside the storage (empty tensors touch nothing).
-        if !shape.contains(0) {
+        if count > 0 {
             var last = offset
             for (n, s) in zip(shape, strides) {
                 let (m, o1) = (n - 1).multipliedReportingOverflow(by: s)

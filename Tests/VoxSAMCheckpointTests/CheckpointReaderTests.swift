@@ -223,3 +223,53 @@ final class CheckpointReaderTests: XCTestCase {
         assertVoxSAMError(try PyTorchCheckpoint.load(path: dir.appendingPathComponent("missing.pth").path), code: .notFound)
     }
 }
+
+/// Damaged files must produce errors, never crashes: flip random bytes and read everything.
+final class CheckpointFuzzTests: XCTestCase {
+    func testRandomCorruptionNeverCrashes() throws {
+        let dir = try TestSupport.makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var c = SyntheticCheckpoint()
+        c.addFloat("a.weight", shape: [2, 3], values: [1, 2, 3, 4, 5, 6])
+        c.addFloat("a.bias", shape: [2], values: [7, 8])
+        c.addInt64Scalar("n", value: 3)
+        let clean = c.archiveBytes()
+        var rng = SplitMix64(seed: 0x5EED)
+        var loaded = 0, refused = 0
+        for round in 0..<1500 {
+            var bytes = clean
+            for _ in 0..<(1 + Int(rng.next() % 3)) {
+                let i = Int(rng.next() % UInt64(bytes.count))
+                bytes[i] = round % 2 == 0 ? UInt8(truncatingIfNeeded: rng.next()) : bytes[i] ^ (1 << UInt8(rng.next() % 8))
+            }
+            if round % 10 == 0 { bytes = Array(bytes.prefix(Int(rng.next() % UInt64(bytes.count)))) }
+            let url = dir.appendingPathComponent("fuzz.pth")
+            try Data(bytes).write(to: url)
+            do {
+                let sd = try PyTorchCheckpoint.load(path: url.path)
+                for key in sd.keys {
+                    if let info = sd.peek(key) { _ = try? sd.take(key, shape: info.shape) }
+                }
+                loaded += 1
+            } catch is VoxSAMError {
+                refused += 1
+            }
+        }
+        XCTAssertEqual(loaded + refused, 1500)
+        print("fuzz: \(loaded) damaged files still loaded, \(refused) refused with a VoxSAMError")
+        XCTAssertGreaterThan(refused, 0)
+    }
+}
+
+/// A small deterministic generator for the fuzz test.
+struct SplitMix64: RandomNumberGenerator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}

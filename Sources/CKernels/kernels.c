@@ -294,10 +294,10 @@ void vk_convT2x2_scatter(const float *g, int H, int W, int Co, const float *bias
 
 static inline int round_up(int v, int m) { return (v + m - 1) / m * m; }
 
-long vk_window_attention_scratch(int ws, int hd) {
+long vk_window_attention_scratch(int ws, int hd, int heads) {
     int N = ws * ws, Np = round_up(N, 16);
-    // Q [Np][hd], Kt [hd][Np], V [Np][hd], S [Np][Np], qpos + tok (ints) [Np] each
-    return (long)Np * hd * 3 + (long)Np * Np + 2L * Np + 64;
+    // Q [Np][hd], Kt [hd][Np], V [Np][hd], S [Np][Np], qpos + tok (ints) [Np] each, window block [N][3C]
+    return (long)Np * hd * 3 + (long)Np * Np + 2L * Np + (long)N * 3 * heads * hd + 64;
 }
 
 VK_CLONES
@@ -312,6 +312,7 @@ void vk_window_attention(const float *qkv, const float *pad_qkv, const float *ab
     float *S = V + (long)Np * hd;
     int32_t *qpos = (int32_t *)(S + (long)Np * Np);
     int32_t *tok = qpos + Np;
+    float *blk = (float *)(tok + Np);  // the window's qkv rows, [N][3C], contiguous
 
     for (int win = w0; win < w1; win++) {
         int wy = win / nW, wx = win % nW;
@@ -326,12 +327,16 @@ void vk_window_attention(const float *qkv, const float *pad_qkv, const float *ab
             }
         }
         int nq4 = round_up(nq, 4);
+        // One sequential pass gathers the window's qkv rows (all heads) into a local block.
+        for (int i = 0; i < N; i++) {
+            int ty = wy * ws + i / ws, tx = wx * ws + i % ws;
+            const float *src = (ty < H && tx < W) ? qkv + ((long)ty * W + tx) * C3 : pad_qkv;
+            memcpy(blk + (long)i * C3, src, sizeof(float) * (size_t)C3);
+        }
         for (int h = 0; h < heads; h++) {
-            // Gather K (transposed) and V of all N tokens, Q of the real ones.
+            // K (transposed) and V of all N tokens, Q of the real ones, from the block.
             for (int i = 0; i < N; i++) {
-                int ty = wy * ws + i / ws, tx = wx * ws + i % ws;
-                const float *src = (ty < H && tx < W) ? qkv + ((long)ty * W + tx) * C3 : pad_qkv;
-                src += h * 3 * hd;
+                const float *src = blk + (long)i * C3 + h * 3 * hd;
                 for (int c = 0; c < hd; c++) Kt[(long)c * Np + i] = src[hd + c];
                 memcpy(V + (long)i * hd, src + 2 * hd, sizeof(float) * (size_t)hd);
             }
@@ -341,7 +346,7 @@ void vk_window_attention(const float *qkv, const float *pad_qkv, const float *ab
             }
             for (int r = 0; r < nq4; r++) {
                 if (r < nq) {
-                    memcpy(Q + (long)r * hd, qkv + (long)tok[r] * C3 + h * 3 * hd, sizeof(float) * (size_t)hd);
+                    memcpy(Q + (long)r * hd, blk + (long)qpos[r] * C3 + h * 3 * hd, sizeof(float) * (size_t)hd);
                 } else {
                     memset(Q + (long)r * hd, 0, sizeof(float) * (size_t)hd);
                 }

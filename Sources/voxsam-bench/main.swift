@@ -56,6 +56,13 @@ func peakRSSMB() -> Double {
     getrusage(RUSAGE_SELF.rawValue, &u)
     return Double(u.ru_maxrss) / 1024
 }
+/// Process CPU time (user + system) in ms: with other load on the machine, CPU time per slice at
+/// --threads 1 is a steadier speed measure than wall time.
+func cpuMS() -> Double {
+    var u = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &u)
+    return Double(u.ru_utime.tv_sec + u.ru_stime.tv_sec) * 1e3 + Double(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e3
+}
 func median(_ v: [Double]) -> Double {
     let s = v.sorted()
     return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
@@ -101,15 +108,17 @@ tp = now()
 let mask = Postprocessor.mask(pred, embedding: emb)
 let postprocessMS = now() - tp
 
-var enc: [Double] = [], dec: [Double] = []
+var enc: [Double] = [], dec: [Double] = [], encCPU: [Double] = [], decCPU: [Double] = []
 for _ in 0..<runs {
-    let t0 = now()
+    let c0 = cpuMS(), t0 = now()
     emb = model.encode(input)
-    let t1 = now()
+    let c1 = cpuMS(), t1 = now()
     pred = model.decode(emb, box256: box)
-    let t2 = now()
+    let c2 = cpuMS(), t2 = now()
     enc.append(t1 - t0)
     dec.append(t2 - t1)
+    encCPU.append(c1 - c0)
+    decCPU.append(c2 - c1)
 }
 let encMS = median(enc), decMS = median(dec)
 let gflop = 74.94
@@ -126,6 +135,9 @@ let result: [String: Any] = [
     "encoder_ms_all": enc.map { ($0 * 10).rounded() / 10 },
     "encoder_gflops": (gflop / (encMS / 1000) * 10).rounded() / 10,
     "encoder_vs_pytorch_1167ms": ((encMS / 1167) * 1000).rounded() / 1000,
+    "encoder_cpu_ms": (median(encCPU) * 10).rounded() / 10,
+    "decoder_cpu_ms": (median(decCPU) * 10).rounded() / 10,
+    "load_average": (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8))?.split(separator: " ").prefix(3).joined(separator: " ") ?? "",
     "decoder_ms": (decMS * 100).rounded() / 100,
     "decoder_ms_min": ((dec.min() ?? 0) * 100).rounded() / 100,
     "decoder_vs_pytorch_62ms": ((decMS / 62) * 1000).rounded() / 1000,

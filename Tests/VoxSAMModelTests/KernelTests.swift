@@ -155,7 +155,7 @@ final class KernelTests: XCTestCase {
         for hh in 0..<heads { for i in 0..<n { for j in 0..<n { ab[(hh * n + i) * np + j] = r.next() } } }
         let scale: Float = 0.17677669
         var out = [Float](repeating: .nan, count: h * w * c)
-        var scratch = [Float](repeating: 0, count: vk_window_attention_scratch(Int32(ws), Int32(hd)))
+        var scratch = [Float](repeating: 0, count: vk_window_attention_scratch(Int32(ws), Int32(hd), Int32(heads)))
         let nwin = 4
         vk_window_attention(qkv, pad, ab, &out, Int32(h), Int32(w), Int32(heads), Int32(hd), Int32(ws), scale, 0,
                             Int32(nwin), &scratch)

@@ -94,8 +94,8 @@ void vk_convT2x2_scatter(const float *g, int H, int W, int Co, const float *bias
 
 // MARK: - Attention
 
-/// Scratch floats one thread needs for vk_window_attention with window size ws, head dim hd.
-long vk_window_attention_scratch(int ws, int hd);
+/// Scratch floats one thread needs for vk_window_attention (window size ws, head dim hd, heads).
+long vk_window_attention_scratch(int ws, int hd, int heads);
 
 /// TinyViT window attention with learned relative-position biases, windows [w0, w1) of the
 /// zero-padded grid (windows numbered row-major, nW = ceil(W / ws) per row).

@@ -149,7 +149,7 @@ struct Attention {
         qkv(xn, rows: hw, into: q)
         let a = ws.get("attn", hw * dim)
         let nWin = ((h + windowSize - 1) / windowSize) * ((w + windowSize - 1) / windowSize)
-        let scratchCount = vk_window_attention_scratch(Int32(windowSize), Int32(keyDim))
+        let scratchCount = vk_window_attention_scratch(Int32(windowSize), Int32(keyDim), Int32(heads))
         let n = windowSize * windowSize
         let scratches = (0..<Parallel.threads).map { ws.get("attn.scratch\($0)", scratchCount) }
         Profiling.measure("window_attn") {

@@ -44,10 +44,14 @@ public enum Window: Sendable, Equatable, CustomStringConvertible {
         return .widthLevel(width: a, level: b)
     }
 
-    /// The default for a modality: CT W400 L40; MR and anything else: percentiles; npz 0…255: none.
+    /// The default for a volume: CT W400 L40 for CT (DICOM Modality, or — when the format does not
+    /// say, as with NIfTI/NRRD — values reaching −500 or below, i.e. Hounsfield units with air);
+    /// percentiles for MR and anything else; none for 8-bit CVPR24 `.npz` images.
     public static func defaultWindow(for volume: Volume) -> Window {
         if volume.metadata.sourceFormat == "npz" && volume.type == .uint8 { return .none }
-        return volume.metadata.modality?.uppercased() == "CT" ? ctDefault : mrDefault
+        if let m = volume.metadata.modality?.uppercased(), !m.isEmpty { return m == "CT" ? ctDefault : mrDefault }
+        if let r = volume.voxels.range, r.min <= -500 { return ctDefault }
+        return mrDefault
     }
 
     public var description: String {

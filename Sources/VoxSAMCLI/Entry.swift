@@ -4,7 +4,7 @@ import VoxSAMCore
 
 extension VoxSAMCommand {
     /// Runs the command line: VoxSAM errors become one line `voxsam: error: <file>: <problem>` and
-    /// a non-zero exit code (2 bad input/arguments, 3 write failures, 4 model problems, 1 otherwise).
+    /// a non-zero exit code (see `exitCode(for:)`).
     public static func runMain(_ arguments: [String]? = nil) -> Never {
         do {
             var command = try parseAsRoot(arguments)
@@ -12,14 +12,19 @@ extension VoxSAMCommand {
             Foundation.exit(0)
         } catch let e as VoxSAMError {
             FileHandle.standardError.write(Data("voxsam: error: \(e)\n".utf8))
-            switch e.code {
-            case .invalidArgument, .notFound, .unsupportedFormat, .corruptFile, .unsupportedData, .geometry: Foundation.exit(2)
-            case .writeFailed: Foundation.exit(3)
-            case .model: Foundation.exit(4)
-            case .internal: Foundation.exit(1)
-            }
+            Foundation.exit(exitCode(for: e))
         } catch {
             exit(withError: error)
+        }
+    }
+
+    /// 2: bad input or arguments; 3: an output cannot be written; 4: model missing or wrong; 1: internal.
+    public static func exitCode(for e: VoxSAMError) -> Int32 {
+        switch e.code {
+        case .invalidArgument, .notFound, .unsupportedFormat, .corruptFile, .unsupportedData, .geometry: 2
+        case .writeFailed: 3
+        case .model: 4
+        case .internal: 1
         }
     }
 }

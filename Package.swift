@@ -98,6 +98,12 @@ let package = Package(
             swiftSettings: [.unsafeFlags(["-Xcc", "-I/usr/include/nifti"])]
         ),
 
+        .executableTarget(
+            name: "voxsam-io-bench",
+            dependencies: ["VoxSAMCore", "VoxSAMIO"],
+            swiftSettings: [.unsafeFlags(["-Xcc", "-I/usr/include/nifti"])]
+        ),
+
         // MARK: Tests
         .testTarget(name: "VoxSAMCoreTests", dependencies: ["VoxSAMCore"]),
         .testTarget(name: "VoxSAMIOTests", dependencies: ["VoxSAMIO", "VoxSAMCore"],

@@ -1,6 +1,7 @@
 // voxsam-bench — LiteMedSAM speed on this machine.
 //
 //   swift run -c release voxsam-bench [--model PATH] [--runs N] [--threads T] [--slice FILE.bin]
+//   swift run -c release voxsam-bench --segment ../shared/reference/cases/imgs/3DBox_CT_TSdicom.npz
 //
 // Prints one JSON object: encoder and prompt-encoder+decoder wall time per slice (median of N
 // runs after a warm-up), effective encoder GFLOP/s (37.47 GMAC = 74.94 GFLOP per slice), threads,
@@ -22,6 +23,7 @@ var modelPath: String?
 var runs = 7
 var threads = ProcessInfo.processInfo.activeProcessorCount
 var slicePath: String?
+var segmentCase: String?
 var args = CommandLine.arguments.dropFirst()
 while let a = args.popFirst() {
     switch a {
@@ -29,8 +31,9 @@ while let a = args.popFirst() {
     case "--runs": runs = Int(args.popFirst() ?? "") ?? runs
     case "--threads": threads = Int(args.popFirst() ?? "") ?? threads
     case "--slice": slicePath = args.popFirst()
+    case "--segment": segmentCase = args.popFirst()
     case "-h", "--help":
-        print("usage: voxsam-bench [--model PATH] [--runs N] [--threads T] [--slice raw512x512float32.bin]")
+        print("usage: voxsam-bench [--model PATH] [--runs N] [--threads T] [--slice raw512x512float32.bin] [--segment CASE.npz]")
         exit(0)
     default: fail("unknown argument \(a)")
     }
@@ -94,6 +97,17 @@ let tLoad = now()
 let model: LiteMedSAM
 do { model = try LiteMedSAM(checkpointPath: path) } catch { fail("\(error)") }
 let loadMS = now() - tLoad
+
+if let casePath = segmentCase {
+    do {
+        var out = try runSegmentBenchmark(casePath: casePath, model: model)
+        out["openblas_core"] = OpenBLASRuntime.coreName()
+        out["threads"] = threads
+        let data = try JSONSerialization.data(withJSONObject: out, options: [.prettyPrinted, .sortedKeys])
+        print(String(decoding: data, as: UTF8.self))
+        exit(0)
+    } catch { fail("\(error)") }
+}
 
 let pre = Preprocessor()
 let box = pre.box256(fromOriginal: SIMD4(107, 196, 269, 374), height: h, width: w)

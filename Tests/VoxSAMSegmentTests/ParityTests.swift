@@ -43,6 +43,24 @@ final class ParityTests: XCTestCase {
         XCTAssertEqual(r.objects.map(\.slices.count).reduce(0, +), 116)
     }
 
+    /// The 6-object CT fed as its DICOM series (JPEG 2000, empty UIDs; windowed by VoxSAM from HU)
+    /// with the same voxel boxes gives the .npz route's masks.
+    func testDICOMRouteMatchesNPZRoute() throws {
+        let c = try SegmentTestSupport.referenceCase("3DBox_CT_TSdicom")
+        let folder = try SegmentTestSupport.sharedFile("data/A/TotalSegmentator/tests/reference_files/example_ct_dicom")
+        let model = try SegmentTestSupport.model()
+        let ct = try VolumeReader.read(path: folder)
+        XCTAssertEqual(ct.metadata.modality, "CT")
+        let image8 = Windowing.apply(Window.defaultWindow(for: ct), to: ct)
+        let npzImage = try NPZVolume.read(path: c.image)
+        XCTAssertEqual(image8.voxels, npzImage.voxels, "DICOM windowed with W400 L40 must equal the reference conversion")
+        let prompts = try PromptSource.fromNPZ(path: c.image)
+        let result = try Propagator(model: LiteMedSAMSliceModel(model: model)).run(image8: image8, prompts: prompts)
+        let reference = try SegmentTestSupport.labels(c.referenceSegs, array: "segs")
+        XCTAssertEqual(result.labelMap.voxels, reference.voxels)
+        XCTAssertEqual(result.labelMap.metadata.sliceReferences.count, 20)
+    }
+
     /// The same CT as NIfTI (windowed by VoxSAM) with the same voxel boxes gives the .npz route's masks.
     func testNIfTIRouteMatchesNPZRoute() throws {
         let c = try SegmentTestSupport.referenceCase("3DBox_CT_TSsmall")

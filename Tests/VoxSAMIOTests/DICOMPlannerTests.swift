@@ -64,7 +64,7 @@ final class DICOMPlannerTests: XCTestCase {
 
     func testMissingSliceIsRefusedWithTagsAndFlag() throws {
         let headers = zs([0, 2, 4, 8, 10])
-        DICOMTestAssert.error(.geometry, mentioning: "ImagePositionPatient (0020,0032)", "missing slice", "allowIrregular", "--allow-irregular", "IM3") {
+        IOTestSupport.assertError(.geometry, mentioning: "ImagePositionPatient (0020,0032)", "missing slice", "allowIrregular", "--allow-irregular", "IM3") {
             _ = try self.plan(headers)
         }
         let p = try plan(headers, DICOMReadOptions(allowIrregular: true))
@@ -73,7 +73,7 @@ final class DICOMPlannerTests: XCTestCase {
     }
 
     func testUnevenSpacingIsRefused() {
-        DICOMTestAssert.error(.geometry, mentioning: "spacing varies", "ImageOrientationPatient (0020,0037)") {
+        IOTestSupport.assertError(.geometry, mentioning: "spacing varies", "ImageOrientationPatient (0020,0037)") {
             _ = try self.plan(self.zs([0, 2, 4.6, 6, 8]))
         }
         // Rounding-level jitter is accepted.
@@ -82,7 +82,7 @@ final class DICOMPlannerTests: XCTestCase {
 
     func testDuplicatePositions() throws {
         let headers = zs([0, 2, 2, 4])
-        DICOMTestAssert.error(.geometry, mentioning: "duplicate slice positions", "IM2", "IM3", "ImagePositionPatient (0020,0032)") {
+        IOTestSupport.assertError(.geometry, mentioning: "duplicate slice positions", "IM2", "IM3", "ImagePositionPatient (0020,0032)") {
             _ = try self.plan(headers)
         }
         let p = try plan(headers, DICOMReadOptions(allowIrregular: true))
@@ -100,7 +100,7 @@ final class DICOMPlannerTests: XCTestCase {
         XCTAssertTrue(p.warnings.contains { $0.contains("2 volumes") && $0.contains("TemporalPositionIndex (0020,9128)") && $0.contains("--volume") })
         let second = try plan(headers, DICOMReadOptions(volumeIndex: 1))
         XCTAssertTrue(second.slices.allSatisfy { headers[$0.file].frames[0].temporalPositionIndex == 2 })
-        DICOMTestAssert.error(.invalidArgument, mentioning: "out of range", "2 volumes") {
+        IOTestSupport.assertError(.invalidArgument, mentioning: "out of range", "2 volumes") {
             _ = try self.plan(headers, DICOMReadOptions(volumeIndex: 2))
         }
     }
@@ -108,7 +108,7 @@ final class DICOMPlannerTests: XCTestCase {
     func testGantryTiltIsRefusedThenReadOnAShearedGrid() throws {
         let angle = 15.0 * Double.pi / 180
         let headers = (0..<5).map { k in header(k + 1, SIMD3(0, -2 * tan(angle) * Double(k), 2 * Double(k)), tilt: 15) }
-        DICOMTestAssert.error(.geometry, mentioning: "gantry tilt", "GantryDetectorTilt (0018,1120) = 15°", "allowIrregular") {
+        IOTestSupport.assertError(.geometry, mentioning: "gantry tilt", "GantryDetectorTilt (0018,1120) = 15°", "allowIrregular") {
             _ = try self.plan(headers)
         }
         let p = try plan(headers, DICOMReadOptions(allowIrregular: true))
@@ -138,7 +138,7 @@ final class DICOMPlannerTests: XCTestCase {
         // Some positioned, some not: refused.
         for i in headers.indices { headers[i].frames[0].orientation = Self.axial }
         headers[0].frames[0].position = SIMD3(0, 0, 0)
-        DICOMTestAssert.error(.geometry, mentioning: "2 of 3 images lack", "ImagePositionPatient (0020,0032)") { _ = try self.plan(headers) }
+        IOTestSupport.assertError(.geometry, mentioning: "2 of 3 images lack", "ImagePositionPatient (0020,0032)") { _ = try self.plan(headers) }
     }
 
     // MARK: grouping

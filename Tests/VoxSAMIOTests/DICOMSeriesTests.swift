@@ -79,8 +79,8 @@ final class DICOMSeriesTests: XCTestCase {
         XCTAssertTrue(split.allSatisfy { $0.warnings.contains { $0.contains("ImageOrientationPatient (0020,0037)") } }, "\(split.map(\.warnings))")
         // Asking for the shared UID names the keys to choose from.
         let uid = try XCTUnwrap(split.first?.seriesInstanceUID)
-        DICOMTestAssert.error(.invalidArgument, mentioning: "#") { _ = try DICOMReader.read(path: folder, series: uid) }
-        DICOMTestAssert.error(.invalidArgument, mentioning: "--series") { _ = try DICOMReader.read(path: folder, series: "1.2.3.no.such") }
+        IOTestSupport.assertError(.invalidArgument, mentioning: "#") { _ = try DICOMReader.read(path: folder, series: uid) }
+        IOTestSupport.assertError(.invalidArgument, mentioning: "--series") { _ = try DICOMReader.read(path: folder, series: "1.2.3.no.such") }
         // Each split series reads.
         for s in split where s.isReadable { XCTAssertNoThrow(try DICOMReader.read(path: folder, series: s.key)) }
     }
@@ -105,7 +105,7 @@ final class DICOMSeriesTests: XCTestCase {
         XCTAssertTrue(inventory.series.allSatisfy { $0.modality == "CT" }, "\(inventory.series.map(\.modality))")
         XCTAssertTrue(inventory.nonImageFiles.contains { $0.path.hasSuffix("/liver.dcm") && $0.message.contains("SegmentationStorage") })
         let seg = "\(folder)/liver.dcm"
-        DICOMTestAssert.error(.unsupportedData, mentioning: "not an image", "SegmentationStorage", path: seg) { _ = try DICOMReader.read(path: seg) }
+        IOTestSupport.assertError(.unsupportedData, mentioning: "not an image", "SegmentationStorage", path: seg) { _ = try DICOMReader.read(path: seg) }
     }
 
     /// Patient/study attributes and per-slice references reach VolumeMetadata.

@@ -216,21 +216,3 @@ enum DICOMTestSupport {
     static func values(_ v: Volume) -> [Double] { (0..<v.voxels.count).map { v.voxels[$0] } }
 }
 
-/// Error assertions for the DICOM tests.
-enum DICOMTestAssert {
-    static func error(_ code: VoxSAMError.Code, mentioning fragments: String..., path: String? = nil,
-                      file: StaticString = #filePath, line: UInt = #line, _ body: () throws -> Void) {
-        do {
-            try body()
-            XCTFail("expected a \(code) error", file: file, line: line)
-        } catch let e as VoxSAMError {
-            XCTAssertEqual(e.code, code, "\(e)", file: file, line: line)
-            for f in fragments {
-                XCTAssertTrue(e.description.contains(f), "message \"\(e)\" lacks \"\(f)\"", file: file, line: line)
-            }
-            if let path { XCTAssertEqual(e.path, path, "\(e)", file: file, line: line) }
-        } catch {
-            XCTFail("unexpected error type: \(error)", file: file, line: line)
-        }
-    }
-}

@@ -33,16 +33,19 @@ enum IOTestSupport {
         ((try? FileManager.default.contentsOfDirectory(atPath: url.path)) ?? []).sorted()
     }
 
-    /// Asserts that `body` throws a VoxSAMError with `code` whose text mentions `fragment` and the path.
-    static func assertError(_ code: VoxSAMError.Code, mentioning fragment: String, path: String? = nil,
+    /// Asserts that `body` throws a VoxSAMError with `code` whose text mentions every fragment
+    /// (case-insensitive) and, when given, names `path`.
+    static func assertError(_ code: VoxSAMError.Code, mentioning fragments: String..., path: String? = nil,
                             file: StaticString = #filePath, line: UInt = #line, _ body: () throws -> Void) {
         do {
             try body()
             XCTFail("expected a \(code) error", file: file, line: line)
         } catch let e as VoxSAMError {
             XCTAssertEqual(e.code, code, "\(e)", file: file, line: line)
-            XCTAssertTrue(e.description.lowercased().contains(fragment.lowercased()), "message \"\(e)\" lacks \"\(fragment)\"", file: file, line: line)
-            if let path { XCTAssertTrue(e.description.contains(path), "message \"\(e)\" lacks the path", file: file, line: line) }
+            for f in fragments {
+                XCTAssertTrue(e.description.lowercased().contains(f.lowercased()), "message \"\(e)\" lacks \"\(f)\"", file: file, line: line)
+            }
+            if let path { XCTAssertTrue(e.path == path || e.description.contains(path), "message \"\(e)\" lacks the path \(path)", file: file, line: line) }
         } catch {
             XCTFail("unexpected error type: \(error)", file: file, line: line)
         }

@@ -83,6 +83,17 @@ public enum VoxelBuffer: Sendable, Equatable {
         return try out.withUnsafeBufferPointer(body)
     }
 
+    /// Values as Int label values (float voxels rounded), in one pass.
+    public var labelValues: [Int] {
+        switch self {
+        case .uint8(let a): a.map(Int.init)
+        case .uint16(let a): a.map(Int.init)
+        case .int16(let a): a.map(Int.init)
+        case .int32(let a): a.map(Int.init)
+        case .float32(let a): a.map { Int($0.rounded()) }
+        }
+    }
+
     /// Minimum and maximum (NaN ignored for float); nil when empty.
     public var range: (min: Double, max: Double)? {
         func mm<T: Comparable & BinaryInteger>(_ a: [T]) -> (Double, Double)? {

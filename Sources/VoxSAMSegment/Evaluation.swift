@@ -35,7 +35,7 @@ public enum Evaluation {
         if checkGeometry && !prediction.geometry.isSameGrid(as: groundTruth.geometry, tolerance: 1e-2) {
             throw VoxSAMError(.geometry, "prediction and ground truth have the same size but different geometry (origin/spacing/direction differ by \(String(format: "%.3g", prediction.geometry.maxAffineDifference(to: groundTruth.geometry))) mm)", path: prediction.metadata.sourcePath)
         }
-        let p = intLabels(prediction), g = intLabels(groundTruth)
+        let p = prediction.voxels.labelValues, g = groundTruth.voxels.labelValues
         let maxLabel = g.max() ?? 0
         let wanted = labels ?? (maxLabel > 0 ? Array(1...maxLabel) : [])
         let size = groundTruth.size
@@ -58,15 +58,6 @@ public enum Evaluation {
                       toleranceMM: toleranceMM, perLabel: scores)
     }
 
-    static func intLabels(_ v: Volume) -> [Int] {
-        switch v.voxels {
-        case .uint8(let a): a.map(Int.init)
-        case .uint16(let a): a.map(Int.init)
-        case .int16(let a): a.map(Int.init)
-        case .int32(let a): a.map(Int.init)
-        case .float32(let a): a.map { Int($0.rounded()) }
-        }
-    }
 
     /// Surface points (corner indices) with their area weights.
     static func surface(_ m: [Bool], size: SIMD3<Int>, spacing: SIMD3<Double>) -> (points: [Int], weights: [Double]) {

@@ -47,12 +47,7 @@ public enum QAMontage {
         let axis = result.axis
         let size = image8.size
         guard case .uint8(let pixels) = image8.voxels else { return RasterImage(width: 1, height: 1, channels: 3) }
-        let labelValues: [Int]
-        switch result.labelMap.voxels {
-        case .uint8(let a): labelValues = a.map(Int.init)
-        case .uint16(let a): labelValues = a.map(Int.init)
-        default: labelValues = []
-        }
+        let labelValues = result.labelMap.voxels.labelValues
         // Slices that carry any object: the first object's key slice, then evenly spaced ones.
         let covered = Set(result.objects.flatMap { $0.slices.map(\.slice) }).sorted()
         guard !covered.isEmpty else { return RasterImage(width: 1, height: 1, channels: 3) }

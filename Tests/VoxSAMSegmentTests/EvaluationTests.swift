@@ -21,8 +21,8 @@ final class EvaluationTests: XCTestCase {
         for name in ["3DBox_MR_brain2", "3DBox_MR_brain1", "3DBox_CT_TSsmall", "3DBox_MR_TSsmall", "3DBox_CT_TSdicom"] {
             guard let c = try? SegmentTestSupport.referenceCase(name) else { continue }
             let summary = try JSONDecoder().decode(Summary.self, from: Data(contentsOf: URL(fileURLWithPath: c.summary)))
-            let gts = try SegmentTestSupport.labels(c.gts, array: "gts")
-            var segs = try SegmentTestSupport.labels(c.referenceSegs, array: "segs")
+            let gts = try NPZVolume.read(path: c.gts, array: "gts")
+            var segs = try NPZVolume.read(path: c.referenceSegs, array: "segs")
             segs.geometry = gts.geometry
             let r = try Evaluation.evaluate(prediction: segs, groundTruth: gts)
             XCTAssertEqual(r.dsc, summary.metrics.dsc, accuracy: 1e-3, name)

@@ -22,7 +22,7 @@ final class ParityTests: XCTestCase {
         let prompts = try PromptSource.fromNPZ(path: c.image)
         let propagator = Propagator(model: LiteMedSAMSliceModel(model: model))
         let result = try propagator.run(image8: image, prompts: prompts)
-        let reference = try SegmentTestSupport.labels(c.referenceSegs, array: "segs")
+        let reference = try NPZVolume.read(path: c.referenceSegs, array: "segs")
         var summary = "\(name):"
         for p in prompts {
             let d = SegmentTestSupport.dice(result.labelMap, reference, label: p.label)
@@ -66,7 +66,7 @@ final class ParityTests: XCTestCase {
         XCTAssertEqual(differingPixels, 0, "DICOM windowed with W400 L40 must equal the reference conversion")
         let prompts = try PromptSource.fromNPZ(path: c.image)
         let result = try Propagator(model: LiteMedSAMSliceModel(model: model)).run(image8: image8, prompts: prompts)
-        let reference = try SegmentTestSupport.labels(c.referenceSegs, array: "segs")
+        let reference = try NPZVolume.read(path: c.referenceSegs, array: "segs")
         // The model input is byte-identical to the .npz route's, so the masks are too; against the
         // PyTorch reference, last-bit float differences may flip a voxel at the threshold.
         let differingVoxels = Self.differing(result.labelMap.voxels, reference.voxels)
@@ -85,7 +85,7 @@ final class ParityTests: XCTestCase {
         let ctImage8 = Windowing.apply(Window.defaultWindow(for: ct), to: ct)
         let prompts = try PromptSource.fromNPZ(path: c.image)
         let result = try Propagator(model: LiteMedSAMSliceModel(model: model)).run(image8: ctImage8, prompts: prompts)
-        let reference = try SegmentTestSupport.labels(c.referenceSegs, array: "segs")
+        let reference = try NPZVolume.read(path: c.referenceSegs, array: "segs")
         guard case .uint8(let a) = result.labelMap.voxels, case .uint8(let b) = reference.voxels else { return XCTFail() }
         let differing = zip(a, b).filter { $0 != $1 }.count
         XCTAssertLessThanOrEqual(Double(differing) / Double(a.count), 0.0005, "NIfTI route differs from the npz reference on \(differing) voxels")

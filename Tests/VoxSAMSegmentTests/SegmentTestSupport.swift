@@ -65,10 +65,6 @@ enum SegmentTestSupport {
         return m
     }
 
-    static func labels(_ path: String, array: String) throws -> Volume {
-        let npz = try NPZArchive.read(path: path)
-        return try NPZVolume.volume(npz[array]!, name: array, archive: npz, path: path)
-    }
 
     static func dice(_ a: Volume, _ b: Volume, label: Int) -> Double {
         var inter = 0, na = 0, nb = 0

@@ -43,15 +43,16 @@ public enum NRRDReader {
         return (try NRRDHeader.parse(Substring(text).trimmingCharacters(in: .newlines)[...], path: path), headerEnd)
     }
 
-    static func voxelType(_ t: String, path: String) throws -> (VoxelType, source: String) {
+    /// The stored element type as a short code: u8, i8, i16, u16, i32, f32, f64.
+    static func sourceType(_ t: String, path: String) throws -> String {
         switch t.lowercased() {
-        case "uchar", "unsigned char", "uint8", "uint8_t": return (.uint8, "u8")
-        case "signed char", "int8", "int8_t": return (.int16, "i8")
-        case "short", "short int", "signed short", "signed short int", "int16", "int16_t": return (.int16, "i16")
-        case "ushort", "unsigned short", "unsigned short int", "uint16", "uint16_t": return (.uint16, "u16")
-        case "int", "signed int", "int32", "int32_t": return (.int32, "i32")
-        case "float": return (.float32, "f32")
-        case "double": return (.float32, "f64")
+        case "uchar", "unsigned char", "uint8", "uint8_t": return "u8"
+        case "signed char", "int8", "int8_t": return "i8"
+        case "short", "short int", "signed short", "signed short int", "int16", "int16_t": return "i16"
+        case "ushort", "unsigned short", "unsigned short int", "uint16", "uint16_t": return "u16"
+        case "int", "signed int", "int32", "int32_t": return "i32"
+        case "float": return "f32"
+        case "double": return "f64"
         default:
             throw VoxSAMError(.unsupportedData, "NRRD type `\(t)` is not supported; use uchar, short, ushort, int, float or double", path: path)
         }
@@ -65,7 +66,7 @@ public enum NRRDReader {
         var md = VolumeMetadata()
         md.sourcePath = path
         md.sourceFormat = "nrrd"
-        let (type, source) = try voxelType(try require("type"), path: path)
+        let source = try sourceType(try require("type"), path: path)
         guard let dimension = Int(try require("dimension")), (2...4).contains(dimension) else {
             throw VoxSAMError(.unsupportedData, "NRRD dimension must be 2, 3 or 4", path: path)
         }
@@ -127,7 +128,9 @@ public enum NRRDReader {
             return SIMD3(d.count > 0 ? d[0] : 0, d.count > 1 ? d[1] : 0, d.count > 2 ? d[2] : 0) * toLPS
         }
         var size = spatial.map { sizes[$0] }
-        while cols.count < 3 { cols.append(SIMD3(0, 0, cols.count == 2 ? 1 : 0) + (cols.count == 1 ? SIMD3(0, 1, 0) : .zero)); size.append(1) }
+        // A 2D image: the missing axes are the remaining unit vectors, one voxel each.
+        let units: [SIMD3<Double>] = [SIMD3(1, 0, 0), SIMD3(0, 1, 0), SIMD3(0, 0, 1)]
+        while cols.count < 3 { cols.append(units[cols.count]); size.append(1) }
         var affine = [[Double]](repeating: [0, 0, 0, 0], count: 4)
         for r in 0..<3 { for c in 0..<3 { affine[r][c] = cols[c][r] }; affine[r][3] = origin[r] }
         affine[3] = [0, 0, 0, 1]
@@ -203,7 +206,6 @@ public enum NRRDReader {
         case "f32": voxels = .float32(pick(Float.self))
         default: voxels = .float32(pick(Double.self).map { Float($0) })
         }
-        _ = type
         return Volume(geometry: geometry, voxels: voxels, metadata: md)
     }
 }

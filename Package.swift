@@ -7,6 +7,9 @@
 //   → VoxSAMIO (NIfTI, DICOM, NRRD, NPZ, PNG, windowing)
 //   → VoxSAMModel (tensor kernels, checkpoint, LiteMedSAM)
 //   → VoxSAMSegment (prompts, propagation, reports)
+//   → VoxSAMProtocol (YAML segmentation protocols, structure names/colours/codes)
+//   → VoxSAMExport (DICOM SEG, RTSTRUCT, Slicer .seg.nrrd, NIfTI with label names)
+//   → VoxSAMBatch (study folders, manifests, resume, shards)
 //   → VoxSAMCLI (subcommands) → voxsam (executable), voxsam-bench (benchmarks)
 import PackageDescription
 
@@ -78,7 +81,24 @@ let package = Package(
         // MARK: Segmentation
         .target(
             name: "VoxSAMSegment",
-            dependencies: ["VoxSAMCore", "VoxSAMIO", "VoxSAMModel", "Yams"]
+            dependencies: ["VoxSAMCore", "VoxSAMIO", "VoxSAMModel"]
+        ),
+
+        // MARK: Protocols (structures, label values, colours, codes, windows)
+        .target(name: "VoxSAMProtocol", dependencies: ["VoxSAMCore", "Yams"]),
+
+        // MARK: Exports for other tools
+        .target(
+            name: "VoxSAMExport",
+            dependencies: ["VoxSAMCore", "VoxSAMIO", "VoxSAMProtocol", "CDCMTK"],
+            swiftSettings: [.unsafeFlags(["-Xcc", "-I/usr/include/nifti"])]
+        ),
+
+        // MARK: Batch runs
+        .target(
+            name: "VoxSAMBatch",
+            dependencies: ["VoxSAMCore", "VoxSAMIO", "VoxSAMCheckpoint", "VoxSAMModel", "VoxSAMSegment", "VoxSAMProtocol", "VoxSAMExport"],
+            swiftSettings: [.unsafeFlags(["-Xcc", "-I/usr/include/nifti"])]
         ),
 
         // MARK: CLI
@@ -86,6 +106,7 @@ let package = Package(
             name: "VoxSAMCLI",
             dependencies: [
                 "VoxSAMCore", "VoxSAMIO", "VoxSAMCheckpoint", "VoxSAMModel", "VoxSAMSegment",
+                "VoxSAMProtocol", "VoxSAMExport", "VoxSAMBatch",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: [.unsafeFlags(["-Xcc", "-I/usr/include/nifti"])]
@@ -111,6 +132,11 @@ let package = Package(
         .testTarget(name: "VoxSAMCheckpointTests", dependencies: ["VoxSAMCheckpoint", "VoxSAMCore"]),
         .testTarget(name: "VoxSAMModelTests", dependencies: ["VoxSAMModel", "VoxSAMCheckpoint", "VoxSAMCore"]),
         .testTarget(name: "VoxSAMSegmentTests", dependencies: ["VoxSAMSegment", "VoxSAMModel", "VoxSAMCheckpoint", "VoxSAMIO", "VoxSAMCore"],
+                    swiftSettings: [.unsafeFlags(["-Xcc", "-I/usr/include/nifti"])]),
+        .testTarget(name: "VoxSAMProtocolTests", dependencies: ["VoxSAMProtocol", "VoxSAMCore"]),
+        .testTarget(name: "VoxSAMExportTests", dependencies: ["VoxSAMExport", "VoxSAMProtocol", "VoxSAMIO", "VoxSAMCore"],
+                    swiftSettings: [.unsafeFlags(["-Xcc", "-I/usr/include/nifti"])]),
+        .testTarget(name: "VoxSAMBatchTests", dependencies: ["VoxSAMBatch", "VoxSAMProtocol", "VoxSAMIO", "VoxSAMCore"],
                     swiftSettings: [.unsafeFlags(["-Xcc", "-I/usr/include/nifti"])]),
         .testTarget(name: "VoxSAMCLITests", dependencies: ["VoxSAMCLI"],
                     swiftSettings: [.unsafeFlags(["-Xcc", "-I/usr/include/nifti"])]),

@@ -1,0 +1,1 @@
+// Batch runs (issue 6).

@@ -1,0 +1,60 @@
+import Foundation
+import XCTest
+
+/// Runs Tests/Interop/check_volume_export.py (SimpleITK, nibabel, pynrrd, slicerio) on written files.
+/// Without python3 or the modules the test is skipped with the reason printed; with CI=true in the
+/// environment a missing interpreter or module fails the test instead.
+enum InteropCheck {
+    static let script = ExportTestSupport.repoRoot.appendingPathComponent("Tests/Interop/check_volume_export.py").path
+
+    static var isCI: Bool { ProcessInfo.processInfo.environment["CI"]?.lowercased() == "true" }
+
+    /// Runs `python3 script arguments`; returns (exit code, stdout + stderr), nil when python3 cannot start.
+    static func python(_ arguments: [String]) -> (Int32, String)? {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = ["python3", script] + arguments
+        let pipe = Pipe()
+        p.standardOutput = pipe
+        p.standardError = pipe
+        do { try p.run() } catch { return nil }
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return (p.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+
+    /// Skips (or, on CI, fails) when the interpreter or modules are missing.
+    static func requireModules(file: StaticString = #filePath, line: UInt = #line) throws {
+        let reason: String
+        switch python(["--check-modules"]) {
+        case nil:
+            reason = "python3 is not available"
+        case let (code, output)? where code == 127:
+            reason = "python3 is not available (\(output.trimmingCharacters(in: .whitespacesAndNewlines)))"
+        case let (code, output)? where code != 0:
+            reason = "Python modules for the interop check are missing: \(output.trimmingCharacters(in: .whitespacesAndNewlines))"
+        default:
+            return
+        }
+        if isCI {
+            XCTFail("interop check cannot run on CI: \(reason) (install them with scripts/setup.sh)", file: file, line: line)
+            throw XCTSkip("failed: \(reason)")
+        }
+        print("skipped: \(reason)")
+        throw XCTSkip(reason)
+    }
+
+    /// Checks `written` files against the source image and the expected label map (.npz `segs`).
+    static func check(source: String, expected: String, written: [String], labels: String? = nil,
+                      file: StaticString = #filePath, line: UInt = #line) throws {
+        try requireModules(file: file, line: line)
+        var args = ["--source", source, "--expected", expected]
+        if let labels { args += ["--labels", labels] }
+        guard let (code, output) = python(args + written) else {
+            XCTFail("python3 could not be started", file: file, line: line)
+            return
+        }
+        XCTAssertEqual(code, 0, "check_volume_export.py failed:\n\(output)", file: file, line: line)
+        if code == 0 { print(output.trimmingCharacters(in: .whitespacesAndNewlines)) }
+    }
+}

@@ -224,6 +224,31 @@ final class ContourTests: XCTestCase {
         print("random blobs: worst default Dice \(worstDice), worst deviation \(worstDev) px, \(inexact)/120 not exact")
     }
 
+    /// Proper crossing of two segments (touching at end points does not count).
+    static func segmentsCross(_ a: SIMD2<Double>, _ b: SIMD2<Double>, _ c: SIMD2<Double>, _ d: SIMD2<Double>) -> Bool {
+        func orient(_ p: SIMD2<Double>, _ q: SIMD2<Double>, _ r: SIMD2<Double>) -> Double {
+            (q.x - p.x) * (r.y - p.y) - (q.y - p.y) * (r.x - p.x)
+        }
+        let o1 = orient(a, b, c), o2 = orient(a, b, d), o3 = orient(c, d, a), o4 = orient(c, d, b)
+        return o1 * o2 < -1e-12 && o3 * o4 < -1e-12
+    }
+
+    /// With the default simplification, contours stay simple and never cross each other (the midpoint
+    /// polygons of distinct boundaries are ≥ √2/2 px apart and each moves by < 0.25 px).
+    func testDefaultContoursNeitherSelfIntersectNorCross() {
+        var rng = ExportRandom(seed: 77)
+        for n in 0..<40 {
+            let w = rng.next(in: 4...40), h = rng.next(in: 4...40)
+            let m = Self.randomMask(&rng, width: w, height: h)
+            let contours = ContourExtraction.contours(mask: m, width: w, height: h)
+            var segs: [(SIMD2<Double>, SIMD2<Double>)] = []
+            for c in contours { for a in c.points.indices { segs.append((c.points[a], c.points[(a + 1) % c.points.count])) } }
+            var crossings = 0
+            for x in segs.indices { for y in (x + 1)..<segs.count where Self.segmentsCross(segs[x].0, segs[x].1, segs[y].0, segs[y].1) { crossings += 1 } }
+            XCTAssertEqual(crossings, 0, "random \(n) (\(w)x\(h))")
+        }
+    }
+
     func testRealReferenceMasksRoundTrip() throws {
         var cases: [(String, Volume)] = []
         for name in ["3DBox_CT_TSsmall", "3DBox_MR_brain2"] {

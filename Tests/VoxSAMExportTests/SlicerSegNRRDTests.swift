@@ -180,6 +180,47 @@ final class SlicerSegNRRDTests: XCTestCase {
         }
     }
 
+    /// The checker itself must fail on a 0.01 mm shift, one wrong voxel and a wrong segment name.
+    func testPythonCheckCatchesShiftsWrongVoxelsAndNames() throws {
+        try InteropCheck.requireModules()
+        let dir = try ExportTestSupport.temporaryFolder(self)
+        let g = ExportTestSupport.testGeometries(size: SIMD3(6, 5, 4))[2].1
+        let map = Self.labelMap(g, seed: 99)
+        let source = dir.appendingPathComponent("source.nrrd").path
+        try NRRDWriter.write(Volume(geometry: g, voxels: .float32([Float](repeating: 1, count: g.voxelCount))), to: source)
+        let expected = dir.appendingPathComponent("expected.npz").path
+        try NPZVolume.writeLabelMap(map, to: expected)
+
+        var shiftedGeometry = g
+        shiftedGeometry.origin.x += 0.01
+        let shifted = dir.appendingPathComponent("shifted.nrrd").path
+        try NRRDWriter.write(Volume(geometry: shiftedGeometry, voxels: map.voxels), to: shifted)
+        var r = try XCTUnwrap(InteropCheck.python(["--source", source, "--expected", expected, shifted]))
+        XCTAssertEqual(r.0, 1, r.1)
+        XCTAssertTrue(r.1.contains("geometry differs from the source"), r.1)
+
+        guard case .uint8(var wrong) = map.voxels else { return XCTFail("uint8 expected") }
+        wrong[7] = wrong[7] == 1 ? 2 : 1
+        let wrongMap = dir.appendingPathComponent("wrong.nii.gz").path
+        try NIfTIWriter.write(Volume(geometry: g, voxels: .uint8(wrong)), to: wrongMap)
+        r = try XCTUnwrap(InteropCheck.python(["--source", source, "--expected", expected, wrongMap]))
+        XCTAssertEqual(r.0, 1, r.1)
+        XCTAssertTrue(r.1.contains("voxels differ from the expected label map at 1 voxels"), r.1)
+
+        let seg = dir.appendingPathComponent("x.seg.nrrd").path
+        try SlicerSegmentationNRRD.write(labelMap: map, segments: Self.segments(), to: seg)
+        var renamed = Self.segments()
+        renamed[1].name = "hepar"
+        let labels = try LabelDescriptionFiles.write(segments: renamed, besides: seg)
+        r = try XCTUnwrap(InteropCheck.python(["--source", source, "--expected", expected, "--labels", labels.json, seg, labels.itksnap]))
+        XCTAssertEqual(r.0, 1, r.1)
+        XCTAssertTrue(r.1.contains("label 1 is named 'liver', expected 'hepar'"), r.1)
+        r = try XCTUnwrap(InteropCheck.python(["--source", source, "--expected", expected, "--labels", labels.json, seg]))
+        XCTAssertEqual(r.0, 1, r.1)
+        r = try XCTUnwrap(InteropCheck.python(["--source", source, "--expected", expected, seg]))
+        XCTAssertEqual(r.0, 0, r.1)
+    }
+
     func testPythonReadersAgreeOnRealImages() throws {
         try InteropCheck.requireModules()
         let dir = try ExportTestSupport.temporaryFolder(self)

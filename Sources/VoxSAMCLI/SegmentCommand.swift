@@ -1,8 +1,10 @@
 import ArgumentParser
 import Foundation
+import VoxSAMBatch
 import VoxSAMCore
 import VoxSAMIO
 import VoxSAMModel
+import VoxSAMProtocol
 import VoxSAMSegment
 
 /// `voxsam segment`: box prompts propagated slice by slice into a 3D label map.
@@ -48,10 +50,13 @@ struct SegmentCommand: ParsableCommand {
     var window: String?
 
     @Option(name: .long, help: "reference (exactly the reference procedure, default) or adaptive (stop a direction once the mask vanishes).")
-    var propagation: PropagationMode = .reference
+    var propagation: PropagationMode?
 
     @Option(name: .long, help: "Slicing axis: k (default), j or i.")
-    var axis: String = "k"
+    var axis: String?
+
+    @Option(name: .customLong("protocol"), help: "Segmentation protocol (.yaml, or a shipped one by name, e.g. ct-abdomen): names, colours, window and propagation; every object's label must be in it (--name alone picks the label).")
+    var protocolFile: String?
 
     @Option(name: .long, help: "Per-slice confidence report: .json or .csv.")
     var confidence: String?
@@ -59,8 +64,8 @@ struct SegmentCommand: ParsableCommand {
     @Option(name: .long, help: "QA picture (.png): key slice and evenly spaced slices with overlays.")
     var qa: String?
 
-    @Option(name: .long, help: "Flag slices whose predicted IoU is below this.")
-    var lowConfidence: Float = 0.6
+    @Option(name: .long, help: "Flag slices whose predicted IoU is below this (default 0.6, or the protocol's).")
+    var lowConfidence: Float?
 
     @OptionGroup var inputOptions: InputOptions
     @OptionGroup var modelOptions: ModelOptions
@@ -76,21 +81,23 @@ struct SegmentCommand: ParsableCommand {
             throw VoxSAMError(.invalidArgument, "--confidence must end in .json or .csv", path: c)
         }
         if let q = qa, !q.lowercased().hasSuffix(".png") { throw VoxSAMError(.invalidArgument, "--qa must end in .png", path: q) }
-        guard let sliceAxis = SliceAxis.parse(axis) else { throw VoxSAMError(.invalidArgument, "--axis must be i, j or k") }
+        let proto = try protocolFile.map(ProtocolLibrary.resolve)
+        guard let sliceAxis = SliceAxis.parse(axis ?? proto?.propagation.axis ?? "k") else { throw VoxSAMError(.invalidArgument, "--axis must be i, j or k") }
 
         let volume = try VolumeReader.read(path: input, options: inputOptions.readOptions)
         if !quiet { for w in volume.metadata.warnings { Diagnostics.warn("\(input): \(w)") } }
-        let objects = try collectPrompts(volume)
+        var objects = try collectPrompts(volume, protocol: proto)
+        if let proto { objects = try ProtocolPrompts.apply(proto, to: objects, warn: quiet ? { _ in } : Diagnostics.warn) }
         try PromptSource.validate(objects, size: volume.size, axis: sliceAxis.axis)
-        let window = try self.window.map(Window.parse) ?? Window.defaultWindow(for: volume)
+        let window = try (self.window ?? proto?.window.text).map(Window.parse) ?? Window.defaultWindow(for: volume)
         let image8 = Windowing.apply(window, to: volume)
 
         let (model, modelPath) = try modelOptions.load()
         let sliceModel = LiteMedSAMSliceModel(model: model)
         var settings = Propagator<LiteMedSAMSliceModel>.Settings()
-        settings.mode = propagation
+        settings.mode = propagation ?? proto.flatMap { PropagationMode(rawValue: $0.propagation.mode.rawValue) } ?? .reference
         settings.axis = sliceAxis
-        settings.lowConfidenceIoU = lowConfidence
+        settings.lowConfidenceIoU = lowConfidence ?? proto?.propagation.lowConfidence ?? 0.6
         let propagator = Propagator(model: sliceModel, settings: settings)
         let progress = ProgressDisplay(enabled: !quiet, label: "encoding slices")
         propagator.progress = { done, total in progress.update(done, total) }
@@ -113,7 +120,7 @@ struct SegmentCommand: ParsableCommand {
         }
     }
 
-    func collectPrompts(_ volume: Volume) throws -> [ObjectPrompt] {
+    func collectPrompts(_ volume: Volume, protocol proto: SegmentationProtocol? = nil) throws -> [ObjectPrompt] {
         var out: [ObjectPrompt] = []
         let given = box.map { ($0, false) } + boxMm.map { ($0, true) }
         if !name.isEmpty && name.count != given.count {
@@ -132,7 +139,9 @@ struct SegmentCommand: ParsableCommand {
             } else {
                 b = try VoxelBox.parse(text, what: what)
             }
-            out.append(ObjectPrompt(name: objName, label: label.isEmpty ? n + 1 : label[n], box: b))
+            // With a protocol, --name alone picks the structure's label.
+            let byName = label.isEmpty && !name.isEmpty ? proto?.structure(named: objName)?.label : nil
+            out.append(ObjectPrompt(name: objName, label: label.isEmpty ? (byName ?? n + 1) : label[n], box: b))
         }
         if let p = prompts { out += try PromptSource.fromJSON(path: p, geometry: volume.geometry) }
         if let m = fromMask {

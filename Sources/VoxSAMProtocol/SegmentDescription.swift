@@ -29,10 +29,13 @@ public struct SegmentDescription: Sendable, Equatable, Codable {
     public var type: CodedConcept
     /// AnatomicRegionSequence, when the type is not itself anatomy (e.g. a tumour in the brain).
     public var anatomicRegion: CodedConcept?
+    /// SegmentedPropertyTypeModifierCodeSequence, e.g. SCT 7771000 "Left" for the left kidney.
+    public var typeModifier: CodedConcept?
 
     public init(label: Int, name: String, color: RGB, category: CodedConcept, type: CodedConcept,
-                anatomicRegion: CodedConcept? = nil) {
+                anatomicRegion: CodedConcept? = nil, typeModifier: CodedConcept? = nil) {
         self.label = label; self.name = name; self.color = color
         self.category = category; self.type = type; self.anatomicRegion = anatomicRegion
+        self.typeModifier = typeModifier
     }
 }

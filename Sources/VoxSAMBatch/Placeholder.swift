@@ -1,1 +1,0 @@
-// Batch runs (issue 6).

@@ -9,6 +9,8 @@
 #include "dcmtk/dcmdata/dcfcache.h"
 
 #include <cstdint>
+#include <exception>
+#include <new>
 #include <string>
 #include <vector>
 
@@ -43,6 +45,25 @@ void installLogCapture();
 /// Writes "path: message" (plus DCMTK's diagnostics, if any) into error; returns status.
 vxd_status fail(vxd_error *error, vxd_status status, const std::string &path, const std::string &message,
                 const std::string &dcmtkDetail = std::string());
+
+/// Runs body, turning any C++ exception into a vxd_error (no exception leaves an entry point).
+template <typename Body>
+vxd_status guarded(const std::string &path, vxd_error *error, Body body) {
+    try {
+        return body();
+    } catch (const std::bad_alloc &) {
+        return fail(error, VXD_INTERNAL, path, "out of memory");
+    } catch (const std::exception &e) {
+        return fail(error, VXD_INTERNAL, path, std::string("unexpected error: ") + e.what());
+    } catch (...) {
+        return fail(error, VXD_INTERNAL, path, "unexpected error");
+    }
+}
+
+/// Empties an error's message (entry points call it first).
+inline void clearError(vxd_error *error) {
+    if (error != nullptr) error->message[0] = '\0';
+}
 
 /// "Keyword (gggg,eeee)" for a tag, from the DCMTK dictionary ("(gggg,eeee)" when unknown).
 std::string tagName(const DcmTagKey &key);

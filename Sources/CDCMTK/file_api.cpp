@@ -9,31 +9,13 @@
 #include <memory>
 #include <new>
 
-namespace {
-
-template <typename Body>
-vxd_status guarded(const std::string &path, vxd_error *error, Body body) {
-    try {
-        return body();
-    } catch (const std::bad_alloc &) {
-        return vxd::fail(error, VXD_INTERNAL, path, "out of memory");
-    } catch (const std::exception &e) {
-        return vxd::fail(error, VXD_INTERNAL, path, std::string("unexpected error: ") + e.what());
-    } catch (...) {
-        return vxd::fail(error, VXD_INTERNAL, path, "unexpected error");
-    }
-}
-
-void clear(vxd_error *error) {
-    if (error != nullptr) error->message[0] = '\0';
-}
-
-} // namespace
+using vxd::guarded;
+using vxd::clearError;
 
 extern "C" {
 
 vxd_status vxd_open(const char *path, vxd_file **out_file, vxd_error *error) {
-    clear(error);
+    clearError(error);
     if (out_file == nullptr || path == nullptr) return vxd::fail(error, VXD_INVALID_ARGUMENT, "", "null argument to vxd_open");
     *out_file = nullptr;
     return guarded(path, error, [&]() -> vxd_status {
@@ -87,14 +69,14 @@ void vxd_close(vxd_file *file) {
 }
 
 vxd_status vxd_get_image_info(vxd_file *file, vxd_image_info *out_info, vxd_error *error) {
-    clear(error);
+    clearError(error);
     if (file == nullptr || out_info == nullptr) return vxd::fail(error, VXD_INVALID_ARGUMENT, "", "null argument to vxd_get_image_info");
     *out_info = file->info;
     return VXD_OK;
 }
 
 vxd_status vxd_get_frame_info(vxd_file *file, int32_t frame_index, vxd_frame_info *out_info, vxd_error *error) {
-    clear(error);
+    clearError(error);
     if (file == nullptr || out_info == nullptr) return vxd::fail(error, VXD_INVALID_ARGUMENT, "", "null argument to vxd_get_frame_info");
     return guarded(file->path, error, [&]() -> vxd_status {
         vxd::LogCapture capture;
@@ -128,7 +110,7 @@ int64_t vxd_get_string(vxd_file *file, uint32_t tag, char *buffer, size_t capaci
 
 vxd_status vxd_decode_frame(vxd_file *file, int32_t frame_index, void *out, size_t out_sample_count,
                             vxd_sample_type sample_type, vxd_error *error) {
-    clear(error);
+    clearError(error);
     if (file == nullptr || out == nullptr) return vxd::fail(error, VXD_INVALID_ARGUMENT, "", "null argument to vxd_decode_frame");
     return guarded(file->path, error, [&]() -> vxd_status {
         const vxd_image_info &info = file->info;

@@ -12,6 +12,7 @@ public struct VoxSAMCommand: ParsableCommand {
             PredictCommand.self,
             SegmentCommand.self,
             EvalCommand.self,
+            ExportCommand.self,
             ProtocolCommand.self,
         ]
     )

@@ -186,4 +186,7 @@ char *vxd_dicomdir_files(const char *path, vxd_error *error);
 }
 #endif
 
+/* The writers (DICOM SEG, RTSTRUCT) are declared in their own header. */
+#include "CDCMTKWriters.h"
+
 #endif /* VOXSAM_CDCMTK_H */

@@ -1,9 +1,10 @@
 import CDCMTK
 import VoxSAMCore
 
-/// The one Swift file that calls the C bridge (CDCMTK: DCMTK + OpenJPEG behind a plain-C API).
-/// Everything else in VoxSAMIO/DICOM is pure Swift on top of `DCMTKFile` and `DCMTKLibrary`.
-enum DCMTKLibrary {
+/// The one Swift file of VoxSAMIO that calls the C bridge (CDCMTK: DCMTK + OpenJPEG behind a plain-C API).
+/// Everything else in VoxSAMIO/DICOM is pure Swift on top of `DCMTKFile` and `DCMTKLibrary`. (The
+/// writers' calls live in VoxSAMExport/DICOM/DCMTKWriters.swift and reuse `makeError`.)
+package enum DCMTKLibrary {
     /// "DCMTK 3.6.7, OpenJPEG 2.5.0".
     static var version: String { String(cString: vxd_library_version()) }
 
@@ -36,7 +37,7 @@ enum DCMTKLibrary {
     }
 
     /// Maps a bridge status and message to VoxSAMError (the bridge prefixes messages with the path).
-    static func makeError(_ status: vxd_status, _ error: vxd_error, path: String) -> VoxSAMError {
+    package static func makeError(_ status: vxd_status, _ error: vxd_error, path: String) -> VoxSAMError {
         var message = cString(error.message)
         if message.hasPrefix(path + ": ") { message.removeFirst(path.count + 2) }
         if message.isEmpty { message = "DICOM bridge error \(status.rawValue)" }
@@ -53,7 +54,7 @@ enum DCMTKLibrary {
     }
 
     /// String of a fixed-size C char array (imported as a tuple), up to the first NUL.
-    static func cString<T>(_ tuple: T) -> String {
+    package static func cString<T>(_ tuple: T) -> String {
         withUnsafeBytes(of: tuple) { raw in
             let bytes = raw.bindMemory(to: UInt8.self)
             let end = bytes.firstIndex(of: 0) ?? bytes.count

@@ -1,0 +1,103 @@
+import ArgumentParser
+import Foundation
+import VoxSAMCore
+import VoxSAMExport
+import VoxSAMIO
+import VoxSAMProtocol
+
+/// `voxsam export`: a label map (from VoxSAM or any other tool) into DICOM SEG, RTSTRUCT, Slicer
+/// .seg.nrrd or a NIfTI/NRRD with label names.
+struct ExportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "export",
+        abstract: "Write a label map as DICOM SEG, RTSTRUCT, Slicer .seg.nrrd, or NIfTI/NRRD with label names.",
+        discussion: """
+        The label map must sample the reference image's voxels: the same grid, or the same voxel centres \
+        in another axis order or direction (e.g. a NIfTI converted from the DICOM series), which is \
+        reindexed exactly. DICOM SEG and RTSTRUCT need the DICOM series as --reference; they copy \
+        patient and study from it and reference its instances. Label names, colours and SNOMED CT codes \
+        come from --protocol, then --names, then the built-in terminology by name.
+        """)
+
+    @Argument(help: "The label map: NIfTI, NRRD or .npz (integer labels, 0 = background).")
+    var labelMap: String
+
+    @Option(name: .long, help: "The image the label map was made from (a DICOM series folder for dicom-seg and rtstruct).")
+    var reference: String?
+
+    @Option(name: .long, help: "Output format: dicom-seg, rtstruct, seg-nrrd, nifti, nrrd or npz (default: from the output's extension).")
+    var to: String?
+
+    @Option(name: .long, help: "Segmentation protocol (YAML file or shipped name) giving names, colours and codes.")
+    var `protocol`: String?
+
+    @Option(name: .long, help: "Label names, e.g. 1=liver,2=spleen (used for labels the protocol does not name).")
+    var names: String?
+
+    @Flag(name: .long, help: "With --protocol: a label the protocol does not define is an error (default: named from --names or the built-in terminology).")
+    var strict = false
+
+    @Option(name: .long, help: "DICOM SeriesDescription of the new SEG/RTSTRUCT series.")
+    var seriesDescription: String = "VoxSAM segmentation"
+
+    @Option(name: .long, help: "DICOM SeriesNumber of the new series.")
+    var seriesNumber: Int = 901
+
+    @Option(name: .long, help: "RTSTRUCT: maximum deviation of simplified contours from the pixel boundary, in pixels (0 = exact pixel boundary).")
+    var contourTolerance: Double = 0.6
+
+    @Option(name: .shortAndLong, help: "Output file.")
+    var output: String
+
+    @OptionGroup var inputOptions: InputOptions
+
+    @Flag(name: .long, help: "No summary on stderr.")
+    var quiet = false
+
+    func run() throws {
+        let format = try ExportFormat.resolve(to, output: output)
+        try Exporter.checkDestinations(format: format, output: output)
+        if format.needsDICOMSource && reference == nil {
+            throw VoxSAMError(.invalidArgument, "--to \(format.rawValue) needs --reference DICOM_FOLDER: the DICOM series the label map was made from")
+        }
+        let given = try LabelNames.parse(names)
+        let proto = try self.protocol.map(ProtocolLibrary.resolve)
+
+        let labels = try VolumeReader.read(path: labelMap)
+        let source = try reference.map { try VolumeReader.read(path: $0, options: inputOptions.readOptions) }
+        let catalog = SegmentCatalog(protocol: proto, strict: strict)
+        let present = Set(labels.voxels.labelValues).subtracting([0]).sorted()
+        if let bad = present.first(where: { $0 < 0 || $0 > 65535 }) {
+            throw VoxSAMError(.invalidArgument, "label value \(bad) is outside 1…65535; a label map holds non-negative integer labels", path: labelMap)
+        }
+        let segments = try catalog.describe(present.map { (label: $0, name: given[$0], color: nil) })
+
+        var series = DerivedSeriesInfo(seriesDescription: seriesDescription, seriesNumber: seriesNumber)
+        series.contentDescription = proto.map { "VoxSAM export, protocol \($0.name)" } ?? "VoxSAM export"
+        var request = ExportRequest(labelMap: labels, labelMapPath: labelMap, source: source, sourcePath: reference,
+                                    segments: segments, format: format, output: output, series: series)
+        request.contourSimplification = contourTolerance <= 0 ? .none : .maxDeviation(contourTolerance)
+        let report = try Exporter.export(request)
+        if !quiet {
+            for n in report.notes { Diagnostics.info(n) }
+            Diagnostics.info("wrote \(report.files.joined(separator: ", ")) (\(segments.count) segments: \(segments.map { "\($0.label) \($0.name)" }.joined(separator: ", ")))")
+        }
+    }
+}
+
+/// `--names 1=liver,2=spleen`.
+enum LabelNames {
+    static func parse(_ text: String?) throws -> [Int: String] {
+        guard let text, !text.isEmpty else { return [:] }
+        var out: [Int: String] = [:]
+        for part in text.split(separator: ",") {
+            let kv = part.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+            guard kv.count == 2, let label = Int(kv[0]), (1...65535).contains(label), !kv[1].isEmpty else {
+                throw VoxSAMError(.invalidArgument, "--names must be LABEL=NAME pairs separated by commas, e.g. 1=liver,2=spleen (got `\(part)`)")
+            }
+            guard out[label] == nil else { throw VoxSAMError(.invalidArgument, "--names gives label \(label) twice") }
+            out[label] = kv[1]
+        }
+        return out
+    }
+}

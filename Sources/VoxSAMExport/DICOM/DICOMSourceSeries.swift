@@ -1,0 +1,50 @@
+import VoxSAMCore
+
+/// The DICOM series a label map is exported against: its grid and, for every slice k, the source
+/// instance (SOP Class/Instance UID, file, frame). DICOM SEG frames and RTSTRUCT contours reference
+/// these instances, and patient/study/frame of reference are taken from them.
+public struct DICOMSourceSeries: Sendable {
+    public let geometry: Geometry
+    public let slices: [SliceReference]
+    public let seriesInstanceUID: String
+    public let sourcePath: String
+
+    /// Checks that `source` was read from a DICOM series with one referenced instance per slice.
+    public init(_ source: Volume, path: String) throws {
+        let m = source.metadata
+        guard m.sourceFormat?.lowercased().hasPrefix("dicom") == true || !m.sliceReferences.isEmpty else {
+            throw VoxSAMError(.invalidArgument, "the reference image is not a DICOM series (it was read as \(m.sourceFormat ?? "a non-DICOM file")); DICOM SEG and RTSTRUCT reference the source instances by SOP Instance UID, so give the DICOM series folder the label map was made from (--reference DICOM_FOLDER)", path: path)
+        }
+        guard m.sliceReferences.count == source.size.z else {
+            throw VoxSAMError(.invalidArgument, "the reference DICOM series has \(m.sliceReferences.count) referenced instances for \(source.size.z) slices; it cannot be referenced slice by slice", path: path)
+        }
+        if let k = m.sliceReferences.firstIndex(where: { $0.sopInstanceUID.isEmpty || $0.sopClassUID.isEmpty }) {
+            throw VoxSAMError(.invalidArgument, "slice \(k) of the reference DICOM series has no SOP Instance/Class UID (file \(m.sliceReferences[k].file)); DICOM SEG and RTSTRUCT cannot reference it", path: path)
+        }
+        guard let series = m.seriesInstanceUID, !series.isEmpty else {
+            throw VoxSAMError(.invalidArgument, "the reference DICOM series has no SeriesInstanceUID", path: path)
+        }
+        guard source.geometry.isOrthonormal() else {
+            throw VoxSAMError(.unsupportedData, "the reference DICOM series is on a sheared grid (gantry tilt); DICOM SEG and RTSTRUCT export need an orthogonal grid", path: path)
+        }
+        geometry = source.geometry
+        slices = m.sliceReferences
+        seriesInstanceUID = series
+        sourcePath = path
+    }
+
+    /// The label map on this series' grid: as is when it is on the grid, reindexed exactly when it
+    /// samples the same voxel centres in another axis order or direction (e.g. a NIfTI converted
+    /// from this series), else an error that says how the grids differ.
+    public func align(_ labelMap: Volume, labelMapPath: String) throws -> Volume {
+        if let mapping = geometry.axisMapping(from: labelMap.geometry, tolerance: 0.01) {
+            return labelMap.reindexed(onto: geometry, mapping: mapping)
+        }
+        let g = labelMap.geometry
+        throw VoxSAMError(.geometry, "the label map is not on the grid of the reference series: label map \(g.size.x)×\(g.size.y)×\(g.size.z) \(g.orientationCode) spacing \(format(g.spacing)) origin \(format(g.origin)) mm, reference \(geometry.size.x)×\(geometry.size.y)×\(geometry.size.z) \(geometry.orientationCode) spacing \(format(geometry.spacing)) origin \(format(geometry.origin)) mm; export needs the label map on the reference's voxels (axis order and flips are fine) — resample it onto the reference series first", path: labelMapPath)
+    }
+
+    private func format(_ v: SIMD3<Double>) -> String {
+        "(" + [v.x, v.y, v.z].map { String(format: "%.3f", $0) }.joined(separator: ", ") + ")"
+    }
+}

@@ -1,0 +1,104 @@
+import VoxSAMCore
+import VoxSAMIO
+import VoxSAMProtocol
+
+/// One export: a label map, the image it was made from (its grid and, for DICOM outputs, its
+/// instances), what each label means, and where to write what.
+public struct ExportRequest: Sendable {
+    public var labelMap: Volume
+    /// Where the label map came from (for messages).
+    public var labelMapPath: String
+    /// The source image (required for DICOM SEG and RTSTRUCT; otherwise optional: when given, the
+    /// label map is checked against and written on its grid).
+    public var source: Volume?
+    public var sourcePath: String?
+    public var segments: [SegmentDescription]
+    public var format: ExportFormat
+    public var output: String
+    public var series: DerivedSeriesInfo
+    public var contourSimplification: ContourSimplification = .default
+
+    public init(labelMap: Volume, labelMapPath: String, source: Volume?, sourcePath: String?,
+                segments: [SegmentDescription], format: ExportFormat, output: String,
+                series: DerivedSeriesInfo = DerivedSeriesInfo(seriesDescription: "VoxSAM segmentation")) {
+        self.labelMap = labelMap; self.labelMapPath = labelMapPath; self.source = source; self.sourcePath = sourcePath
+        self.segments = segments; self.format = format; self.output = output; self.series = series
+    }
+}
+
+/// What an export wrote.
+public struct ExportReport: Sendable {
+    public var files: [String] = []
+    public var notes: [String] = []
+}
+
+/// Writes label maps for other tools. Every file is written atomically (temporary name, then rename).
+public enum Exporter {
+    /// Files `request` will write (the output plus sidecars), for checking destinations before work.
+    public static func plannedFiles(format: ExportFormat, output: String) -> [String] {
+        switch format {
+        case .nifti, .nrrd:
+            let p = LabelDescriptionFiles.paths(besides: output)
+            return [output, p.json, p.itksnap]
+        default: return [output]
+        }
+    }
+
+    /// Checks every destination (folder exists and is writable) before any work.
+    public static func checkDestinations(format: ExportFormat, output: String) throws {
+        for p in plannedFiles(format: format, output: output) { try AtomicWrite.checkDestination(p) }
+    }
+
+    public static func export(_ r: ExportRequest) throws -> ExportReport {
+        try checkDestinations(format: r.format, output: r.output)
+        var report = ExportReport()
+        var labelMap = r.labelMap
+        var dicomSource: DICOMSourceSeries?
+        if r.format.needsDICOMSource {
+            guard let source = r.source, let sourcePath = r.sourcePath else {
+                throw VoxSAMError(.invalidArgument, "\(r.format.rawValue) export needs the DICOM series the label map was made from (--reference DICOM_FOLDER)", path: r.output)
+            }
+            let s = try DICOMSourceSeries(source, path: sourcePath)
+            labelMap = try s.align(labelMap, labelMapPath: r.labelMapPath)
+            dicomSource = s
+        } else if let source = r.source {
+            // On the source's grid: geometry identical to the source, voxels exactly reindexed.
+            guard let mapping = source.geometry.axisMapping(from: labelMap.geometry, tolerance: 0.01) else {
+                let g = labelMap.geometry, s = source.geometry
+                throw VoxSAMError(.geometry, "the label map (\(g.size.x)×\(g.size.y)×\(g.size.z) \(g.orientationCode)) is not on the grid of the reference image (\(s.size.x)×\(s.size.y)×\(s.size.z) \(s.orientationCode)); resample it onto the reference first", path: r.labelMapPath)
+            }
+            labelMap = labelMap.reindexed(onto: source.geometry, mapping: mapping)
+        }
+        labelMap.metadata.warnings = []
+
+        switch r.format {
+        case .nifti, .nrrd, .npz:
+            try VolumeWriter.write(labelMap, to: r.output)
+            report.files.append(r.output)
+            if r.format != .npz {
+                let p = try LabelDescriptionFiles.write(segments: r.segments, besides: r.output)
+                report.files += [p.json, p.itksnap]
+            }
+        case .segNRRD:
+            try SlicerSegmentationNRRD.write(labelMap: labelMap, segments: r.segments, to: r.output)
+            report.files.append(r.output)
+        case .dicomSEG:
+            let result = try DICOMSegWriter.write(labelMap: labelMap, source: dicomSource!, segments: r.segments,
+                                                  series: r.series, to: r.output)
+            report.files.append(r.output)
+            report.notes.append("DICOM SEG: \(result.frameCount) frames, SOP Instance UID \(result.sopInstanceUID)")
+            if !result.emptyLabels.isEmpty {
+                report.notes.append("labels \(result.emptyLabels.map(String.init).joined(separator: ", ")) have no voxel and were left out of the DICOM SEG")
+            }
+        case .rtstruct:
+            let result = try RTStructWriter.write(labelMap: labelMap, source: dicomSource!, segments: r.segments,
+                                                  series: r.series, simplification: r.contourSimplification, to: r.output)
+            report.files.append(r.output)
+            report.notes.append("RTSTRUCT: \(result.contourCount) contours, SOP Instance UID \(result.sopInstanceUID)")
+            if !result.emptyLabels.isEmpty {
+                report.notes.append("ROIs for labels \(result.emptyLabels.map(String.init).joined(separator: ", ")) are empty (no voxel)")
+            }
+        }
+        return report
+    }
+}

@@ -3,12 +3,15 @@
 
 Usage:
   check_volume_export.py --source SOURCE --expected EXPECTED [--labels X.labels.json] [--tolerance MM] WRITTEN...
+  check_volume_export.py --cases CASES.json [--tolerance MM]
   check_volume_export.py --check-modules
 
 SOURCE    the image the label map belongs to (.nii/.nii.gz/.nrrd/DICOM folder, anything SimpleITK reads).
 EXPECTED  the expected label values: a .npz holding `segs` (or its only array) shaped (D, H, W) = [k][j][i],
           or any label image SimpleITK reads.
 WRITTEN   files to check, by extension: .nii/.nii.gz, .nrrd, .seg.nrrd, .labels.json, .itksnap.txt.
+--cases   a JSON list of {"source": ..., "expected": ..., "written": [...], "labels": ... (optional)}:
+          many checks in one run (one Python start for, e.g., all 48 axis orientations).
 --labels  the VoxSAM label description (`<stem>.labels.json`) holding the expected segment names, label
           values and colours for .seg.nrrd and ITK-SNAP files (when absent, only geometry and voxels are checked).
 
@@ -290,42 +293,21 @@ def check_itksnap(c, path, labels):
     c.ok(path, f"{len(rows)} ITK-SNAP rows")
 
 
-def main():
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--check-modules", action="store_true", help="only check that the Python modules are importable")
-    ap.add_argument("--source")
-    ap.add_argument("--expected")
-    ap.add_argument("--labels")
-    ap.add_argument("--tolerance", type=float, default=1e-4)
-    ap.add_argument("--verbose", action="store_true")
-    ap.add_argument("written", nargs="*")
-    args = ap.parse_args()
-
-    missing = check_modules()
-    if missing:
-        for m in missing:
-            print(f"MISSING: {m}", file=sys.stderr)
-        return 3
-    if args.check_modules:
-        return 0
-    if not args.source or not args.expected or not args.written:
-        ap.print_usage(sys.stderr)
-        print("error: --source, --expected and at least one written file are required", file=sys.stderr)
-        return 2
-    for p in [args.source, args.expected, *args.written] + ([args.labels] if args.labels else []):
+def run_case(c, source, expected_path, written, labels_path):
+    """Checks one group of written files; returns 2 when inputs are missing or unreadable, else 0."""
+    for p in [source, expected_path, *written] + ([labels_path] if labels_path else []):
         if not os.path.exists(p):
             print(f"error: {p} does not exist", file=sys.stderr)
             return 2
-
-    c = Checker(args.tolerance)
     try:
-        reference, ref_reader = source_affine(args.source)
-        expected = expected_labels(args.expected)
-        labels = load_labels(args.labels) if args.labels else None
+        reference, ref_reader = source_affine(source)
+        expected = expected_labels(expected_path)
+        labels = load_labels(labels_path) if labels_path else None
     except Exception as e:  # noqa: BLE001
         print(f"error: cannot read the source, expected label map or labels: {e}", file=sys.stderr)
         return 2
-    for path in args.written:
+    c.ok(source, f"source geometry from {ref_reader}")
+    for path in written:
         p = path.lower()
         try:
             if p.endswith(".seg.nrrd"):
@@ -342,15 +324,53 @@ def main():
                 c.fail(path, "unknown extension (expected .nii/.nii.gz/.nrrd/.seg.nrrd/.labels.json/.itksnap.txt)")
         except Exception as e:  # noqa: BLE001
             c.fail(path, f"reading failed: {type(e).__name__}: {e}")
+    return 0
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--check-modules", action="store_true", help="only check that the Python modules are importable")
+    ap.add_argument("--source")
+    ap.add_argument("--expected")
+    ap.add_argument("--labels")
+    ap.add_argument("--cases")
+    ap.add_argument("--tolerance", type=float, default=1e-4)
+    ap.add_argument("--verbose", action="store_true")
+    ap.add_argument("written", nargs="*")
+    args = ap.parse_args()
+
+    missing = check_modules()
+    if missing:
+        for m in missing:
+            print(f"MISSING: {m}", file=sys.stderr)
+        return 3
+    if args.check_modules:
+        return 0
+    if not args.cases and (not args.source or not args.expected or not args.written):
+        ap.print_usage(sys.stderr)
+        print("error: --source, --expected and at least one written file (or --cases) are required", file=sys.stderr)
+        return 2
+
+    c = Checker(args.tolerance)
+    if args.cases:
+        with open(args.cases, encoding="utf-8") as f:
+            cases = json.load(f)
+    else:
+        cases = [{"source": args.source, "expected": args.expected, "written": args.written, "labels": args.labels}]
+    count = 0
+    for case in cases:
+        rc = run_case(c, case["source"], case["expected"], case["written"], case.get("labels"))
+        if rc:
+            return rc
+        count += len(case["written"])
     if args.verbose:
-        print(f"source geometry from {ref_reader}")
         for line in c.passed:
             print(line)
     for line in c.failures:
         print(line, file=sys.stderr)
     if c.failures:
         return 1
-    print(f"ok: {len(args.written)} file(s) match the source geometry and the expected labels ({len(c.passed)} checks)")
+    print(f"ok: {count} file(s) in {len(cases)} case(s) match the source geometry and the expected labels ({len(c.passed)} checks)")
     return 0
 
 

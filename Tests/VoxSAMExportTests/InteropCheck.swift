@@ -57,4 +57,25 @@ enum InteropCheck {
         XCTAssertEqual(code, 0, "check_volume_export.py failed:\n\(output)", file: file, line: line)
         if code == 0 { print(output.trimmingCharacters(in: .whitespacesAndNewlines)) }
     }
+
+    /// One group of files for `check(cases:)`.
+    struct Case: Encodable {
+        var source: String
+        var expected: String
+        var written: [String]
+        var labels: String?
+    }
+
+    /// Checks many groups in one Python run (the case list goes through a JSON file in `folder`).
+    static func check(cases: [Case], folder: URL, file: StaticString = #filePath, line: UInt = #line) throws {
+        try requireModules(file: file, line: line)
+        let list = folder.appendingPathComponent("interop-cases.json")
+        try JSONEncoder().encode(cases).write(to: list)
+        guard let (code, output) = python(["--cases", list.path]) else {
+            XCTFail("python3 could not be started", file: file, line: line)
+            return
+        }
+        XCTAssertEqual(code, 0, "check_volume_export.py failed:\n\(output)", file: file, line: line)
+        if code == 0 { print(output.trimmingCharacters(in: .whitespacesAndNewlines)) }
+    }
 }

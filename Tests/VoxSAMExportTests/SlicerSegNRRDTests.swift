@@ -154,9 +154,9 @@ final class SlicerSegNRRDTests: XCTestCase {
 
     // MARK: Real readers
 
-    /// Writes .nii.gz, .nrrd and .seg.nrrd plus the label sidecars for `map` and checks them with
-    /// SimpleITK, nibabel, pynrrd and slicerio against `source`.
-    func interop(source: String, map: Volume, segments: [SegmentDescription], in dir: URL, name: String) throws {
+    /// Writes .nii.gz, .nrrd and .seg.nrrd plus the label sidecars for `map`; returns the check of
+    /// those files against `source` for SimpleITK, nibabel, pynrrd and slicerio.
+    func interopCase(source: String, map: Volume, segments: [SegmentDescription], in dir: URL, name: String) throws -> InteropCheck.Case {
         let expected = dir.appendingPathComponent("\(name)-expected.npz").path
         try NPZVolume.writeLabelMap(map, to: expected)
         let nii = dir.appendingPathComponent("\(name).nii.gz").path
@@ -166,18 +166,51 @@ final class SlicerSegNRRDTests: XCTestCase {
         try NRRDWriter.write(map, to: nrrd)
         try SlicerSegmentationNRRD.write(labelMap: map, segments: segments, to: seg)
         let side = try LabelDescriptionFiles.write(segments: segments, besides: nii)
-        try InteropCheck.check(source: source, expected: expected, written: [nii, nrrd, seg, side.json, side.itksnap], labels: side.json)
+        return InteropCheck.Case(source: source, expected: expected, written: [nii, nrrd, seg, side.json, side.itksnap], labels: side.json)
     }
 
     func testPythonReadersAgreeOnSyntheticGeometries() throws {
         try InteropCheck.requireModules()
         let dir = try ExportTestSupport.temporaryFolder(self)
+        var cases: [InteropCheck.Case] = []
         for (n, (_, g)) in ExportTestSupport.testGeometries(size: SIMD3(9, 8, 6)).enumerated() {
             // The source image: a float volume on the same grid, read by SimpleITK.
             let source = dir.appendingPathComponent("source\(n).nrrd").path
             try NRRDWriter.write(Volume(geometry: g, voxels: .float32((0..<g.voxelCount).map { Float($0) })), to: source)
-            try interop(source: source, map: Self.labelMap(g, seed: UInt64(10 + n)), segments: Self.segments(), in: dir, name: "synthetic\(n)")
+            cases.append(try interopCase(source: source, map: Self.labelMap(g, seed: UInt64(10 + n)), segments: Self.segments(), in: dir, name: "synthetic\(n)"))
         }
+        try InteropCheck.check(cases: cases, folder: dir)
+    }
+
+    /// The 48 axis permutations/flips of one head image (niivue's nifti_space set): every export of a
+    /// label map on each grid keeps that grid for SimpleITK, nibabel, pynrrd and slicerio.
+    func testPythonReadersAgreeOnAll48Orientations() throws {
+        try InteropCheck.requireModules()
+        let folder = try ExportTestSupport.sharedData("C/niivue/packages/niivue/tests/images/nifti_space")
+        let names = ExportTestSupport.listing(URL(fileURLWithPath: folder)).filter { $0.hasSuffix(".nii.gz") }
+        XCTAssertEqual(names.count, 48)
+        let dir = try ExportTestSupport.temporaryFolder(self)
+        let segments = [Self.segments()[1], Self.segments()[2]]
+        var cases: [InteropCheck.Case] = []
+        for name in names {
+            let source = folder + "/" + name
+            let image = try NIfTIReader.read(path: source)
+            let maxValue = image.voxels.range?.max ?? 0
+            let labels: [UInt8] = (0..<image.voxels.count).map { n in
+                let v = image.voxels[n]
+                return v > 0.5 * maxValue ? 2 : (v > 0.25 * maxValue ? 1 : 0)
+            }
+            let map = Volume(geometry: image.geometry, voxels: .uint8(labels))
+            let stem = dir.appendingPathComponent(String(name.dropLast(7))).path
+            try NPZVolume.writeLabelMap(map, to: stem + "-expected.npz")
+            try NIfTIWriter.write(map, to: stem + ".nii.gz")
+            try NRRDWriter.write(map, to: stem + ".nrrd")
+            try SlicerSegmentationNRRD.write(labelMap: map, segments: segments, to: stem + ".seg.nrrd")
+            let side = try LabelDescriptionFiles.write(segments: segments, besides: stem + ".nii.gz")
+            cases.append(.init(source: source, expected: stem + "-expected.npz",
+                               written: [stem + ".nii.gz", stem + ".nrrd", stem + ".seg.nrrd", side.itksnap], labels: side.json))
+        }
+        try InteropCheck.check(cases: cases, folder: dir)
     }
 
     /// The checker itself must fail on a 0.01 mm shift, one wrong voxel and a wrong segment name.
@@ -240,6 +273,7 @@ final class SlicerSegNRRDTests: XCTestCase {
             cases.append(("psr-mr", t2, levels))  // PSR, qform 2 / sform 1
         }
         if cases.isEmpty { throw XCTSkip("no real images found (../shared absent)") }
+        var checks: [InteropCheck.Case] = []
         for (name, source, labels) in cases {
             let read = try NIfTIReader.read(path: labels)
             let values = read.voxels.labelValues
@@ -250,7 +284,8 @@ final class SlicerSegNRRDTests: XCTestCase {
                 SegmentDescription(label: $0, name: "structure \($0)", color: RGB.forLabel($0), category: Self.anatomy,
                                    type: CodedConcept("91723000", "SCT", "Anatomical structure"))
             }
-            try interop(source: source, map: map, segments: segments, in: dir, name: name)
+            checks.append(try interopCase(source: source, map: map, segments: segments, in: dir, name: name))
         }
+        try InteropCheck.check(cases: checks, folder: dir)
     }
 }

@@ -66,7 +66,7 @@ public enum ContourSimplification: Sendable, Equatable {
 /// background that touches the outside only at a corner is not a hole — the outer contour passes
 /// through that corner. Every boundary gives one contour; holes are separate contours, flagged. Pixels
 /// outside the image count as background, so objects touching the border are closed along the border.
-/// Contours are ordered by their first vertex in raster order of pixel corners (row j, then column i).
+/// Contours come in the raster order (row j, then column i) of the pixel corner where their tracing starts.
 public enum ContourExtraction {
     /// Contours of `mask` (row-major, index `j * width + i`, nonzero = foreground).
     public static func contours(mask: [UInt8], width: Int, height: Int,

@@ -34,6 +34,11 @@ struct vxd_seg {
     // Per added frame (in order): the source frame number (0 = single-frame source), restored
     // after writing because dcmfg's Source Image item has no Referenced Frame Number.
     std::vector<int32_t> sourceFrames;
+    // Every added frame (one byte per pixel, 0/1), in order: dcmseg 3.6.7 packs BINARY frames
+    // wrongly when rows × columns is not a multiple of 8 (bits of frame n ≥ 2 shifted), so Pixel
+    // Data is re-packed from these after writing (contiguous, first pixel in the least significant
+    // bit, PS3.5 8.1.1).
+    std::vector<std::vector<uint8_t>> frames;
     ~vxd_seg() { delete doc; }
 };
 
@@ -51,6 +56,20 @@ vxd_status check(OFCondition cond, vxd_error *error, const std::string &path, co
     return vxd::fail(error, VXD_INVALID_ARGUMENT, path, what, capture.messages().empty()
                                                                    ? std::string(cond.text())
                                                                    : capture.messages() + "; " + cond.text());
+}
+
+/// Pixel Data of BINARY frames: all frames' bits back to back, LSB first, padded to an even length.
+OFCondition packBinaryFrames(DcmItem &dataset, const std::vector<std::vector<uint8_t>> &frames) {
+    size_t bits = 0;
+    for (const auto &f : frames) bits += f.size();
+    std::vector<Uint8> packed(((bits + 7) / 8 + 1) & ~size_t(1), 0);
+    size_t bit = 0;
+    for (const auto &f : frames)
+        for (uint8_t v : f) {
+            if (v != 0) packed[bit >> 3] |= static_cast<Uint8>(1u << (bit & 7));
+            ++bit;
+        }
+    return dataset.putAndInsertUint8Array(DCM_PixelData, packed.data(), static_cast<unsigned long>(packed.size()));
 }
 
 /// Adds SpatialLocationsPreserved (and ReferencedFrameNumber for multi-frame sources) to every
@@ -272,6 +291,10 @@ vxd_status vxd_seg_add_frame(vxd_seg *seg, uint16_t segment_number, uint32_t sli
                    capture);
         if (st != VXD_OK) return st;
         seg->sourceFrames.push_back(source_frame_number);
+        const size_t n = static_cast<size_t>(seg->rows) * static_cast<size_t>(seg->columns);
+        std::vector<uint8_t> frame(n);
+        for (size_t p = 0; p < n; ++p) frame[p] = pixels[p] != 0 ? 1 : 0;
+        seg->frames.push_back(std::move(frame));
         return VXD_OK;
     });
 }
@@ -292,6 +315,8 @@ vxd_status vxd_seg_write(vxd_seg *seg, const char *path, char sop_instance_uid[7
             return vxd::fail(error, VXD_INVALID_ARGUMENT, out, "DCMTK refused the DICOM SEG object",
                              capture.messages().empty() ? std::string(cond.text()) : capture.messages() + "; " + cond.text());
         completeSourceImageItems(*file.getDataset(), seg->sourceFrames);
+        cond = packBinaryFrames(*file.getDataset(), seg->frames);
+        if (cond.bad()) return vxd::fail(error, VXD_INTERNAL, out, "cannot store the packed frames", cond.text());
         vxd_status st = vxd::saveDataset(file, out, error);
         if (st != VXD_OK) return st;
         if (sop_instance_uid != nullptr) vxd::copyString(sop_instance_uid, 72, seg->instanceUID);

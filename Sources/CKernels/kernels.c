@@ -4,23 +4,9 @@
 // surprises, explicit fmaf where PyTorch fuses); the register-blocked attention micro-kernels use
 // GCC/clang vector extensions. Every hot function is multi-versioned for AVX-512 / AVX2 / baseline.
 #include "CKernels.h"
+#include "vk_internal.h"
 
 #include <cblas.h>
-#include <math.h>
-#include <string.h>
-
-#if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
-#define VK_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
-#else
-#define VK_CLONES
-#endif
-
-typedef float v16 __attribute__((vector_size(64), aligned(4)));
-
-// Macros rather than functions: a v16 argument/return would change the ABI between the clones.
-#define v16_load(p) ({ v16 _v; memcpy(&_v, (p), sizeof _v); _v; })
-#define v16_store(p, v) do { v16 _v = (v); memcpy((p), &_v, sizeof _v); } while (0)
-#define v16_splat(s) ((v16){0} + (float)(s))
 
 // MARK: - Runtime
 
@@ -56,41 +42,12 @@ void vk_gemm_xw(const float *x, int ldx, const float *w, int ldw, float *y, int 
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, M, N, K, 1.0f, x, ldx, w, ldw, beta, y, ldy);
 }
 
-// MARK: - Math helpers (inlined into the multi-versioned callers)
-
-// exp with a Cephes-style polynomial: ~1 ulp on the range used here, branch-free, vectorisable.
-static inline float vk_expf(float x) {
-    x = fminf(fmaxf(x, -87.3f), 88.3f);
-    float n = rintf(x * 1.44269504088896341f);
-    float r = fmaf(n, -0.693359375f, x);
-    r = fmaf(n, 2.12194440e-4f, r);
-    float p = 1.9875691500e-4f;
-    p = fmaf(p, r, 1.3981999507e-3f);
-    p = fmaf(p, r, 8.3334519073e-3f);
-    p = fmaf(p, r, 4.1665795894e-2f);
-    p = fmaf(p, r, 1.6666665459e-1f);
-    p = fmaf(p, r, 5.0000001201e-1f);
-    p = fmaf(p, r * r, r) + 1.0f;
-    int32_t e = ((int32_t)n + 127) << 23;
-    float s;
-    memcpy(&s, &e, sizeof s);
-    return p * s;
+void vk_gemm_tn(const float *x, int ldx, const float *w, int ldw, float *y, int ldy, int M, int N, int K,
+                float beta) {
+    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, M, N, K, 1.0f, x, ldx, w, ldw, beta, y, ldy);
 }
 
-// erf as PyTorch's Vectorized<float>::erf (Abramowitz-Stegun 7.1.26, |error| < 1.5e-7).
-static inline float vk_erff(float x) {
-    float ax = fabsf(x);
-    float t = 1.0f / fmaf(0.3275911f, ax, 1.0f);
-    float r = fmaf(1.061405429f, t, -1.453152027f);
-    r = fmaf(r, t, 1.421413741f);
-    r = fmaf(r, t, -0.284496736f);
-    r = fmaf(r, t, 0.254829592f);
-    float e = vk_expf(-(x * x));
-    float y = fmaf(-e * t, r, 1.0f);
-    return copysignf(y, x);
-}
-
-static inline float vk_gelu1(float x) { return (x * 0.5f) * (1.0f + vk_erff(x * 0.70710678118654752f)); }
+// MARK: - Math references (the helpers themselves are in vk_internal.h)
 
 float vk_erf_ref(float x) { return vk_erff(x); }
 float vk_exp_ref(float x) { return vk_expf(x); }
@@ -158,33 +115,42 @@ void vk_threshold_u8(const float *in, uint8_t *out, float threshold, uint8_t val
 
 // MARK: - Normalisation
 
-#define hsum16(v) ({ v16 _h = (v); float _s = 0.0f; for (int _i = 0; _i < 16; _i++) _s += _h[_i]; _s; })
 
 VK_CLONES
 void vk_layernorm_rows(const float *x, float *y, const float *gamma, const float *beta, int C, float eps,
                        long r0, long r1) {
-    const int C16 = C & ~15;
+    for (long r = r0; r < r1; r++) vk_layernorm_row(x + r * (long)C, y + r * (long)C, gamma, beta, C, eps);
+}
+
+VK_CLONES
+void vk_bias_residual_layernorm_rows(float *y, const float *bias, const float *residual, const float *gamma,
+                                     const float *beta, int C, float eps, float *out, const float *pe,
+                                     float *out_pe, long r0, long r1) {
     for (long r = r0; r < r1; r++) {
-        const float *xr = x + r * (long)C;
-        float *yr = y + r * (long)C;
-        v16 acc = v16_splat(0.0f);
-        for (int c = 0; c < C16; c += 16) acc += v16_load(xr + c);
-        float s = hsum16(acc);
-        for (int c = C16; c < C; c++) s += xr[c];
-        float mean = s / (float)C;
-        v16 vm = v16_splat(mean), vacc = v16_splat(0.0f);
-        for (int c = 0; c < C16; c += 16) {
-            v16 d = v16_load(xr + c) - vm;
-            vacc += d * d;
+        float *restrict yr = y + r * (long)C;
+        const float *restrict rr = residual + r * (long)C;
+        for (int c = 0; c < C; c++) yr[c] = (yr[c] + bias[c]) + rr[c];
+        float *o = out + r * (long)C;
+        vk_layernorm_row(yr, o, gamma, beta, C, eps);
+        if (pe) {
+            const float *restrict pr = pe + r * (long)C;
+            float *restrict op = out_pe + r * (long)C;
+            for (int c = 0; c < C; c++) op[c] = o[c] + pr[c];
         }
-        float v = hsum16(vacc);
-        for (int c = C16; c < C; c++) {
-            float d = xr[c] - mean;
-            v += d * d;
+    }
+}
+
+VK_CLONES
+void vk_bias_pe_rows(const float *x, const float *bias, const float *pe, float *out, float *out_pe, int C,
+                     long r0, long r1) {
+    for (long r = r0; r < r1; r++) {
+        const float *restrict xr = x + r * (long)C, *restrict pr = pe + r * (long)C;
+        float *restrict o = out + r * (long)C, *restrict op = out_pe + r * (long)C;
+        for (int c = 0; c < C; c++) {
+            float v = xr[c] + bias[c];
+            o[c] = v;
+            op[c] = v + pr[c];
         }
-        float var = v / (float)C;
-        float rstd = 1.0f / sqrtf(var + eps);
-        for (int c = 0; c < C; c++) yr[c] = fmaf((xr[c] - mean) * rstd, gamma[c], beta[c]);
     }
 }
 

@@ -1,3 +1,4 @@
+import CKernels
 import Foundation
 import VoxSAMCore
 
@@ -153,14 +154,22 @@ public final class LiteMedSAM: @unchecked Sendable {
         let ws = decoderWorkspace
         let sparse = promptEncoder.embedBox(box256)
         // src = image_embeddings + dense_prompt_embeddings (no mask: no_mask_embed broadcast).
-        let keys = ws.get("dec.keys", hw * d)
-        promptEncoder.noMaskEmbed.withUnsafeBufferPointer { nm in
-            keys.update(from: embedding.tokens.p, count: hw * d)
-            biasAct(keys, ld: d, n: d, rows: hw, bias: nm.baseAddress!, act: .none)
+        // keys = image_embeddings + dense_prompt_embeddings (no mask: no_mask_embed broadcast) and
+        // keysPE = keys + image_pe, in one pass.
+        let keys = ws.get("dec.keys", hw * d), keysPE = ws.get("dec.kk", hw * d)
+        Profiling.measure("d:prep") {
+            promptEncoder.noMaskEmbed.withUnsafeBufferPointer { nm in
+                let src = embedding.tokens.p, bias = nm.baseAddress!, pe = densePE.p
+                Parallel.chunks(hw, cost: d * 4) { lo, hi in
+                    vk_bias_pe_rows(src, bias, pe, keys, keysPE, Int32(d), lo, hi)
+                }
+            }
         }
         let indices = multimask ? Array(1..<maskDecoder.numMaskTokens) : [0]
-        let (masks, iou) = maskDecoder.predictMasks(keys: keys, e: e, keyPE: densePE.p, sparse: sparse,
-                                                    maskIndices: indices, ws: ws)
+        let (masks, iou) = Profiling.measure("d:total") {
+            maskDecoder.predictMasks(keys: keys, keysPE: keysPE, e: e, keyPE: densePE.p, sparse: sparse,
+                                     maskIndices: indices, ws: ws)
+        }
         return MaskPrediction(logits: masks, iou: indices.map { iou[$0] }, count: indices.count, size: 4 * e)
     }
 

@@ -24,6 +24,7 @@ var runs = 7
 var threads = ProcessInfo.processInfo.activeProcessorCount
 var slicePath: String?
 var segmentCase: String?
+var decoderRuns = 0
 var args = CommandLine.arguments.dropFirst()
 while let a = args.popFirst() {
     switch a {
@@ -32,8 +33,9 @@ while let a = args.popFirst() {
     case "--threads": threads = Int(args.popFirst() ?? "") ?? threads
     case "--slice": slicePath = args.popFirst()
     case "--segment": segmentCase = args.popFirst()
+    case "--decoder-runs": decoderRuns = Int(args.popFirst() ?? "") ?? 0
     case "-h", "--help":
-        print("usage: voxsam-bench [--model PATH] [--runs N] [--threads T] [--slice raw512x512float32.bin] [--segment CASE.npz]")
+        print("usage: voxsam-bench [--model PATH] [--runs N] [--threads T] [--slice raw512x512float32.bin] [--segment CASE.npz] [--decoder-runs N]")
         exit(0)
     default: fail("unknown argument \(a)")
     }
@@ -121,6 +123,38 @@ var pred = model.decode(emb, box256: box)
 tp = now()
 let mask = Postprocessor.mask(pred, embedding: emb)
 let postprocessMS = now() - tp
+
+if decoderRuns > 0 {
+    // Decoder only: N calls on fresh copies of one embedding (first object on a slice) and N on one
+    // embedding (further objects on the same slice), interleaved so that load changes hit both alike.
+    let nchw = emb.nchw
+    var fresh: [Double] = [], again: [Double] = [], freshCPU: [Double] = []
+    for _ in 0..<decoderRuns {
+        let e = ImageEmbedding(nchw: nchw, channels: emb.channels, size: emb.size, newHeight: emb.newHeight,
+                               newWidth: emb.newWidth, height: emb.height, width: emb.width)
+        let c0 = cpuMS(), t0 = now()
+        _ = model.decode(e, box256: box)
+        let c1 = cpuMS(), t1 = now()
+        _ = model.decode(e, box256: box)
+        let t2 = now()
+        fresh.append(t1 - t0)
+        freshCPU.append(c1 - c0)
+        again.append(t2 - t1)
+    }
+    flushProfilingTotals()
+    let r: [String: Any] = [
+        "decoder_ms": (median(fresh) * 100).rounded() / 100,
+        "decoder_ms_min": ((fresh.min() ?? 0) * 100).rounded() / 100,
+        "decoder_cpu_ms": (median(freshCPU) * 10).rounded() / 10,
+        "decoder_same_embedding_ms": (median(again) * 100).rounded() / 100,
+        "decoder_same_embedding_ms_min": ((again.min() ?? 0) * 100).rounded() / 100,
+        "runs": decoderRuns, "threads": OpenBLASRuntime.threads, "openblas_core": OpenBLASRuntime.coreName(),
+        "load_average": (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8))?.split(separator: " ").prefix(3).joined(separator: " ") ?? "",
+    ]
+    let json = try! JSONSerialization.data(withJSONObject: r, options: [.prettyPrinted, .sortedKeys])
+    print(String(data: json, encoding: .utf8)!)
+    exit(0)
+}
 
 var enc: [Double] = [], dec: [Double] = [], encCPU: [Double] = [], decCPU: [Double] = []
 for _ in 0..<runs {

@@ -40,6 +40,16 @@ void vk_gemm_xwt(const float *x, int ldx, const float *w, int ldw, float *y, int
 void vk_gemm_xw(const float *x, int ldx, const float *w, int ldw, float *y, int ldy,
                 int M, int N, int K, float beta);
 
+/// y[M][N] = x^T w with x stored [K][M] (row stride ldx) and w [K][N], same conventions.
+void vk_gemm_tn(const float *x, int ldx, const float *w, int ldw, float *y, int ldy,
+                int M, int N, int K, float beta);
+
+/// y[M][N] = x[M][K] * wt[K][N] (+ y when beta = 1) for a few rows M (decoder tokens: 1..7) on the
+/// calling thread: no packing, each weight row is read once per 8 rows of x. wt is the transposed
+/// nn.Linear weight ([in][out]); row strides ldx, ldw, ldy.
+void vk_gemm_few_rows(const float *x, int ldx, const float *wt, int ldw, float *y, int ldy, int M, int N, int K,
+                      float beta);
+
 // MARK: - Element-wise epilogues
 
 enum { VK_ACT_NONE = 0, VK_ACT_GELU = 1, VK_ACT_RELU = 2 };
@@ -66,6 +76,17 @@ void vk_add(const float *a, const float *b, float *y, long i0, long i1);
 /// y = (x - mean) / sqrt(var + eps) * gamma + beta (biased variance).
 void vk_layernorm_rows(const float *x, float *y, const float *gamma, const float *beta,
                        int C, float eps, long r0, long r1);
+
+/// y[rows][C], rows [r0, r1): v = (y + bias) + residual (left in y), out = LayerNorm(v) (gamma, beta,
+/// eps as vk_layernorm_rows; out may equal residual) and, when pe is not NULL, out_pe = out + pe.
+/// The SAM decoder's "keys = norm4(keys + attn_out)" plus the next "keys + key_pe" in one pass.
+void vk_bias_residual_layernorm_rows(float *y, const float *bias, const float *residual, const float *gamma,
+                                     const float *beta, int C, float eps, float *out, const float *pe,
+                                     float *out_pe, long r0, long r1);
+
+/// Rows [r0, r1) of x[rows][C]: out = x + bias (bias per column), out_pe = out + pe.
+void vk_bias_pe_rows(const float *x, const float *bias, const float *pe, float *out, float *out_pe, int C,
+                     long r0, long r1);
 
 /// Softmax of each row [r0, r1) of x[rows][ld], first n entries, in place.
 void vk_softmax_rows(float *x, int ld, int n, long r0, long r1);
@@ -111,6 +132,41 @@ void vk_window_attention(const float *qkv, const float *pad_qkv, const float *ab
 /// out [Nq][ldo]; rows [r0, r1) of q. out = softmax(q k^T / sqrt(hd)) v. scratch >= Nk floats.
 void vk_attention_head(const float *q, int ldq, const float *k, int ldk, const float *v, int ldv,
                        float *out, int ldo, int Nk, int hd, int r0, int r1, float *scratch);
+
+// MARK: - Decoder cross attention, projections folded (decoder_attention.c)
+
+/// out[h*nt + j][c] = sum_{t < hd} (a[j][h*hd + t] * scale) * w[h*hd + t][c] for h < heads, j < nt.
+/// a: [nt][lda] (projected tokens), w: [heads*hd][C] (an nn.Linear weight [out][in], or a
+/// transposed out_proj weight), out: [heads*nt][C].
+void vk_fold_heads(const float *a, int lda, const float *w, int C, int nt, int heads, int hd, float scale,
+                   float *out);
+
+/// out[h*nt + j] = sum_{t < hd} (a[j][h*hd + t] * scale) * b[h*hd + t] (a bias folded the same way).
+void vk_fold_heads_bias(const float *a, int lda, const float *b, int nt, int heads, int hd, float scale,
+                        float *out);
+
+/// o[j][h*hd + t] = sum_c u[h*nt + j][c] * w[h*hd + t][c] + bias[h*hd + t] (bias may be NULL).
+/// u: [heads*nt][C], w: [heads*hd][C] (nn.Linear weight), o: [nt][ldo].
+void vk_unfold_heads(const float *u, const float *w, const float *bias, int C, int nt, int heads, int hd,
+                     float *o, int ldo);
+
+/// s[heads*nt][ld] (scores of many queries, one column each, against nt keys per head), columns
+/// [c0, c1): s += add[row] (may be NULL), then for each head h and column a softmax over the nt rows
+/// h*nt ..< (h+1)*nt, in place.
+void vk_head_softmax_cols(float *s, long ld, const float *add, int heads, int nt, long c0, long c1);
+
+// MARK: - Decoder output upscaling (decoder_upscaling.c)
+
+/// ConvTranspose2d 2x2 stride 2 epilogue with LayerNorm2d and GELU: g [H*W][2][2][Co] (GEMM output);
+/// out[(2y+ky)][(2x+kx)][c] = GELU(LayerNorm(g[y][x][ky][kx][:] + bias)[c]). Input rows [y0, y1).
+void vk_convT2x2_ln_gelu(const float *g, int H, int W, int Co, const float *bias, const float *gamma,
+                         const float *beta, float eps, float *out, int y0, int y1);
+
+/// ConvTranspose2d 2x2 stride 2 epilogue with GELU, followed by the mask product of SAM's decoder:
+/// masks[m][(2y+ky)*(2W) + (2x+kx)] = sum_c hyper[m][c] * GELU(g[y][x][ky][kx][c] + bias[c]) for
+/// m < nm. g: [H*W][2][2][Co]; hyper: [nm][Co]; masks: [nm][(2H)*(2W)]. Input rows [y0, y1).
+void vk_convT2x2_gelu_dot(const float *g, int H, int W, int Co, const float *bias, const float *hyper, int nm,
+                          float *masks, int y0, int y1);
 
 // MARK: - Resize and threshold
 

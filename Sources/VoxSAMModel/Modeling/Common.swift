@@ -25,6 +25,8 @@ struct Linear {
     let outFeatures: Int
     let weight: FloatBuffer   // [out][in]
     let bias: FloatBuffer?    // [out]
+    /// [in][out], only for layers applied to a few rows (decoder tokens): see `forFewRows()`.
+    let weightT: FloatBuffer?
 
     init(weight: [Float], bias: [Float]?, inFeatures: Int, outFeatures: Int) {
         precondition(weight.count == inFeatures * outFeatures)
@@ -32,6 +34,27 @@ struct Linear {
         self.outFeatures = outFeatures
         self.weight = FloatBuffer(weight)
         self.bias = bias.map { FloatBuffer($0) }
+        weightT = nil
+    }
+
+    private init(_ l: Linear, weightT: FloatBuffer) {
+        inFeatures = l.inFeatures
+        outFeatures = l.outFeatures
+        weight = l.weight
+        bias = l.bias
+        self.weightT = weightT
+    }
+
+    /// Rows up to this many go to `vk_gemm_few_rows` when the layer has a transposed weight.
+    static let fewRows = 16
+
+    /// The same layer with a transposed copy of the weight, so that calls on at most `fewRows` rows
+    /// run `vk_gemm_few_rows` on the calling thread instead of OpenBLAS (which packs the weight and
+    /// wakes its threads on every call).
+    func forFewRows() -> Linear {
+        let t = FloatBuffer(count: inFeatures * outFeatures)
+        for o in 0..<outFeatures { for i in 0..<inFeatures { t.p[i * outFeatures + o] = weight.p[o * inFeatures + i] } }
+        return Linear(self, weightT: t)
     }
 
     /// `prefix.weight` [out][in] (+ `prefix.bias` [out]).
@@ -50,6 +73,17 @@ struct Linear {
     func callAsFunction(_ x: CFPtr, rows: Int, into y: FPtr, ldx: Int? = nil, ldy: Int? = nil,
                         act: Activation = .none, residual: CFPtr? = nil, ldr: Int? = nil) {
         let ldy = ldy ?? outFeatures
+        if let wt = weightT, rows <= Linear.fewRows {
+            vk_gemm_few_rows(x, Int32(ldx ?? inFeatures), wt.p, Int32(outFeatures), y, Int32(ldy), Int32(rows),
+                             Int32(outFeatures), Int32(inFeatures), 0)
+            if bias != nil || residual != nil || act != .none {
+                for r in 0..<rows {
+                    vk_bias_act(y, Int32(ldy), bias.map { CFPtr($0.p) }, residual, Int32(ldr ?? outFeatures),
+                                Int32(outFeatures), r, r + 1, act.rawValue)
+                }
+            }
+            return
+        }
         Profiling.measure("gemm") {
             vk_gemm_xwt(x, Int32(ldx ?? inFeatures), weight.p, Int32(inFeatures), y, Int32(ldy),
                         Int32(rows), Int32(outFeatures), Int32(inFeatures), 0)
@@ -61,11 +95,17 @@ struct Linear {
     /// y = x W^T + b for a single vector (decoder tokens); no threads.
     func vector(_ x: [Float]) -> [Float] {
         var y = [Float](repeating: 0, count: outFeatures)
-        for o in 0..<outFeatures {
-            var s: Float = 0
-            let w = weight.p + o * inFeatures
-            for i in 0..<inFeatures { s += x[i] * w[i] }
-            y[o] = s + (bias?.p[o] ?? 0)
+        x.withUnsafeBufferPointer { xp in
+            y.withUnsafeMutableBufferPointer { yp in
+                if let wt = weightT {
+                    vk_gemm_few_rows(xp.baseAddress!, Int32(inFeatures), wt.p, Int32(outFeatures), yp.baseAddress!,
+                                     Int32(outFeatures), 1, Int32(outFeatures), Int32(inFeatures), 0)
+                } else {
+                    vk_gemm_xwt(xp.baseAddress!, Int32(inFeatures), weight.p, Int32(inFeatures), yp.baseAddress!,
+                                Int32(outFeatures), 1, Int32(outFeatures), Int32(inFeatures), 0)
+                }
+                if let b = bias { for o in 0..<outFeatures { yp[o] += b.p[o] } }
+            }
         }
         return y
     }
@@ -83,6 +123,11 @@ struct LayerNorm {
         self.eps = eps
         weight = try l.buffer(prefix + ".weight", [dim])
         bias = try l.buffer(prefix + ".bias", [dim])
+    }
+
+    /// y[rows][dim] = LN(x) (y may equal x), on the calling thread (a few token rows).
+    func rows(_ x: CFPtr, _ rows: Int, into y: FPtr) {
+        vk_layernorm_rows(x, y, weight.p, bias.p, Int32(dim), eps, 0, rows)
     }
 
     /// y[rows][dim] = LN(x) (y may equal x).
@@ -142,7 +187,9 @@ struct MLP {
 
     init(_ l: Loader, _ prefix: String, input: Int, hidden: Int, output: Int, numLayers: Int) throws {
         let dims = [input] + Array(repeating: hidden, count: numLayers - 1) + [output]
-        layers = try (0..<numLayers).map { i in try Linear(l, "\(prefix).layers.\(i)", in: dims[i], out: dims[i + 1]) }
+        layers = try (0..<numLayers).map { i in
+            try Linear(l, "\(prefix).layers.\(i)", in: dims[i], out: dims[i + 1]).forFewRows()
+        }
     }
 
     func callAsFunction(_ x: [Float]) -> [Float] {

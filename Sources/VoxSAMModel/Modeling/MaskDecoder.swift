@@ -19,13 +19,15 @@ struct ConvTranspose2x2 {
         bias = try l.buffer(p + ".bias", [cout])
     }
 
-    /// x [h*w][cin] -> out [(2h)*(2w)][cout]
-    func callAsFunction(_ x: CFPtr, h: Int, w: Int, into out: FPtr, act: Activation, ws: Workspace) {
+    /// The four taps of every input pixel: x [h*w][cin] -> g [h*w][2][2][cout] (a workspace buffer).
+    /// The caller scatters g to the upscaled grid with a fused epilogue (decoder_upscaling.c).
+    func taps(_ x: CFPtr, h: Int, w: Int, ws: Workspace) -> FPtr {
         let g = ws.get("dec.convT", h * w * 4 * cout)
-        vk_gemm_xw(x, Int32(cin), weight.p, Int32(4 * cout), g, Int32(4 * cout), Int32(h * w), Int32(4 * cout), Int32(cin), 0)
-        Parallel.chunks(h, cost: w * 4 * cout * (act == .gelu ? 20 : 1)) { lo, hi in
-            vk_convT2x2_scatter(g, Int32(h), Int32(w), Int32(cout), bias.p, out, act.rawValue, Int32(lo), Int32(hi))
+        Profiling.measure("gemm") {
+            vk_gemm_xw(x, Int32(cin), weight.p, Int32(4 * cout), g, Int32(4 * cout), Int32(h * w), Int32(4 * cout),
+                       Int32(cin), 0)
         }
+        return g
     }
 }
 
@@ -59,37 +61,51 @@ struct MaskDecoder {
                                     output: c.numMaskTokens, numLayers: c.iouHeadDepth)
     }
 
-    /// keys: image embedding + dense prompt [e*e][C] (overwritten); keyPE [e*e][C]; sparse [ns][C].
+    /// keys: image embedding + dense prompt [e*e][C] (overwritten); keysPE: keys + keyPE [e*e][C]
+    /// (overwritten); keyPE [e*e][C]; sparse [ns][C].
     /// Returns the logits of the requested masks [k][(4e)*(4e)] and the IoU predictions of all masks.
-    func predictMasks(keys: FPtr, e: Int, keyPE: CFPtr, sparse: [Float], maskIndices: [Int], ws: Workspace)
-        -> (masks: [Float], iou: [Float]) {
+    func predictMasks(keys: FPtr, keysPE: FPtr, e: Int, keyPE: CFPtr, sparse: [Float], maskIndices: [Int],
+                      ws: Workspace) -> (masks: [Float], iou: [Float]) {
         let d = transformerDim, hw = e * e
         let ns = sparse.count / d, nt = 1 + numMaskTokens + ns
         let tokens = ws.get("dec.tokens", nt * d)
         let all = iouToken + maskTokens + sparse
         tokens.update(from: all, count: nt * d)
         let queries = ws.get("dec.queries", nt * d)
-        transformer(tokens: tokens, queries: queries, nt: nt, keys: keys, hw: hw, keyPE: keyPE, ws: ws)
-        // Upscale the image tokens: [e*e][C] -> [(2e)^2][C/4] -> LN2d, GELU -> [(4e)^2][C/8], GELU.
-        let up1 = ws.get("dec.up1", 4 * hw * d / 4)
-        outputUpscaling0(keys, h: e, w: e, into: up1, act: .none, ws: ws)
-        outputUpscaling1(up1, rows: 4 * hw, into: up1)
-        Parallel.chunks(4 * hw * d / 4, cost: 20) { lo, hi in vk_gelu(up1, lo, hi) }
-        let up2 = ws.get("dec.up2", 16 * hw * d / 8)
-        outputUpscaling3(up1, h: 2 * e, w: 2 * e, into: up2, act: .gelu, ws: ws)
-        // Hypernetwork weights per requested mask token, then masks = hyper @ upscaled^T.
-        let c8 = d / 8
+        Profiling.measure("d:transformer") {
+            transformer(tokens: tokens, queries: queries, nt: nt, keys: keys, keysPE: keysPE, hw: hw, keyPE: keyPE,
+                        ws: ws)
+        }
+        // Hypernetwork weights per requested mask token [k][C/8].
+        let c4 = d / 4, c8 = d / 8
         var hyper = [Float]()
         for i in maskIndices {
-            let tok = Array(UnsafeBufferPointer(start: queries + (1 + i) * d, count: d))
-            hyper += outputHypernetworksMLPs[i](tok)
+            hyper += outputHypernetworksMLPs[i](Array(UnsafeBufferPointer(start: queries + (1 + i) * d, count: d)))
+        }
+        // Upscale the image tokens: [e*e][C] -> ConvT -> [(2e)^2][C/4] -> LN2d, GELU -> ConvT ->
+        // [(4e)^2][C/8], GELU -> masks = hyper . upscaled per pixel (the last three fused).
+        let up1 = ws.get("dec.up1", 4 * hw * c4)
+        Profiling.measure("d:convT1") {
+            let g = outputUpscaling0.taps(keys, h: e, w: e, ws: ws)
+            let u = outputUpscaling0, n = outputUpscaling1
+            Parallel.chunks(e, cost: e * 4 * c4 * 30) { lo, hi in
+                vk_convT2x2_ln_gelu(g, Int32(e), Int32(e), Int32(c4), u.bias.p, n.weight.p, n.bias.p, n.eps, up1,
+                                    Int32(lo), Int32(hi))
+            }
         }
         let npx = 16 * hw
         var masks = [Float](repeating: 0, count: maskIndices.count * npx)
-        hyper.withUnsafeBufferPointer { hp in
-            masks.withUnsafeMutableBufferPointer { mp in
-                vk_gemm_xwt(hp.baseAddress!, Int32(c8), up2, Int32(c8), mp.baseAddress!, Int32(npx),
-                            Int32(maskIndices.count), Int32(npx), Int32(c8), 0)
+        Profiling.measure("d:convT2") {
+            let g = outputUpscaling3.taps(up1, h: 2 * e, w: 2 * e, ws: ws)
+            let u = outputUpscaling3, k = maskIndices.count
+            hyper.withUnsafeBufferPointer { hp in
+                masks.withUnsafeMutableBufferPointer { mp in
+                    let h = hp.baseAddress!, m = mp.baseAddress!
+                    Parallel.chunks(2 * e, cost: 2 * e * 4 * c8 * 30) { lo, hi in
+                        vk_convT2x2_gelu_dot(g, Int32(2 * e), Int32(2 * e), Int32(c8), u.bias.p, h, Int32(k), m,
+                                             Int32(lo), Int32(hi))
+                    }
+                }
             }
         }
         let iou = iouPredictionHead(Array(UnsafeBufferPointer(start: queries, count: d)))

@@ -1,52 +1,133 @@
 import CKernels
 
-// SAM two-way transformer (`mask_decoder.transformer.*`): sparse tokens [Nt][C] and image tokens
-// [HW][C] (channel-last image embedding) attend to each other.
+// SAM two-way transformer (`mask_decoder.transformer.*`): sparse tokens [nt][C] (nt = 7: IoU token,
+// 4 mask tokens, 2 box corners) and image tokens [hw][C] (channel-last image embedding, hw = 4096,
+// C = 256) attend to each other.
+//
+// Everything on the token side is a few-row GEMM (`Linear.forFewRows`, one thread). The cross
+// attentions fold their image-side projections into the token side (see `tokensToImage` and
+// `imageToTokens`), so the image tokens only enter [hw][C] x [C][heads*nt] GEMMs: 4 x 58.7 MMAC per
+// layer instead of 4 x 134 MMAC of projections.
 
 /// `Attention` with optional downscaling of the internal dimension (SAM transformer.py).
 struct SAMAttention {
+    /// How the layer is applied, which decides which weights it needs in which layout.
+    enum Role {
+        case tokens          // tokens attend to tokens
+        case tokensToImage   // q: tokens, k/v: image
+        case imageToTokens   // q: image, k/v: tokens
+    }
+
     let embeddingDim: Int
     let internalDim: Int
     let heads: Int
     let qProj: Linear, kProj: Linear, vProj: Linear, outProj: Linear
+    let outProjT: FloatBuffer?  // out_proj.weight transposed [I][C] (imageToTokens)
 
-    init(_ l: Loader, _ p: String, embeddingDim: Int, heads: Int, downsampleRate: Int) throws {
+    init(_ l: Loader, _ p: String, embeddingDim: Int, heads: Int, downsampleRate: Int, role: Role) throws {
         self.embeddingDim = embeddingDim
         internalDim = embeddingDim / downsampleRate
         self.heads = heads
-        qProj = try Linear(l, p + ".q_proj", in: embeddingDim, out: internalDim)
-        kProj = try Linear(l, p + ".k_proj", in: embeddingDim, out: internalDim)
-        vProj = try Linear(l, p + ".v_proj", in: embeddingDim, out: internalDim)
-        outProj = try Linear(l, p + ".out_proj", in: internalDim, out: embeddingDim)
-    }
-
-    /// Attention core on projected tensors: q [nq][I], k/v [nk][I] -> o [nq][I].
-    func core(q: CFPtr, nq: Int, k: CFPtr, v: CFPtr, nk: Int, into o: FPtr, ws: Workspace) {
-        let hd = internalDim / heads, ld = Int32(internalDim)
-        let scratches = (0..<Parallel.threads).map { ws.get("dec.attn.scratch\($0)", nk) }
-        Parallel.indexedChunks(heads * nq, cost: nk * hd * 4) { t, lo, hi in
-            var i = lo
-            while i < hi {
-                let h = i / nq, r0 = i % nq, r1 = min(nq, r0 + (hi - i))
-                vk_attention_head(q + h * hd, ld, k + h * hd, ld, v + h * hd, ld, o + h * hd, ld, Int32(nk),
-                                  Int32(hd), Int32(r0), Int32(r1), scratches[t])
-                i += r1 - r0
-            }
+        let q = try Linear(l, p + ".q_proj", in: embeddingDim, out: internalDim)
+        let k = try Linear(l, p + ".k_proj", in: embeddingDim, out: internalDim)
+        let v = try Linear(l, p + ".v_proj", in: embeddingDim, out: internalDim)
+        let o = try Linear(l, p + ".out_proj", in: internalDim, out: embeddingDim)
+        switch role {
+        case .tokens:
+            (qProj, kProj, vProj, outProj) = (q.forFewRows(), k.forFewRows(), v.forFewRows(), o.forFewRows())
+            outProjT = nil
+        case .tokensToImage:
+            (qProj, kProj, vProj, outProj) = (q.forFewRows(), k, v, o.forFewRows())
+            outProjT = nil
+        case .imageToTokens:
+            (qProj, kProj, vProj, outProj) = (q, k.forFewRows(), v.forFewRows(), o)
+            let c = embeddingDim, i = internalDim, w = o.weight.p
+            let t = FloatBuffer(count: i * c)
+            for r in 0..<c { for k in 0..<i { t.p[k * c + r] = w[r * i + k] } }
+            outProjT = t
         }
     }
 
-    /// out[nq][C] = (residual +) out_proj(attn(q_proj(q), k_proj(k), v_proj(v))).
-    func callAsFunction(q: CFPtr, nq: Int, k: CFPtr, v: CFPtr, nk: Int, into out: FPtr, residual: CFPtr?,
-                        ws: Workspace) {
-        let qp = ws.get("dec.qp", nq * internalDim)
-        let kp = ws.get("dec.kp", nk * internalDim)
-        let vp = ws.get("dec.vp", nk * internalDim)
-        let o = ws.get("dec.o", nq * internalDim)
-        qProj(q, rows: nq, into: qp)
-        kProj(k, rows: nk, into: kp)
-        vProj(v, rows: nk, into: vp)
-        core(q: qp, nq: nq, k: kp, v: vp, nk: nk, into: o, ws: ws)
-        outProj(o, rows: nq, into: out, residual: residual)
+    var headDim: Int { internalDim / heads }
+
+    /// Token self-attention: out[nt][C] = (residual +) out_proj(attn(q_proj(q), k_proj(k), v_proj(v))),
+    /// q, k, v [nt][C]. Tiny (nt = 7), so on the calling thread.
+    func callAsFunction(q: CFPtr, k: CFPtr, v: CFPtr, nt: Int, into out: FPtr, residual: CFPtr?, ws: Workspace) {
+        let i = internalDim, hd = headDim
+        let qp = ws.get("dec.qp", nt * i), kp = ws.get("dec.kp", nt * i), vp = ws.get("dec.vp", nt * i)
+        let o = ws.get("dec.o", nt * i)                   // [nt][I]
+        qProj(q, rows: nt, into: qp)
+        kProj(k, rows: nt, into: kp)
+        vProj(v, rows: nt, into: vp)
+        let scratch = ws.get("dec.attn.scratch", nt)
+        for h in 0..<heads {
+            vk_attention_head(qp + h * hd, Int32(i), kp + h * hd, Int32(i), vp + h * hd, Int32(i), o + h * hd, Int32(i),
+                              Int32(nt), Int32(hd), 0, Int32(nt), scratch)
+        }
+        outProj(o, rows: nt, into: out, residual: residual)
+    }
+
+    /// Few tokens attend to many image tokens: out[nt][C] = residual + out_proj(attn(q_proj(q),
+    /// k_proj(k), v_proj(v))) with q [nt][C] and k, v [hw][C].
+    ///
+    /// Per head h and token j the scores are (q_hj . (k W_kh^T + b_kh)) / sqrt(hd) = k . A_hj + const,
+    /// A_hj = W_kh^T q_hj / sqrt(hd); the constant (q_hj . b_kh) cancels in the softmax. The output
+    /// o_hj = sum_i p_hji (v_i W_vh^T + b_vh) = (sum_i p_hji v_i) W_vh^T + b_vh since the p sum to 1.
+    func tokensToImage(q: CFPtr, nt: Int, k: CFPtr, v: CFPtr, hw: Int, into out: FPtr, residual: CFPtr,
+                       ws: Workspace) {
+        let c = embeddingDim, i = internalDim, hd = headDim, g = heads * nt
+        let qp = ws.get("dec.qp", nt * i)                 // [nt][I]
+        qProj(q, rows: nt, into: qp)
+        let a = ws.get("dec.fold", g * c)                 // A [heads*nt][C]
+        vk_fold_heads(qp, Int32(i), kProj.weight.p, Int32(c), Int32(nt), Int32(heads), Int32(hd),
+                      1 / Float(hd).squareRoot(), a)
+        let s = ws.get("dec.scores", g * hw)              // [heads*nt][hw]
+        Profiling.measure("gemm") {
+            vk_gemm_xwt(a, Int32(c), k, Int32(c), s, Int32(hw), Int32(g), Int32(hw), Int32(c), 0)
+        }
+        Profiling.measure("softmax") {
+            Parallel.chunks(g, cost: hw * 8) { lo, hi in vk_softmax_rows(s, Int32(hw), Int32(hw), lo, hi) }
+        }
+        let u = ws.get("dec.u", g * c)                    // U = P v [heads*nt][C]
+        Profiling.measure("gemm") {
+            vk_gemm_xw(s, Int32(hw), v, Int32(c), u, Int32(c), Int32(g), Int32(c), Int32(hw), 0)
+        }
+        let o = ws.get("dec.o", nt * i)                   // [nt][I]
+        vk_unfold_heads(u, vProj.weight.p, vProj.bias!.p, Int32(c), Int32(nt), Int32(heads), Int32(hd), o, Int32(i))
+        outProj(o, rows: nt, into: out, residual: residual)
+    }
+
+    /// Many image tokens attend to a few tokens: out[hw][C] = out_proj(attn(q_proj(q), k_proj(k),
+    /// v_proj(v))) WITHOUT the out_proj bias (the caller fuses it into its epilogue), q [hw][C],
+    /// k, v [nt][C].
+    ///
+    /// Scores: (q W_qh^T + b_qh) . k_hj / sqrt(hd) = q . B_hj + c_hj, B_hj = W_qh^T k_hj / sqrt(hd);
+    /// output: sum_hj p_hj (v_hj W_oh^T) = P Z with Z_hj = v_hj W_oh^T. The scores are kept
+    /// transposed, [heads*nt][hw], so that the per-head softmax over nt runs down columns.
+    func imageToTokens(q: CFPtr, hw: Int, k: CFPtr, v: CFPtr, nt: Int, into out: FPtr, ws: Workspace) {
+        let c = embeddingDim, i = internalDim, hd = headDim, g = heads * nt
+        let scale = 1 / Float(hd).squareRoot()
+        let kp = ws.get("dec.kp", nt * i), vp = ws.get("dec.vp", nt * i)   // [nt][I]
+        kProj(k, rows: nt, into: kp)
+        vProj(v, rows: nt, into: vp)
+        let b = ws.get("dec.fold", g * c)                 // B [heads*nt][C]
+        vk_fold_heads(kp, Int32(i), qProj.weight.p, Int32(c), Int32(nt), Int32(heads), Int32(hd), scale, b)
+        let cb = ws.get("dec.foldbias", g)                // c [heads*nt]
+        vk_fold_heads_bias(kp, Int32(i), qProj.bias!.p, Int32(nt), Int32(heads), Int32(hd), scale, cb)
+        let z = ws.get("dec.z", g * c)                    // Z [heads*nt][C]
+        vk_fold_heads(vp, Int32(i), outProjT!.p, Int32(c), Int32(nt), Int32(heads), Int32(hd), 1, z)
+        let s = ws.get("dec.scores", g * hw)              // S^T [heads*nt][hw]
+        Profiling.measure("gemm") {
+            vk_gemm_xwt(b, Int32(c), q, Int32(c), s, Int32(hw), Int32(g), Int32(hw), Int32(c), 0)
+        }
+        Profiling.measure("softmax") {
+            Parallel.chunks(hw, cost: g * 8) { lo, hi in
+                vk_head_softmax_cols(s, hw, cb, Int32(heads), Int32(nt), lo, hi)
+            }
+        }
+        Profiling.measure("gemm") {   // out [hw][C] = (S^T)^T Z
+            vk_gemm_tn(s, Int32(hw), z, Int32(c), out, Int32(c), Int32(hw), Int32(c), Int32(g), 0)
+        }
     }
 }
 
@@ -65,50 +146,65 @@ struct TwoWayAttentionBlock {
 
     init(_ l: Loader, _ p: String, c: LiteMedSAMConfiguration, skipFirstLayerPE: Bool) throws {
         let d = c.promptEmbedDim, eps = c.layerNormEps
-        selfAttn = try SAMAttention(l, p + ".self_attn", embeddingDim: d, heads: c.decoderHeads, downsampleRate: 1)
+        selfAttn = try SAMAttention(l, p + ".self_attn", embeddingDim: d, heads: c.decoderHeads, downsampleRate: 1,
+                                    role: .tokens)
         norm1 = try LayerNorm(l, p + ".norm1", dim: d, eps: eps)
         crossAttnTokenToImage = try SAMAttention(l, p + ".cross_attn_token_to_image", embeddingDim: d,
-                                                 heads: c.decoderHeads, downsampleRate: c.attentionDownsampleRate)
+                                                 heads: c.decoderHeads, downsampleRate: c.attentionDownsampleRate,
+                                                 role: .tokensToImage)
         norm2 = try LayerNorm(l, p + ".norm2", dim: d, eps: eps)
-        mlpLin1 = try Linear(l, p + ".mlp.lin1", in: d, out: c.decoderMLPDim)
-        mlpLin2 = try Linear(l, p + ".mlp.lin2", in: c.decoderMLPDim, out: d)
+        mlpLin1 = try Linear(l, p + ".mlp.lin1", in: d, out: c.decoderMLPDim).forFewRows()
+        mlpLin2 = try Linear(l, p + ".mlp.lin2", in: c.decoderMLPDim, out: d).forFewRows()
         norm3 = try LayerNorm(l, p + ".norm3", dim: d, eps: eps)
         norm4 = try LayerNorm(l, p + ".norm4", dim: d, eps: eps)
         crossAttnImageToToken = try SAMAttention(l, p + ".cross_attn_image_to_token", embeddingDim: d,
-                                                 heads: c.decoderHeads, downsampleRate: c.attentionDownsampleRate)
+                                                 heads: c.decoderHeads, downsampleRate: c.attentionDownsampleRate,
+                                                 role: .imageToTokens)
         self.skipFirstLayerPE = skipFirstLayerPE
     }
 
-    /// queries [nt][C] and keys [hw][C] updated in place.
-    func callAsFunction(queries: FPtr, nt: Int, keys: FPtr, hw: Int, queryPE: CFPtr, keyPE: CFPtr, ws: Workspace) {
+    /// queries [nt][C], keys [hw][C] and keysPE = keys + keyPE [hw][C] updated in place.
+    func callAsFunction(queries: FPtr, nt: Int, keys: FPtr, keysPE: FPtr, hw: Int, queryPE: CFPtr, keyPE: CFPtr,
+                        ws: Workspace) {
         let d = norm1.dim
         let tq = ws.get("dec.tq", nt * d), tq2 = ws.get("dec.tq2", nt * d)
         // Self attention of the tokens.
-        if skipFirstLayerPE {
-            selfAttn(q: queries, nq: nt, k: queries, v: queries, nk: nt, into: tq2, residual: nil, ws: ws)
-            queries.update(from: tq2, count: nt * d)
-        } else {
-            addArrays(queries, queryPE, into: tq, count: nt * d)
-            selfAttn(q: tq, nq: nt, k: tq, v: queries, nk: nt, into: tq2, residual: queries, ws: ws)
-            queries.update(from: tq2, count: nt * d)
+        Profiling.measure("d:self") {
+            if skipFirstLayerPE {
+                selfAttn(q: queries, k: queries, v: queries, nt: nt, into: tq2, residual: nil, ws: ws)
+            } else {
+                vk_add(queries, queryPE, tq, 0, nt * d)
+                selfAttn(q: tq, k: tq, v: queries, nt: nt, into: tq2, residual: queries, ws: ws)
+            }
+            norm1.rows(tq2, nt, into: queries)
         }
-        norm1(queries, rows: nt, into: queries)
         // Tokens attend to the image.
-        addArrays(queries, queryPE, into: tq, count: nt * d)
-        let kk = ws.get("dec.kk", hw * d)
-        addArrays(keys, keyPE, into: kk, count: hw * d)
-        crossAttnTokenToImage(q: tq, nq: nt, k: kk, v: keys, nk: hw, into: tq2, residual: queries, ws: ws)
-        norm2(tq2, rows: nt, into: queries)
+        vk_add(queries, queryPE, tq, 0, nt * d)
+        Profiling.measure("d:t2i") {
+            crossAttnTokenToImage.tokensToImage(q: tq, nt: nt, k: keysPE, v: keys, hw: hw, into: tq2, residual: queries,
+                                                ws: ws)
+            norm2.rows(tq2, nt, into: queries)
+        }
         // MLP on the tokens.
-        let hid = ws.get("dec.mlp", nt * mlpLin1.outFeatures)
-        mlpLin1(queries, rows: nt, into: hid, act: .relu)
-        mlpLin2(hid, rows: nt, into: tq2, residual: queries)
-        norm3(tq2, rows: nt, into: queries)
-        // The image attends to the tokens.
-        addArrays(queries, queryPE, into: tq, count: nt * d)
-        let nk = ws.get("dec.newkeys", hw * d)
-        crossAttnImageToToken(q: kk, nq: hw, k: tq, v: queries, nk: nt, into: nk, residual: keys, ws: ws)
-        norm4(nk, rows: hw, into: keys)
+        Profiling.measure("d:mlp") {
+            let hid = ws.get("dec.mlp", nt * mlpLin1.outFeatures)
+            mlpLin1(queries, rows: nt, into: hid, act: .relu)
+            mlpLin2(hid, rows: nt, into: tq2, residual: queries)
+            norm3.rows(tq2, nt, into: queries)
+        }
+        // The image attends to the tokens; keys = norm4(keys + attn), keysPE = keys + keyPE.
+        vk_add(queries, queryPE, tq, 0, nt * d)
+        let attn = ws.get("dec.newkeys", hw * d)
+        Profiling.measure("d:i2t") {
+            crossAttnImageToToken.imageToTokens(q: keysPE, hw: hw, k: tq, v: queries, nt: nt, into: attn, ws: ws)
+        }
+        Profiling.measure("d:norm4") {
+            let bias = crossAttnImageToToken.outProj.bias!.p
+            Parallel.chunks(hw, cost: d * 8) { lo, hi in
+                vk_bias_residual_layernorm_rows(attn, bias, keys, norm4.weight.p, norm4.bias.p, Int32(d), norm4.eps, keys,
+                                                keyPE, keysPE, lo, hi)
+            }
+        }
     }
 }
 
@@ -123,23 +219,27 @@ struct TwoWayTransformer {
             try TwoWayAttentionBlock(l, "\(p).layers.\($0)", c: c, skipFirstLayerPE: $0 == 0)
         }
         finalAttnTokenToImage = try SAMAttention(l, p + ".final_attn_token_to_image", embeddingDim: c.promptEmbedDim,
-                                                 heads: c.decoderHeads, downsampleRate: c.attentionDownsampleRate)
+                                                 heads: c.decoderHeads, downsampleRate: c.attentionDownsampleRate,
+                                                 role: .tokensToImage)
         normFinalAttn = try LayerNorm(l, p + ".norm_final_attn", dim: c.promptEmbedDim, eps: c.layerNormEps)
     }
 
-    /// tokens [nt][C] (= query PE), keys [hw][C] (image + dense prompt), keyPE [hw][C].
-    /// On return queries [nt][C] and keys [hw][C] hold the outputs.
-    func callAsFunction(tokens: CFPtr, queries: FPtr, nt: Int, keys: FPtr, hw: Int, keyPE: CFPtr, ws: Workspace) {
+    /// tokens [nt][C] (= query PE), keys [hw][C] (image + dense prompt), keysPE = keys + keyPE
+    /// [hw][C], keyPE [hw][C]. On return queries [nt][C] and keys [hw][C] hold the outputs (keysPE is
+    /// consumed).
+    func callAsFunction(tokens: CFPtr, queries: FPtr, nt: Int, keys: FPtr, keysPE: FPtr, hw: Int, keyPE: CFPtr,
+                        ws: Workspace) {
         let d = normFinalAttn.dim
         queries.update(from: tokens, count: nt * d)
         for layer in layers {
-            layer(queries: queries, nt: nt, keys: keys, hw: hw, queryPE: tokens, keyPE: keyPE, ws: ws)
+            layer(queries: queries, nt: nt, keys: keys, keysPE: keysPE, hw: hw, queryPE: tokens, keyPE: keyPE, ws: ws)
         }
         let tq = ws.get("dec.tq", nt * d), tq2 = ws.get("dec.tq2", nt * d)
-        addArrays(queries, tokens, into: tq, count: nt * d)
-        let kk = ws.get("dec.kk", hw * d)
-        addArrays(keys, keyPE, into: kk, count: hw * d)
-        finalAttnTokenToImage(q: tq, nq: nt, k: kk, v: keys, nk: hw, into: tq2, residual: queries, ws: ws)
-        normFinalAttn(tq2, rows: nt, into: queries)
+        vk_add(queries, tokens, tq, 0, nt * d)
+        Profiling.measure("d:final") {
+            finalAttnTokenToImage.tokensToImage(q: tq, nt: nt, k: keysPE, v: keys, hw: hw, into: tq2, residual: queries,
+                                                ws: ws)
+        }
+        normFinalAttn.rows(tq2, nt, into: queries)
     }
 }

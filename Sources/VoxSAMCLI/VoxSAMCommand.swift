@@ -14,6 +14,7 @@ public struct VoxSAMCommand: ParsableCommand {
             EvalCommand.self,
             ExportCommand.self,
             ProtocolCommand.self,
+            BatchCommand.self,
         ]
     )
     public init() {}

@@ -1,0 +1,28 @@
+import VoxSAMCore
+import VoxSAMIO
+import VoxSAMProtocol
+
+/// Everything a batch run needs besides the model.
+public struct BatchConfiguration: Sendable {
+    public var studiesDirectory: String
+    public var outputDirectory: String
+    public var prompts: PromptsFile
+    public var segmentationProtocol: SegmentationProtocol?
+    public var settings: BatchSettings
+    public var shard: ShardSpec
+    /// Studies read ahead of inference (1 = one after another; N > 1 keeps up to N − 1 prepared).
+    public var jobs: Int
+    /// Skip studies whose last `done` record matches the current inputs and settings.
+    public var resume: Bool
+    public var modelSHA256: String
+    public var modelFileName: String
+    public var readOptions: VolumeReadOptions
+
+    public init(studiesDirectory: String, outputDirectory: String, prompts: PromptsFile, segmentationProtocol: SegmentationProtocol?,
+                settings: BatchSettings, shard: ShardSpec, jobs: Int, resume: Bool, modelSHA256: String, modelFileName: String,
+                readOptions: VolumeReadOptions = VolumeReadOptions()) {
+        self.studiesDirectory = studiesDirectory; self.outputDirectory = outputDirectory; self.prompts = prompts
+        self.segmentationProtocol = segmentationProtocol; self.settings = settings; self.shard = shard; self.jobs = jobs
+        self.resume = resume; self.modelSHA256 = modelSHA256; self.modelFileName = modelFileName; self.readOptions = readOptions
+    }
+}

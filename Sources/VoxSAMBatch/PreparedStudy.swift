@@ -1,0 +1,26 @@
+import VoxSAMCore
+import VoxSAMSegment
+
+/// A study after the reading stage: either ready for inference, or already settled.
+public struct PreparedStudy: Sendable {
+    public enum Outcome: Sendable {
+        /// Windowed image and prompts, ready for the model.
+        case ready(image8: Volume, source: VolumeMetadata, objects: [ObjectPrompt])
+        /// No entry in the prompts file.
+        case skipped(reason: String)
+        /// `--resume`: the last `done` record matches and its outputs are intact.
+        case upToDate(ManifestRecord)
+        case failed(VoxSAMError)
+    }
+
+    public var study: Study
+    public var prompts: StudyPrompts?
+    public var outcome: Outcome
+    public var key: String
+    public var image: String?
+    public var series: String?
+    public var inputs: [ManifestRecord.FileHash]
+    public var masks: [ManifestRecord.FileHash]
+    public var prepareSeconds: Double
+    public var startedAt: String
+}

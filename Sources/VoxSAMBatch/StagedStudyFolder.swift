@@ -1,0 +1,96 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Foundation
+import VoxSAMCore
+
+/// A study's outputs are written into `OUT/.staging/<study>/<host>.<pid>.<tag>/` and moved into
+/// place as a whole: the old `OUT/<study>` (if any) is renamed into the staging area, the new
+/// folder renamed to `OUT/<study>`, the old one deleted. A process killed at any point leaves
+/// either the old or the new folder (or none, which the manifest check then redoes) plus leftovers
+/// in `.staging/`, which the next run on that study removes before it starts.
+struct StagedStudyFolder {
+    let outputDirectory: String
+    let study: String
+    let path: String
+
+    static func stagingRoot(_ out: String) -> String { (out as NSString).appendingPathComponent(".staging") }
+
+    /// This study's own staging folder: nothing of another study is ever inside it.
+    static func stagingFolder(_ out: String, study: String) -> String {
+        (stagingRoot(out) as NSString).appendingPathComponent(study)
+    }
+
+    var finalPath: String { (outputDirectory as NSString).appendingPathComponent(study) }
+
+    /// A fresh, empty staging folder for `study`.
+    static func create(outputDirectory: String, study: String) throws -> StagedStudyFolder {
+        let root = stagingFolder(outputDirectory, study: study)
+        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+        let tag = String(UInt64.random(in: 0..<UInt64.max), radix: 36)
+        let host = ProcessInfo.processInfo.hostName.replacingOccurrences(of: "/", with: "_")
+        let p = (root as NSString).appendingPathComponent("\(host).\(getpid()).\(tag)")
+        do { try FileManager.default.createDirectory(atPath: p, withIntermediateDirectories: false) } catch {
+            throw VoxSAMError(.writeFailed, "cannot create a staging folder: \(error.localizedDescription)", path: p)
+        }
+        return StagedStudyFolder(outputDirectory: outputDirectory, study: study, path: p)
+    }
+
+    func file(_ name: String) -> String { (path as NSString).appendingPathComponent(name) }
+
+    /// Moves the staged folder to `OUT/<study>`, replacing what was there.
+    func commit() throws {
+        let final = finalPath
+        var old: String?
+        if FileManager.default.fileExists(atPath: final) {
+            let o = path + ".old"
+            guard rename(final, o) == 0 else {
+                throw VoxSAMError(.writeFailed, "cannot move the previous outputs aside (\(String(cString: strerror(errno))))", path: final)
+            }
+            old = o
+        }
+        guard rename(path, final) == 0 else {
+            let msg = String(cString: strerror(errno))
+            if let old { _ = rename(old, final) }
+            throw VoxSAMError(.writeFailed, "cannot move the finished outputs into place (\(msg))", path: final)
+        }
+        if let old { try? FileManager.default.removeItem(atPath: old) }
+        rmdir((path as NSString).deletingLastPathComponent)
+    }
+
+    /// Removes the staged folder (after a failure).
+    func discard() {
+        try? FileManager.default.removeItem(atPath: path)
+        rmdir((path as NSString).deletingLastPathComponent)
+    }
+
+    /// Removes `OUT/<study>` (a study that now fails or has no prompts must not keep old outputs).
+    static func removeOutputs(outputDirectory: String, study: String) throws {
+        let final = (outputDirectory as NSString).appendingPathComponent(study)
+        guard FileManager.default.fileExists(atPath: final) else { return }
+        let root = stagingFolder(outputDirectory, study: study)
+        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+        let aside = (root as NSString).appendingPathComponent("removed.\(getpid()).\(String(UInt64.random(in: 0..<UInt64.max), radix: 36))")
+        guard rename(final, aside) == 0 else {
+            throw VoxSAMError(.writeFailed, "cannot remove the previous outputs (\(String(cString: strerror(errno))))", path: final)
+        }
+        try? FileManager.default.removeItem(atPath: aside)
+        rmdir(root)
+    }
+
+    /// Leftovers of earlier, interrupted runs on `study` (only this study's: other shards may be
+    /// staging their own studies in the same folder at this moment).
+    static func removeLeftovers(outputDirectory: String, study: String) {
+        try? FileManager.default.removeItem(atPath: stagingFolder(outputDirectory, study: study))
+        // Temporary files of atomic writes directly in the study folder (older layouts, other tools).
+        let final = (outputDirectory as NSString).appendingPathComponent(study)
+        for n in (try? FileManager.default.contentsOfDirectory(atPath: final)) ?? [] where n.contains(".voxsam-tmp-") {
+            try? FileManager.default.removeItem(atPath: (final as NSString).appendingPathComponent(n))
+        }
+    }
+
+    /// Removes `.staging/` when empty (another shard may still be using it: then it stays).
+    static func removeStagingRootIfEmpty(_ out: String) { rmdir(stagingRoot(out)) }
+}

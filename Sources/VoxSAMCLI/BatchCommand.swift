@@ -1,0 +1,141 @@
+import ArgumentParser
+import Foundation
+import VoxSAMBatch
+import VoxSAMCheckpoint
+import VoxSAMCore
+import VoxSAMIO
+import VoxSAMProtocol
+import VoxSAMSegment
+
+/// `voxsam batch`: many studies with one model load, a manifest, resume and shards.
+struct BatchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "batch",
+        abstract: "Segment every study of a folder: one model load, per-study outputs, manifest.jsonl, --resume, --shard.",
+        discussion: """
+            Each subfolder of STUDIES_DIR (DICOM, or NIfTI/NRRD/.npz files) — or volume file directly in it — is \
+            a study; its outputs go to OUT_DIR/<study>/ (labels.nii.gz, confidence.json, qa.png, … by --outputs or \
+            the protocol). Every study gets a record in OUT_DIR/manifest.jsonl (inputs and outputs with SHA-256, \
+            prompts, protocol and model hashes, status, timings, per-object volume and confidence) and rows in \
+            OUT_DIR/summary.csv. A failing study is recorded and the batch goes on; the exit code is 5 when any \
+            study failed. --shard I/N (or SLURM_ARRAY_TASK_ID/SLURM_ARRAY_TASK_COUNT, or JOB_COMPLETION_INDEX with \
+            --shard-count) runs one disjoint part; shards may share OUT_DIR.
+            """)
+
+    @Argument(help: "The studies folder.")
+    var studies: String?
+
+    @Option(name: .long, help: "Prompts file (.csv or .json): study → objects with box, box_mm or from_mask.")
+    var prompts: String?
+
+    @Option(name: .shortAndLong, help: "Output folder (created if missing; shared by shards).")
+    var output: String?
+
+    @Option(name: .customLong("protocol"), help: "Segmentation protocol (.yaml or a shipped one by name): names, colours, codes, window, propagation, outputs.")
+    var protocolFile: String?
+
+    @Flag(name: .long, help: "Skip studies whose last `done` record matches the current inputs, prompts, protocol, model and settings and whose outputs are intact.")
+    var resume = false
+
+    @Option(name: .long, help: "Run shard I of N (0-based), e.g. 0/4. Default: from SLURM_ARRAY_TASK_ID/COUNT or JOB_COMPLETION_INDEX, else all.")
+    var shard: String?
+
+    @Option(name: .long, help: "Number of shards when the index comes from JOB_COMPLETION_INDEX (Kubernetes) or a SLURM array without SLURM_ARRAY_TASK_COUNT.")
+    var shardCount: Int?
+
+    @Option(name: .long, help: "Studies in flight: 1 reads and segments one after another; N > 1 reads up to N − 1 studies ahead while one is segmented (memory grows with N).")
+    var jobs: Int = 2
+
+    @Option(name: .long, help: "Outputs per study, comma-separated: nifti, nrrd, npz, confidence-json, confidence-csv, qa-png, seg-nrrd, dicom-seg, rtstruct (default: the protocol's, else nifti,confidence-json,qa-png).")
+    var outputs: String?
+
+    @Option(name: .long, help: "Window (as for segment); default: the protocol's, else per volume (CT W400 L40, MR percentiles).")
+    var window: String?
+
+    @Option(name: .long, help: "reference or adaptive (default: the protocol's, else reference).")
+    var propagation: PropagationMode?
+
+    @Option(name: .long, help: "Slicing axis k, j or i (default: the protocol's, else k).")
+    var axis: String?
+
+    @Option(name: .long, help: "Flag slices whose predicted IoU is below this (default: the protocol's, else 0.6).")
+    var lowConfidence: Float?
+
+    @Flag(name: .long, help: "DICOM: accept irregular slice spacing (mean spacing, with a warning).")
+    var allowIrregular = false
+
+    @Option(name: .customLong("merge-manifests"), help: "Only merge the shard manifests of this output folder into manifest.jsonl and summary.csv (after all shards ran).")
+    var mergeManifests: String?
+
+    @OptionGroup var modelOptions: ModelOptions
+
+    @Flag(name: .long, help: "No per-study lines on stderr.")
+    var quiet = false
+
+    func run() throws {
+        if let dir = mergeManifests {
+            guard studies == nil, prompts == nil else {
+                throw VoxSAMError(.invalidArgument, "--merge-manifests OUT_DIR takes no studies folder or prompts")
+            }
+            guard FileManager.default.fileExists(atPath: ManifestStore(outputDirectory: dir).manifestsDirectory) else {
+                throw VoxSAMError(.notFound, "no manifests/ folder here: is this the output folder of a batch?", path: dir)
+            }
+            let merged = try ManifestStore(outputDirectory: dir).merge()
+            try finish(merged: merged, outputDirectory: dir, failedHere: [])
+            return
+        }
+        guard let studies else { throw VoxSAMError(.invalidArgument, "give the studies folder (or --merge-manifests OUT_DIR)") }
+        guard let promptsPath = prompts else { throw VoxSAMError(.invalidArgument, "give --prompts FILE (.csv or .json)") }
+        guard let out = output else { throw VoxSAMError(.invalidArgument, "give --output OUT_DIR") }
+        guard jobs >= 1 else { throw VoxSAMError(.invalidArgument, "--jobs must be at least 1") }
+
+        let proto = try protocolFile.map(ProtocolLibrary.resolve)
+        let promptsFile = try PromptsFile.load(path: promptsPath)
+        let shardSpec = try ShardSpec.resolve(option: shard, shardCount: shardCount, environment: ProcessInfo.processInfo.environment)
+        var outputList = proto?.outputs ?? ProtocolOutput.defaults
+        if let o = outputs {
+            outputList = try o.split(separator: ",").map { t in
+                let s = t.trimmingCharacters(in: .whitespaces)
+                guard let v = ProtocolOutput(rawValue: s) else {
+                    throw VoxSAMError(.invalidArgument, "--outputs: `\(s)` is not one of \(ProtocolOutput.allCases.map(\.rawValue).joined(separator: ", "))")
+                }
+                return v
+            }
+        }
+        if let w = window ?? proto?.window.text { _ = try Window.parse(w) }
+        let axisText = axis ?? proto?.propagation.axis ?? "k"
+        guard SliceAxis.parse(axisText) != nil else { throw VoxSAMError(.invalidArgument, "--axis must be i, j or k") }
+        let settings = BatchSettings(window: window ?? proto?.window.text,
+                                     propagation: (propagation ?? proto.flatMap { PropagationMode(rawValue: $0.propagation.mode.rawValue) } ?? .reference).rawValue,
+                                     axis: axisText, lowConfidence: lowConfidence ?? proto?.propagation.lowConfidence ?? 0.6,
+                                     outputs: outputList)
+
+        let (model, modelPath) = try modelOptions.load()
+        let modelHash = try ModelStore().sha256(ofFile: modelPath)
+        let config = BatchConfiguration(studiesDirectory: studies, outputDirectory: out, prompts: promptsFile, segmentationProtocol: proto,
+                                        settings: settings, shard: shardSpec, jobs: jobs, resume: resume, modelSHA256: modelHash,
+                                        modelFileName: URL(fileURLWithPath: modelPath).lastPathComponent,
+                                        readOptions: .init(allowIrregular: allowIrregular))
+        let runner = BatchRunner(config: config, model: LiteMedSAMSliceModel(model: model),
+                                 log: quiet ? { _ in } : { Diagnostics.info("batch: \($0)") })
+        let report = try runner.run()
+        if !quiet {
+            Diagnostics.info("batch: shard \(shardSpec): \(report.done) done, \(report.upToDate) up to date, \(report.skipped) skipped, \(report.failed.count) failed")
+        }
+        try finish(merged: report.merged, outputDirectory: out, failedHere: report.failed)
+    }
+
+    /// Prints where the manifest is; exit 5 when a study failed (in this shard, or any with --merge-manifests).
+    private func finish(merged: [ManifestRecord], outputDirectory: String, failedHere: [String]) throws {
+        let store = ManifestStore(outputDirectory: outputDirectory)
+        let failed = mergeManifests != nil ? merged.filter { $0.status == .failed }.map(\.study) : failedHere
+        if !quiet {
+            let counts = Dictionary(grouping: merged, by: \.status).mapValues(\.count)
+            Diagnostics.info("batch: \(store.mergedPath): \(merged.count) studies (\(counts[.done] ?? 0) done, \(counts[.skipped] ?? 0) skipped, \(counts[.failed] ?? 0) failed); \(store.summaryPath)")
+        }
+        if !failed.isEmpty {
+            Diagnostics.warn("batch: \(failed.count) stud\(failed.count == 1 ? "y" : "ies") failed: \(failed.joined(separator: ", ")) (errors in \(store.mergedPath))")
+            throw ExitCode(5)
+        }
+    }
+}

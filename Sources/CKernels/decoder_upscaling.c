@@ -42,7 +42,7 @@ void vk_convT2x2_gelu_dot(const float *g, int H, int W, int Co, const float *bia
                     const float *hm = hyper + (long)m * Co;
                     v16 acc = v16_splat(0.0f);
                     int c = 0;
-                    for (; c + 16 <= Co; c += 16) acc += v16_load(hm + c) * v16_load(tmp + c);
+                    for (; c + 16 <= Co; c += 16) acc = v16_fma(v16_load(hm + c), v16_load(tmp + c), acc);
                     float r = hsum16(acc);
                     for (; c < Co; c++) r = fmaf(hm[c], tmp[c], r);
                     masks[m * plane + p] = r;

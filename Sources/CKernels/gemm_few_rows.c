@@ -24,8 +24,8 @@ void vk_gemm_few_rows(const float *x, int ldx, const float *wt, int ldw, float *
                 v16 w0 = v16_load(w), w1 = v16_load(w + 16);
                 for (int i = 0; i < 8; i++) {
                     v16 xs = v16_splat(xr[i][k]);
-                    a0[i] += xs * w0;
-                    a1[i] += xs * w1;
+                    a0[i] = v16_fma(xs, w0, a0[i]);
+                    a1[i] = v16_fma(xs, w1, a1[i]);
                 }
             }
             for (int i = 0; i < mb; i++) {
@@ -43,7 +43,7 @@ void vk_gemm_few_rows(const float *x, int ldx, const float *wt, int ldw, float *
             for (int i = 0; i < 8; i++) a0[i] = v16_splat(0.0f);
             for (int k = 0; k < K; k++) {
                 v16 w0 = v16_load(wt + (long)k * ldw + n);
-                for (int i = 0; i < 8; i++) a0[i] += v16_splat(xr[i][k]) * w0;
+                for (int i = 0; i < 8; i++) a0[i] = v16_fma(v16_splat(xr[i][k]), w0, a0[i]);
             }
             for (int i = 0; i < mb; i++) {
                 float *yr = y + (long)(m0 + i) * ldy + n;

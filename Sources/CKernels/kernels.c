@@ -123,15 +123,16 @@ void vk_layernorm_rows(const float *x, float *y, const float *gamma, const float
 }
 
 VK_CLONES
-void vk_bias_residual_layernorm_rows(float *y, const float *bias, const float *residual, const float *gamma,
+void vk_bias_residual_layernorm_rows(const float *y, const float *bias, const float *residual, const float *gamma,
                                      const float *beta, int C, float eps, float *out, const float *pe,
                                      float *out_pe, long r0, long r1) {
+    float v[C];
     for (long r = r0; r < r1; r++) {
-        float *restrict yr = y + r * (long)C;
-        const float *restrict rr = residual + r * (long)C;
-        for (int c = 0; c < C; c++) yr[c] = (yr[c] + bias[c]) + rr[c];
+        const float *restrict yr = y + r * (long)C;
+        const float *rr = residual + r * (long)C;  // may be the output row
+        for (int c = 0; c < C; c++) v[c] = (yr[c] + bias[c]) + rr[c];
         float *o = out + r * (long)C;
-        vk_layernorm_row(yr, o, gamma, beta, C, eps);
+        vk_layernorm_row(v, o, gamma, beta, C, eps);
         if (pe) {
             const float *restrict pr = pe + r * (long)C;
             float *restrict op = out_pe + r * (long)C;
@@ -325,10 +326,10 @@ void vk_window_attention(const float *qkv, const float *pad_qkv, const float *ab
                     v16 a0 = v16_splat(0), a1 = a0, a2 = a0, a3 = a0;
                     for (int c = 0; c < hd; c++) {
                         v16 kv = v16_load(Kt + (long)c * Np + jb);
-                        a0 += v16_splat(q0[c]) * kv;
-                        a1 += v16_splat(q0[hd + c]) * kv;
-                        a2 += v16_splat(q0[2 * hd + c]) * kv;
-                        a3 += v16_splat(q0[3 * hd + c]) * kv;
+                        a0 = v16_fma(v16_splat(q0[c]), kv, a0);
+                        a1 = v16_fma(v16_splat(q0[hd + c]), kv, a1);
+                        a2 = v16_fma(v16_splat(q0[2 * hd + c]), kv, a2);
+                        a3 = v16_fma(v16_splat(q0[3 * hd + c]), kv, a3);
                     }
                     v16 sc = v16_splat(scale);
                     v16 acc[4] = {a0, a1, a2, a3};
@@ -353,10 +354,10 @@ void vk_window_attention(const float *qkv, const float *pad_qkv, const float *ab
                         v16 va = v16_load(V + (long)j * 32), vb = v16_load(V + (long)j * 32 + 16);
                         v16 s0 = v16_splat(p0[j]), s1 = v16_splat(p0[Np + j]), s2 = v16_splat(p0[2 * Np + j]),
                             s3 = v16_splat(p0[3 * Np + j]);
-                        o00 += s0 * va; o01 += s0 * vb;
-                        o10 += s1 * va; o11 += s1 * vb;
-                        o20 += s2 * va; o21 += s2 * vb;
-                        o30 += s3 * va; o31 += s3 * vb;
+                        o00 = v16_fma(s0, va, o00); o01 = v16_fma(s0, vb, o01);
+                        o10 = v16_fma(s1, va, o10); o11 = v16_fma(s1, vb, o11);
+                        o20 = v16_fma(s2, va, o20); o21 = v16_fma(s2, vb, o21);
+                        o30 = v16_fma(s3, va, o30); o31 = v16_fma(s3, vb, o31);
                     }
                     v16 oa[4] = {o00, o10, o20, o30}, ob[4] = {o01, o11, o21, o31};
                     for (int k = 0; k < 4 && r + k < nq; k++) {

@@ -21,6 +21,9 @@ typedef float v16 __attribute__((vector_size(64), aligned(4)));
 #define v16_load(p) ({ v16 _v; memcpy(&_v, (p), sizeof _v); _v; })
 #define v16_store(p, v) do { v16 _v = (v); memcpy((p), &_v, sizeof _v); } while (0)
 #define v16_splat(s) ((v16){0} + (float)(s))
+// a * b + c with one rounding. CKernels is compiled with -ffp-contract=off (element-wise code must
+// round like PyTorch), so the GEMM-like micro-kernels ask for their FMAs explicitly.
+#define v16_fma(a, b, c) __builtin_elementwise_fma((v16)(a), (v16)(b), (v16)(c))
 
 typedef float v8 __attribute__((vector_size(32), aligned(4)));
 typedef float v4 __attribute__((vector_size(16), aligned(4)));

@@ -97,6 +97,10 @@ public final class LiteMedSAM: @unchecked Sendable {
     let densePE: FloatBuffer  // [e*e][C]
     private let encoderWorkspace = Workspace()
     private let decoderWorkspace = Workspace()
+    /// The embedding whose prompt-independent decoder inputs are in the decoder workspace
+    /// ("dec.keys0", "dec.kk0"); weak, so a freed embedding can never match a new one.
+    private weak var preparedEmbedding: ImageEmbedding?
+    private var preparedBuffer: UnsafeMutablePointer<Float>?
     private let lock = NSLock()
 
     /// Loads a PyTorch checkpoint (`lite_medsam.pth`) strictly: every tensor must exist with the
@@ -154,20 +158,25 @@ public final class LiteMedSAM: @unchecked Sendable {
         let ws = decoderWorkspace
         let sparse = promptEncoder.embedBox(box256)
         // src = image_embeddings + dense_prompt_embeddings (no mask: no_mask_embed broadcast).
-        // keys = image_embeddings + dense_prompt_embeddings (no mask: no_mask_embed broadcast) and
-        // keysPE = keys + image_pe, in one pass.
-        let keys = ws.get("dec.keys", hw * d), keysPE = ws.get("dec.kk", hw * d)
-        Profiling.measure("d:prep") {
-            promptEncoder.noMaskEmbed.withUnsafeBufferPointer { nm in
-                let src = embedding.tokens.p, bias = nm.baseAddress!, pe = densePE.p
-                Parallel.chunks(hw, cost: d * 4) { lo, hi in
-                    vk_bias_pe_rows(src, bias, pe, keys, keysPE, Int32(d), lo, hi)
+        // keys0 = image_embeddings + dense_prompt_embeddings (no mask: no_mask_embed broadcast) and
+        // keys0 + image_pe do not depend on the prompt: made once per embedding (further objects on the
+        // same slice reuse them; the decoder never writes them).
+        let keys0 = ws.get("dec.keys0", hw * d), keysPE0 = ws.get("dec.kk0", hw * d)
+        if preparedEmbedding !== embedding || preparedBuffer != keys0 {
+            Profiling.measure("d:prep") {
+                promptEncoder.noMaskEmbed.withUnsafeBufferPointer { nm in
+                    let src = embedding.tokens.p, bias = nm.baseAddress!, pe = densePE.p
+                    Parallel.chunks(hw, cost: d * 4) { lo, hi in
+                        vk_bias_pe_rows(src, bias, pe, keys0, keysPE0, Int32(d), lo, hi)
+                    }
                 }
             }
+            preparedEmbedding = embedding
+            preparedBuffer = keys0
         }
         let indices = multimask ? Array(1..<maskDecoder.numMaskTokens) : [0]
         let (masks, iou) = Profiling.measure("d:total") {
-            maskDecoder.predictMasks(keys: keys, keysPE: keysPE, e: e, keyPE: densePE.p, sparse: sparse,
+            maskDecoder.predictMasks(keys: keys0, keysPE: keysPE0, e: e, keyPE: densePE.p, sparse: sparse,
                                      maskIndices: indices, ws: ws)
         }
         return MaskPrediction(logits: masks, iou: indices.map { iou[$0] }, count: indices.count, size: 4 * e)
@@ -182,5 +191,7 @@ public final class LiteMedSAM: @unchecked Sendable {
         defer { lock.unlock() }
         encoderWorkspace.release()
         decoderWorkspace.release()
+        preparedEmbedding = nil
+        preparedBuffer = nil
     }
 }

@@ -77,10 +77,10 @@ void vk_add(const float *a, const float *b, float *y, long i0, long i1);
 void vk_layernorm_rows(const float *x, float *y, const float *gamma, const float *beta,
                        int C, float eps, long r0, long r1);
 
-/// y[rows][C], rows [r0, r1): v = (y + bias) + residual (left in y), out = LayerNorm(v) (gamma, beta,
-/// eps as vk_layernorm_rows; out may equal residual) and, when pe is not NULL, out_pe = out + pe.
+/// y[rows][C], rows [r0, r1): out = LayerNorm((y + bias) + residual) (gamma, beta, eps as
+/// vk_layernorm_rows; out may equal residual) and, when pe is not NULL, out_pe = out + pe.
 /// The SAM decoder's "keys = norm4(keys + attn_out)" plus the next "keys + key_pe" in one pass.
-void vk_bias_residual_layernorm_rows(float *y, const float *bias, const float *residual, const float *gamma,
+void vk_bias_residual_layernorm_rows(const float *y, const float *bias, const float *residual, const float *gamma,
                                      const float *beta, int C, float eps, float *out, const float *pe,
                                      float *out_pe, long r0, long r1);
 

@@ -61,20 +61,20 @@ struct MaskDecoder {
                                     output: c.numMaskTokens, numLayers: c.iouHeadDepth)
     }
 
-    /// keys: image embedding + dense prompt [e*e][C] (overwritten); keysPE: keys + keyPE [e*e][C]
-    /// (overwritten); keyPE [e*e][C]; sparse [ns][C].
+    /// keys: image embedding + dense prompt [e*e][C], keysPE: keys + keyPE [e*e][C] (both read only);
+    /// keyPE [e*e][C]; sparse [ns][C].
     /// Returns the logits of the requested masks [k][(4e)*(4e)] and the IoU predictions of all masks.
-    func predictMasks(keys: FPtr, keysPE: FPtr, e: Int, keyPE: CFPtr, sparse: [Float], maskIndices: [Int],
-                      ws: Workspace) -> (masks: [Float], iou: [Float]) {
+    func predictMasks(keys keysIn: CFPtr, keysPE keysPEIn: CFPtr, e: Int, keyPE: CFPtr, sparse: [Float],
+                      maskIndices: [Int], ws: Workspace) -> (masks: [Float], iou: [Float]) {
         let d = transformerDim, hw = e * e
         let ns = sparse.count / d, nt = 1 + numMaskTokens + ns
         let tokens = ws.get("dec.tokens", nt * d)
         let all = iouToken + maskTokens + sparse
         tokens.update(from: all, count: nt * d)
         let queries = ws.get("dec.queries", nt * d)
-        Profiling.measure("d:transformer") {
-            transformer(tokens: tokens, queries: queries, nt: nt, keys: keys, keysPE: keysPE, hw: hw, keyPE: keyPE,
-                        ws: ws)
+        let keys = Profiling.measure("d:transformer") {
+            transformer(tokens: tokens, queries: queries, nt: nt, keysIn: keysIn, keysPEIn: keysPEIn,
+                        keys: ws.get("dec.keys", hw * d), keysPE: ws.get("dec.kk", hw * d), hw: hw, keyPE: keyPE, ws: ws)
         }
         // Hypernetwork weights per requested mask token [k][C/8].
         let c4 = d / 4, c8 = d / 8

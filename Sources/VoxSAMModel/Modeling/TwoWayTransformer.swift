@@ -163,9 +163,10 @@ struct TwoWayAttentionBlock {
         self.skipFirstLayerPE = skipFirstLayerPE
     }
 
-    /// queries [nt][C], keys [hw][C] and keysPE = keys + keyPE [hw][C] updated in place.
-    func callAsFunction(queries: FPtr, nt: Int, keys: FPtr, keysPE: FPtr, hw: Int, queryPE: CFPtr, keyPE: CFPtr,
-                        ws: Workspace) {
+    /// queries [nt][C] updated in place; image tokens keysIn [hw][C] and keysPEIn = keysIn + keyPE
+    /// [hw][C] in, keys and keysPE (the same, updated) out. The outputs may be the inputs (in place).
+    func callAsFunction(queries: FPtr, nt: Int, keysIn: CFPtr, keysPEIn: CFPtr, keys: FPtr, keysPE: FPtr, hw: Int,
+                        queryPE: CFPtr, keyPE: CFPtr, ws: Workspace) {
         let d = norm1.dim
         let tq = ws.get("dec.tq", nt * d), tq2 = ws.get("dec.tq2", nt * d)
         // Self attention of the tokens.
@@ -181,8 +182,8 @@ struct TwoWayAttentionBlock {
         // Tokens attend to the image.
         vk_add(queries, queryPE, tq, 0, nt * d)
         Profiling.measure("d:t2i") {
-            crossAttnTokenToImage.tokensToImage(q: tq, nt: nt, k: keysPE, v: keys, hw: hw, into: tq2, residual: queries,
-                                                ws: ws)
+            crossAttnTokenToImage.tokensToImage(q: tq, nt: nt, k: keysPEIn, v: keysIn, hw: hw, into: tq2,
+                                                residual: queries, ws: ws)
             norm2.rows(tq2, nt, into: queries)
         }
         // MLP on the tokens.
@@ -196,13 +197,13 @@ struct TwoWayAttentionBlock {
         vk_add(queries, queryPE, tq, 0, nt * d)
         let attn = ws.get("dec.newkeys", hw * d)
         Profiling.measure("d:i2t") {
-            crossAttnImageToToken.imageToTokens(q: keysPE, hw: hw, k: tq, v: queries, nt: nt, into: attn, ws: ws)
+            crossAttnImageToToken.imageToTokens(q: keysPEIn, hw: hw, k: tq, v: queries, nt: nt, into: attn, ws: ws)
         }
         Profiling.measure("d:norm4") {
             let bias = crossAttnImageToToken.outProj.bias!.p
             Parallel.chunks(hw, cost: d * 8) { lo, hi in
-                vk_bias_residual_layernorm_rows(attn, bias, keys, norm4.weight.p, norm4.bias.p, Int32(d), norm4.eps, keys,
-                                                keyPE, keysPE, lo, hi)
+                vk_bias_residual_layernorm_rows(attn, bias, keysIn, norm4.weight.p, norm4.bias.p, Int32(d), norm4.eps,
+                                                keys, keyPE, keysPE, lo, hi)
             }
         }
     }
@@ -224,22 +225,26 @@ struct TwoWayTransformer {
         normFinalAttn = try LayerNorm(l, p + ".norm_final_attn", dim: c.promptEmbedDim, eps: c.layerNormEps)
     }
 
-    /// tokens [nt][C] (= query PE), keys [hw][C] (image + dense prompt), keysPE = keys + keyPE
-    /// [hw][C], keyPE [hw][C]. On return queries [nt][C] and keys [hw][C] hold the outputs (keysPE is
-    /// consumed).
-    func callAsFunction(tokens: CFPtr, queries: FPtr, nt: Int, keys: FPtr, keysPE: FPtr, hw: Int, keyPE: CFPtr,
-                        ws: Workspace) {
+    /// tokens [nt][C] (= query PE); keysIn [hw][C] (image + dense prompt) and keysPEIn = keysIn +
+    /// keyPE [hw][C], read only (they may be cached for several prompts); keys, keysPE [hw][C] working
+    /// buffers; keyPE [hw][C]. On return queries [nt][C] holds the tokens; returns the image tokens
+    /// [hw][C] (keys, or keysIn for a transformer without layers).
+    func callAsFunction(tokens: CFPtr, queries: FPtr, nt: Int, keysIn: CFPtr, keysPEIn: CFPtr, keys: FPtr,
+                        keysPE: FPtr, hw: Int, keyPE: CFPtr, ws: Workspace) -> CFPtr {
         let d = normFinalAttn.dim
         queries.update(from: tokens, count: nt * d)
+        var (k, kpe) = (keysIn, keysPEIn)
         for layer in layers {
-            layer(queries: queries, nt: nt, keys: keys, keysPE: keysPE, hw: hw, queryPE: tokens, keyPE: keyPE, ws: ws)
+            layer(queries: queries, nt: nt, keysIn: k, keysPEIn: kpe, keys: keys, keysPE: keysPE, hw: hw,
+                  queryPE: tokens, keyPE: keyPE, ws: ws)
+            (k, kpe) = (CFPtr(keys), CFPtr(keysPE))
         }
         let tq = ws.get("dec.tq", nt * d), tq2 = ws.get("dec.tq2", nt * d)
         vk_add(queries, tokens, tq, 0, nt * d)
         Profiling.measure("d:final") {
-            finalAttnTokenToImage.tokensToImage(q: tq, nt: nt, k: keysPE, v: keys, hw: hw, into: tq2, residual: queries,
-                                                ws: ws)
+            finalAttnTokenToImage.tokensToImage(q: tq, nt: nt, k: kpe, v: k, hw: hw, into: tq2, residual: queries, ws: ws)
         }
         normFinalAttn.rows(tq2, nt, into: queries)
+        return k
     }
 }

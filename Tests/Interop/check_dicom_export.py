@@ -3,6 +3,7 @@
 
     check_dicom_export.py seg SEG.dcm SOURCE_DIR LABELMAP NAMES
     check_dicom_export.py rtstruct RTSTRUCT.dcm SOURCE_DIR LABELMAP NAMES [MIN_DICE]
+    check_dicom_export.py layout SEG.dcm REFERENCE_SEG.dcm
 
 LABELMAP is the expected label map on the source grid as a NRRD (written by VoxSAM, read here with
 pynrrd), NAMES is "1=Liver,2=Spleen". The source series is read with pydicom; every source instance
@@ -15,6 +16,9 @@ seg: highdicom reads the SEG; per source instance and segment, the mask equals t
 rtstruct: per ROI, contours are rasterised back by pixel centres (even-odd) on their referenced
      instance after checking that every point lies in that instance's plane (1e-3 mm); Dice against
      the label map must be >= MIN_DICE (default 0.98).
+layout: every attribute a reference SEG (dcmqi's) has at the top level, in the shared and per-frame
+     functional groups, the derivation/source image items, the segment items, the referenced series
+     and the dimension index is also in ours (clinical-trial attributes excepted: optional).
 Both print per-object results and a world-space centroid (mm) per object, and exit 1 on failure.
 """
 import sys
@@ -221,7 +225,40 @@ def check_rtstruct(rt_path, source_dir, labelmap_path, names_text, min_dice=0.98
     print("OK")
 
 
+def check_layout(ours_path, reference_path):
+    ours, ref = pydicom.dcmread(ours_path), pydicom.dcmread(reference_path)
+    optional = {"ClinicalTrialCoordinatingCenterName", "ClinicalTrialSeriesID", "ClinicalTrialTimePointID",
+                "ClinicalTrialSponsorName", "ClinicalTrialProtocolID", "ClinicalTrialProtocolName", "ClinicalTrialSiteID",
+                "ClinicalTrialSiteName", "ClinicalTrialSubjectID", "ClinicalTrialSubjectReadingID"}
+
+    def keys(ds):
+        return {e.keyword for e in ds if e.keyword} - optional
+
+    def first(ds, *path):
+        for name in path:
+            ds = ds[name][0]
+        return ds
+
+    places = [("top level", ()), ("shared functional groups", ("SharedFunctionalGroupsSequence",)),
+              ("per-frame functional groups", ("PerFrameFunctionalGroupsSequence",)),
+              ("derivation image", ("PerFrameFunctionalGroupsSequence", "DerivationImageSequence")),
+              ("source image", ("PerFrameFunctionalGroupsSequence", "DerivationImageSequence", "SourceImageSequence")),
+              ("segment", ("SegmentSequence",)), ("referenced series", ("ReferencedSeriesSequence",)),
+              ("dimension index", ("DimensionIndexSequence",))]
+    missing = []
+    for what, path in places:
+        lacking = sorted(keys(first(ref, *path)) - keys(first(ours, *path)))
+        print(f"{what}: {'same attributes or more' if not lacking else 'missing ' + ', '.join(lacking)}")
+        missing += [f"{what}: {k}" for k in lacking]
+    if missing:
+        fail("attributes the reference SEG has and ours lacks: " + "; ".join(missing))
+    print("OK")
+
+
 if __name__ == "__main__":
+    if len(sys.argv) == 4 and sys.argv[1] == "layout":
+        check_layout(sys.argv[2], sys.argv[3])
+        sys.exit(0)
     if len(sys.argv) < 6:
         print(__doc__)
         sys.exit(2)

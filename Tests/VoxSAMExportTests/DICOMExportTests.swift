@@ -48,6 +48,9 @@ final class DICOMExportTests: XCTestCase {
         let text = try Interop.python("check_dicom_export.py", ["seg", out, c.sourceDir, c.expected, c.names])
         print(text)
         XCTAssertEqual(ExportTestSupport.listing(c.folder), ["expected.nrrd", "seg.dcm"], "no temporary file left")
+        // Attribute layout as dcmqi writes it for the same series (its liver.dcm).
+        let dcmqi = try ExportTestSupport.sharedData("D/dcmqi/data/segmentations/liver.dcm")
+        try Interop.python("check_dicom_export.py", ["layout", out, dcmqi])
     }
 
     func testRTSTRUCTContoursRasteriseBackAndValidByDciodvfy() throws {

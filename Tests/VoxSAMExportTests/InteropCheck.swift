@@ -14,16 +14,7 @@ enum InteropCheck {
 
     /// Runs `python3 script arguments`; returns (exit code, stdout + stderr), nil when python3 cannot start.
     static func python(_ arguments: [String]) -> (Int32, String)? {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["python3", script] + arguments
-        let pipe = Pipe()
-        p.standardOutput = pipe
-        p.standardError = pipe
-        do { try p.run() } catch { return nil }
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return (p.terminationStatus, String(decoding: data, as: UTF8.self))
+        (try? Interop.run("python3", [script] + arguments))?.map { ($0.status, $0.text) }
     }
 
     /// Skips (or, on CI, fails) when the interpreter or modules are missing.

@@ -13,7 +13,7 @@ public struct DICOMSourceSeries: Sendable {
     public init(_ source: Volume, path: String) throws {
         let m = source.metadata
         guard m.sourceFormat?.lowercased().hasPrefix("dicom") == true || !m.sliceReferences.isEmpty else {
-            throw VoxSAMError(.invalidArgument, "the reference image is not a DICOM series (it was read as \(m.sourceFormat ?? "a non-DICOM file")); DICOM SEG and RTSTRUCT reference the source instances by SOP Instance UID, so give the DICOM series folder the label map was made from (--reference DICOM_FOLDER)", path: path)
+            throw VoxSAMError(.invalidArgument, "the reference image is not a DICOM series (it was read as \(m.sourceFormat ?? "a non-DICOM file")); DICOM SEG and RTSTRUCT reference the source instances by SOP Instance UID, so use the DICOM series itself (a DICOM input to `voxsam segment`, or `voxsam export --reference DICOM_FOLDER`)", path: path)
         }
         guard m.sliceReferences.count == source.size.z else {
             throw VoxSAMError(.invalidArgument, "the reference DICOM series has \(m.sliceReferences.count) referenced instances for \(source.size.z) slices; it cannot be referenced slice by slice", path: path)

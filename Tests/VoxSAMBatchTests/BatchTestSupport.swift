@@ -37,7 +37,7 @@ enum BatchTestSupport {
         for case let rel as String in e {
             let p = (base as NSString).appendingPathComponent(rel)
             var isDir: ObjCBool = false
-            FileManager.default.fileExists(atPath: p, isDirectory: &isDir)
+            guard FileManager.default.fileExists(atPath: p, isDirectory: &isDir) else { continue }
             if isDir.boolValue || rel.hasPrefix("manifests") || rel == "manifest.jsonl" || rel == "summary.csv" { continue }
             out[rel] = try SHA256.hex(ofFile: p)
         }

@@ -235,28 +235,6 @@ void vk_im2col3x3(const float *in, int H, int W, int C, float *col, int y0, int 
     }
 }
 
-VK_CLONES
-void vk_convT2x2_scatter(const float *g, int H, int W, int Co, const float *bias, float *out, int act, int y0,
-                         int y1) {
-    int Wo = 2 * W;
-    for (int y = y0; y < y1; y++) {
-        for (int x = 0; x < W; x++) {
-            const float *src = g + ((long)y * W + x) * 4L * Co;
-            for (int ky = 0; ky < 2; ky++) {
-                for (int kx = 0; kx < 2; kx++) {
-                    const float *s = src + (ky * 2 + kx) * Co;
-                    float *d = out + ((long)(2 * y + ky) * Wo + (2 * x + kx)) * Co;
-                    if (act == VK_ACT_GELU) {
-                        for (int c = 0; c < Co; c++) d[c] = vk_gelu1(s[c] + bias[c]);
-                    } else {
-                        for (int c = 0; c < Co; c++) d[c] = s[c] + bias[c];
-                    }
-                }
-            }
-        }
-    }
-}
-
 // MARK: - Window attention (TinyViT)
 
 static inline int round_up(int v, int m) { return (v + m - 1) / m * m; }

@@ -175,10 +175,11 @@ public final class LiteMedSAM: @unchecked Sendable {
             preparedBuffer = keys0
         }
         let indices = multimask ? Array(1..<maskDecoder.numMaskTokens) : [0]
-        let (masks, iou) = Profiling.measure("d:total") {
+        // The decoder splits its GEMMs over `Parallel` itself (OpenBLAS on one thread meanwhile).
+        let (masks, iou) = Profiling.measure("d:total") { OpenBLASRuntime.singleThreaded {
             maskDecoder.predictMasks(keys: keys0, keysPE: keysPE0, e: e, keyPE: densePE.p, sparse: sparse,
                                      maskIndices: indices, ws: ws)
-        }
+        } }
         return MaskPrediction(logits: masks, iou: indices.map { iou[$0] }, count: indices.count, size: 4 * e)
     }
 

@@ -30,6 +30,26 @@ enum Parallel {
             }
         }
     }
+
+    /// Calls `body(lo, hi)` on `parts` contiguous chunks of `0..<n` (bounds multiples of `align`
+    /// except the end), taken by the threads as they come free, so a thread that the OS deschedules
+    /// on a busy machine holds up less than a fixed half. The caller picks `parts` (a few per thread)
+    /// for work that is always worth splitting, e.g. slices of a GEMM.
+    static func split(_ n: Int, parts: Int, align: Int = 1, _ body: (Int, Int) -> Void) {
+        let a = max(align, 1)
+        let p = threads <= 1 ? 1 : max(1, min(parts, n / a))
+        if p <= 1 {
+            body(0, n)
+            return
+        }
+        withoutActuallyEscaping(body) { esc in
+            let box = UncheckedSendable(esc)
+            DispatchQueue.concurrentPerform(iterations: p) { i in
+                let lo = n * i / p / a * a, hi = i == p - 1 ? n : n * (i + 1) / p / a * a
+                if hi > lo { box.value(lo, hi) }
+            }
+        }
+    }
 }
 
 import COpenBLAS

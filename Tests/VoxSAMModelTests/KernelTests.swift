@@ -134,17 +134,6 @@ final class KernelTests: XCTestCase {
         assertClose(y, ref, tol: 1e-5, "im2col conv")
     }
 
-    func testConvTransposeScatter() {
-        var r = RNG(s: 6)
-        let h = 3, w = 4, co = 5
-        let g = r.array(h * w * 4 * co), b = r.array(co)
-        var out = [Float](repeating: 0, count: 4 * h * w * co)
-        vk_convT2x2_scatter(g, Int32(h), Int32(w), Int32(co), b, &out, 0, 0, Int32(h))
-        for y in 0..<h { for x in 0..<w { for ky in 0..<2 { for kx in 0..<2 { for c in 0..<co {
-            XCTAssertEqual(out[((2 * y + ky) * 2 * w + 2 * x + kx) * co + c], g[((y * w + x) * 4 + ky * 2 + kx) * co + c] + b[c])
-        } } } } }
-    }
-
     /// Window attention with padding (10 x 12 grid, window 7 -> 2 x 2 windows) against a naive version.
     func testWindowAttentionWithPadding() {
         var r = RNG(s: 7)

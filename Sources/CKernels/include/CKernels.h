@@ -108,11 +108,6 @@ void vk_dwconv3x3_band(const float *in, int in_y0, int H, int W, int C, const fl
 /// Output pixel rows [y0, y1).
 void vk_im2col3x3(const float *in, int H, int W, int C, float *col, int y0, int y1);
 
-/// ConvTranspose2d kernel 2, stride 2, channel-last. g = in * W as [H*W][2][2][Co] (GEMM output);
-/// out[(2y+ky)][(2x+kx)][co] = act(g[y][x][ky][kx][co] + bias[co]). Input rows [y0, y1).
-void vk_convT2x2_scatter(const float *g, int H, int W, int Co, const float *bias, float *out,
-                         int act, int y0, int y1);
-
 // MARK: - Attention
 
 /// Scratch floats one thread needs for vk_window_attention (window size ws, head dim hd, heads).

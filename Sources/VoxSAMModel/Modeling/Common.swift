@@ -76,12 +76,8 @@ struct Linear {
         if let wt = weightT, rows <= Linear.fewRows {
             vk_gemm_few_rows(x, Int32(ldx ?? inFeatures), wt.p, Int32(outFeatures), y, Int32(ldy), Int32(rows),
                              Int32(outFeatures), Int32(inFeatures), 0)
-            if bias != nil || residual != nil || act != .none {
-                for r in 0..<rows {
-                    vk_bias_act(y, Int32(ldy), bias.map { CFPtr($0.p) }, residual, Int32(ldr ?? outFeatures),
-                                Int32(outFeatures), r, r + 1, act.rawValue)
-                }
-            }
+            vk_bias_act(y, Int32(ldy), bias.map { CFPtr($0.p) }, residual, Int32(ldr ?? outFeatures), Int32(outFeatures),
+                        0, rows, act.rawValue)
             return
         }
         Profiling.measure("gemm") {

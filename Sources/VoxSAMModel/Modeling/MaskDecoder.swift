@@ -19,15 +19,16 @@ struct ConvTranspose2x2 {
         bias = try l.buffer(p + ".bias", [cout])
     }
 
-    /// The four taps of every input pixel: x [h*w][cin] -> g [h*w][2][2][cout] (a workspace buffer).
-    /// The caller scatters g to the upscaled grid with a fused epilogue (decoder_upscaling.c).
-    func taps(_ x: CFPtr, h: Int, w: Int, ws: Workspace) -> FPtr {
-        let g = ws.get("dec.convT", h * w * 4 * cout)
-        Profiling.measure("gemm") {
-            vk_gemm_xw(x, Int32(cin), weight.p, Int32(4 * cout), g, Int32(4 * cout), Int32(h * w), Int32(4 * cout),
-                       Int32(cin), 0)
+    /// Upscales x [h*w][cin]: the four taps of every input pixel, g [h*w][2][2][cout] (one GEMM per
+    /// block of input rows, split over the threads), then `epilogue(g, y0, y1)` on each finished
+    /// block of input rows [y0, y1) (which scatters g to the 2x grid, decoder_upscaling.c).
+    func callAsFunction(_ x: CFPtr, h: Int, w: Int, ws: Workspace, epilogue: (FPtr, Int, Int) -> Void) {
+        let g = ws.get("dec.convT", h * w * 4 * cout), n = 4 * cout
+        Parallel.split(h, parts: 2 * Parallel.threads) { y0, y1 in
+            vk_gemm_xw(x + y0 * w * cin, Int32(cin), weight.p, Int32(n), g + y0 * w * n, Int32(n), Int32((y1 - y0) * w),
+                       Int32(n), Int32(cin), 0)
+            epilogue(g, y0, y1)
         }
-        return g
     }
 }
 
@@ -86,24 +87,22 @@ struct MaskDecoder {
         // [(4e)^2][C/8], GELU -> masks = hyper . upscaled per pixel (the last three fused).
         let up1 = ws.get("dec.up1", 4 * hw * c4)
         Profiling.measure("d:convT1") {
-            let g = outputUpscaling0.taps(keys, h: e, w: e, ws: ws)
-            let u = outputUpscaling0, n = outputUpscaling1
-            Parallel.chunks(e, cost: e * 4 * c4 * 30) { lo, hi in
-                vk_convT2x2_ln_gelu(g, Int32(e), Int32(e), Int32(c4), u.bias.p, n.weight.p, n.bias.p, n.eps, up1,
-                                    Int32(lo), Int32(hi))
+            let bias = outputUpscaling0.bias.p, n = outputUpscaling1
+            outputUpscaling0(keys, h: e, w: e, ws: ws) { g, y0, y1 in
+                vk_convT2x2_ln_gelu(g, Int32(e), Int32(e), Int32(c4), bias, n.weight.p, n.bias.p, n.eps, up1, Int32(y0),
+                                    Int32(y1))
             }
         }
         let npx = 16 * hw
         var masks = [Float](repeating: 0, count: maskIndices.count * npx)
         Profiling.measure("d:convT2") {
-            let g = outputUpscaling3.taps(up1, h: 2 * e, w: 2 * e, ws: ws)
-            let u = outputUpscaling3, k = maskIndices.count
+            let bias = outputUpscaling3.bias.p, k = maskIndices.count
             hyper.withUnsafeBufferPointer { hp in
                 masks.withUnsafeMutableBufferPointer { mp in
                     let h = hp.baseAddress!, m = mp.baseAddress!
-                    Parallel.chunks(2 * e, cost: 2 * e * 4 * c8 * 30) { lo, hi in
-                        vk_convT2x2_gelu_dot(g, Int32(2 * e), Int32(2 * e), Int32(c8), u.bias.p, h, Int32(k), m,
-                                             Int32(lo), Int32(hi))
+                    outputUpscaling3(up1, h: 2 * e, w: 2 * e, ws: ws) { g, y0, y1 in
+                        vk_convT2x2_gelu_dot(g, Int32(2 * e), Int32(2 * e), Int32(c8), bias, h, Int32(k), m, Int32(y0),
+                                             Int32(y1))
                     }
                 }
             }

@@ -82,15 +82,20 @@ struct SAMAttention {
         vk_fold_heads(qp, Int32(i), kProj.weight.p, Int32(c), Int32(nt), Int32(heads), Int32(hd),
                       1 / Float(hd).squareRoot(), a)
         let s = ws.get("dec.scores", g * hw)              // [heads*nt][hw]
+        let t = Parallel.threads
         Profiling.measure("gemm") {
-            vk_gemm_xwt(a, Int32(c), k, Int32(c), s, Int32(hw), Int32(g), Int32(hw), Int32(c), 0)
+            Parallel.split(hw, parts: 2 * t, align: 16) { lo, hi in
+                vk_gemm_xwt(a, Int32(c), k + lo * c, Int32(c), s + lo, Int32(hw), Int32(g), Int32(hi - lo), Int32(c), 0)
+            }
         }
         Profiling.measure("softmax") {
-            Parallel.chunks(g, cost: hw * 8) { lo, hi in vk_softmax_rows(s, Int32(hw), Int32(hw), lo, hi) }
+            Parallel.split(g, parts: t) { lo, hi in vk_softmax_rows(s, Int32(hw), Int32(hw), lo, hi) }
         }
         let u = ws.get("dec.u", g * c)                    // U = P v [heads*nt][C]
         Profiling.measure("gemm") {
-            vk_gemm_xw(s, Int32(hw), v, Int32(c), u, Int32(c), Int32(g), Int32(c), Int32(hw), 0)
+            Parallel.split(c, parts: t, align: 16) { lo, hi in
+                vk_gemm_xw(s, Int32(hw), v + lo, Int32(c), u + lo, Int32(c), Int32(g), Int32(hi - lo), Int32(hw), 0)
+            }
         }
         let o = ws.get("dec.o", nt * i)                   // [nt][I]
         vk_unfold_heads(u, vProj.weight.p, vProj.bias!.p, Int32(c), Int32(nt), Int32(heads), Int32(hd), o, Int32(i))
@@ -98,13 +103,15 @@ struct SAMAttention {
     }
 
     /// Many image tokens attend to a few tokens: out[hw][C] = out_proj(attn(q_proj(q), k_proj(k),
-    /// v_proj(v))) WITHOUT the out_proj bias (the caller fuses it into its epilogue), q [hw][C],
-    /// k, v [nt][C].
+    /// v_proj(v))) WITHOUT the out_proj bias, q [hw][C], k, v [nt][C]; `epilogue(lo, hi)` runs on
+    /// each finished block of rows [lo, hi) of out (on the thread that made it).
     ///
     /// Scores: (q W_qh^T + b_qh) . k_hj / sqrt(hd) = q . B_hj + c_hj, B_hj = W_qh^T k_hj / sqrt(hd);
     /// output: sum_hj p_hj (v_hj W_oh^T) = P Z with Z_hj = v_hj W_oh^T. The scores are kept
-    /// transposed, [heads*nt][hw], so that the per-head softmax over nt runs down columns.
-    func imageToTokens(q: CFPtr, hw: Int, k: CFPtr, v: CFPtr, nt: Int, into out: FPtr, ws: Workspace) {
+    /// transposed, [heads*nt][hw], so that the per-head softmax over nt runs down columns and each
+    /// block of image tokens is scored and normalised by one thread.
+    func imageToTokens(q: CFPtr, hw: Int, k: CFPtr, v: CFPtr, nt: Int, into out: FPtr, ws: Workspace,
+                       epilogue: (Int, Int) -> Void) {
         let c = embeddingDim, i = internalDim, hd = headDim, g = heads * nt
         let scale = 1 / Float(hd).squareRoot()
         let kp = ws.get("dec.kp", nt * i), vp = ws.get("dec.vp", nt * i)   // [nt][I]
@@ -117,16 +124,18 @@ struct SAMAttention {
         let z = ws.get("dec.z", g * c)                    // Z [heads*nt][C]
         vk_fold_heads(vp, Int32(i), outProjT!.p, Int32(c), Int32(nt), Int32(heads), Int32(hd), 1, z)
         let s = ws.get("dec.scores", g * hw)              // S^T [heads*nt][hw]
+        let parts = 2 * Parallel.threads
         Profiling.measure("gemm") {
-            vk_gemm_xwt(b, Int32(c), q, Int32(c), s, Int32(hw), Int32(g), Int32(hw), Int32(c), 0)
-        }
-        Profiling.measure("softmax") {
-            Parallel.chunks(hw, cost: g * 8) { lo, hi in
+            Parallel.split(hw, parts: parts, align: 16) { lo, hi in
+                vk_gemm_xwt(b, Int32(c), q + lo * c, Int32(c), s + lo, Int32(hw), Int32(g), Int32(hi - lo), Int32(c), 0)
                 vk_head_softmax_cols(s, hw, cb, Int32(heads), Int32(nt), lo, hi)
             }
         }
         Profiling.measure("gemm") {   // out [hw][C] = (S^T)^T Z
-            vk_gemm_tn(s, Int32(hw), z, Int32(c), out, Int32(c), Int32(hw), Int32(c), Int32(g), 0)
+            Parallel.split(hw, parts: parts, align: 16) { lo, hi in
+                vk_gemm_tn(s + lo, Int32(hw), z, Int32(c), out + lo * c, Int32(c), Int32(hi - lo), Int32(c), Int32(g), 0)
+                epilogue(lo, hi)
+            }
         }
     }
 }
@@ -193,15 +202,14 @@ struct TwoWayAttentionBlock {
             mlpLin2(hid, rows: nt, into: tq2, residual: queries)
             norm3.rows(tq2, nt, into: queries)
         }
-        // The image attends to the tokens; keys = norm4(keys + attn), keysPE = keys + keyPE.
+        // The image attends to the tokens; keys = norm4(keys + attn), keysPE = keys + keyPE (row
+        // blocks as the attention output is made: keysPEIn may be keysPE, but each block of
+        // keysPEIn is read, by the scores GEMM, before any block is written).
         vk_add(queries, queryPE, tq, 0, nt * d)
         let attn = ws.get("dec.newkeys", hw * d)
+        let bias = crossAttnImageToToken.outProj.bias!.p
         Profiling.measure("d:i2t") {
-            crossAttnImageToToken.imageToTokens(q: keysPEIn, hw: hw, k: tq, v: queries, nt: nt, into: attn, ws: ws)
-        }
-        Profiling.measure("d:norm4") {
-            let bias = crossAttnImageToToken.outProj.bias!.p
-            Parallel.chunks(hw, cost: d * 8) { lo, hi in
+            crossAttnImageToToken.imageToTokens(q: keysPEIn, hw: hw, k: tq, v: queries, nt: nt, into: attn, ws: ws) { lo, hi in
                 vk_bias_residual_layernorm_rows(attn, bias, keysIn, norm4.weight.p, norm4.bias.p, Int32(d), norm4.eps,
                                                 keys, keyPE, keysPE, lo, hi)
             }

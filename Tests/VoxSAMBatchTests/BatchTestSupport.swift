@@ -29,6 +29,21 @@ enum BatchTestSupport {
         return Volume(geometry: Geometry(size: size, spacing: SIMD3(1, 1, 2)), voxels: .int16(v))
     }
 
+    /// The real-data test batch (scripts/batch-testdata.sh) in `root/data`, or XCTSkip when ../shared is absent.
+    static func realTestBatch(_ root: String) throws -> String {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/bin/bash")
+        p.arguments = [repoRoot.appendingPathComponent("scripts/batch-testdata.sh").path, root + "/data"]
+        try p.run(); p.waitUntilExit()
+        if p.terminationStatus == 77 {
+            let reason = "skipped: ../shared/data is absent (scripts/batch-testdata.sh)"
+            print(reason)
+            throw XCTSkip(reason)
+        }
+        XCTAssertEqual(p.terminationStatus, 0, "scripts/batch-testdata.sh")
+        return root + "/data"
+    }
+
     /// Every file below `dir` (relative path → SHA-256), skipping the manifests.
     static func digest(_ dir: String) throws -> [String: String] {
         var out: [String: String] = [:]

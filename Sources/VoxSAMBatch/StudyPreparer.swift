@@ -35,11 +35,17 @@ struct StudyPreparer: Sendable {
 
     func prepare(_ study: Study) -> PreparedStudy {
         let start = Date()
-        let startedAt = StudyPreparer.now()
-        let prompts = config.prompts.studies[study.name]
-        var prepared = PreparedStudy(study: study, prompts: prompts, outcome: .skipped(reason: ""), key: "", image: nil, series: nil,
-                                     inputs: [], masks: [], prepareSeconds: 0, startedAt: startedAt)
-        defer { prepared.prepareSeconds = Date().timeIntervalSince(start) }
+        var prepared = PreparedStudy(study: study, prompts: config.prompts.studies[study.name], outcome: .skipped(reason: ""),
+                                     key: "", image: nil, series: nil, inputs: [], masks: [], prepareSeconds: 0,
+                                     startedAt: StudyPreparer.now())
+        fill(&prepared)
+        prepared.prepareSeconds = Date().timeIntervalSince(start)
+        return prepared
+    }
+
+    /// Hashes, decides and reads; every problem becomes a `failed` outcome.
+    private func fill(_ prepared: inout PreparedStudy) {
+        let study = prepared.study, prompts = prepared.prompts
         do {
             let base = URL(fileURLWithPath: config.studiesDirectory).standardizedFileURL.path
             prepared.inputs = try study.files().map { f in
@@ -62,11 +68,11 @@ struct StudyPreparer: Sendable {
 
             guard let prompts else {
                 prepared.outcome = .skipped(reason: "no prompts for this study in \(URL(fileURLWithPath: config.prompts.path).lastPathComponent)")
-                return prepared
+                return
             }
             if config.resume, let last = previous[study.name], last.status == .done, last.key == prepared.key, outputsIntact(last) {
                 prepared.outcome = .upToDate(last)
-                return prepared
+                return
             }
             let imagePath = try study.imagePath(prompted: prompts.image)
             prepared.image = relative(imagePath)
@@ -90,7 +96,6 @@ struct StudyPreparer: Sendable {
         } catch {
             prepared.outcome = .failed(VoxSAMError(.internal, "\(error)", path: study.path))
         }
-        return prepared
     }
 
     private func relative(_ path: String) -> String {

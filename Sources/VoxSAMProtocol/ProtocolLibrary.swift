@@ -15,7 +15,7 @@ public enum ProtocolLibrary {
 
     /// The protocols folder, or nil when none is found.
     public static func directory(environment: [String: String] = ProcessInfo.processInfo.environment,
-                                 executable: String? = CommandLine.arguments.first,
+                                 executable: String? = Bundle.main.executablePath ?? CommandLine.arguments.first,
                                  currentDirectory: String = FileManager.default.currentDirectoryPath) -> String? {
         if let env = environment["VOXSAM_PROTOCOLS_DIR"], !env.isEmpty { return env }
         var starts: [URL] = []

@@ -56,8 +56,9 @@ vxd_status vxd_rtstruct_create(const char *source_file, const vxd_new_series *se
         std::unique_ptr<vxd_rtstruct> rt(new vxd_rtstruct());
         rt->sourcePath = path;
         DcmFileFormat source;
-        OFCondition cond = source.loadFile(source_file);
-        if (cond.bad()) return vxd::fail(error, VXD_CORRUPT, path, "cannot read the source DICOM image", cond.text());
+        std::string detail;
+        OFCondition cond = vxd::loadSourceHeader(source, path, detail);
+        if (cond.bad()) return vxd::fail(error, VXD_CORRUPT, path, "cannot read the source DICOM image", detail);
         DcmDataset &ds = *source.getDataset();
         OFString value;
         ds.findAndGetOFString(DCM_FrameOfReferenceUID, value);
@@ -77,29 +78,27 @@ vxd_status vxd_rtstruct_create(const char *source_file, const vxd_new_series *se
         iod.setFrameOfReferenceUID(rt->frameOfReferenceUID.c_str());
         ds.findAndGetOFString(DCM_PositionReferenceIndicator, value);
         iod.setPositionReferenceIndicator(value);
-        rt->instanceUID = vxd::newUID(SITE_INSTANCE_UID_ROOT);
-        const std::string date = vxd::currentDate(), time = vxd::currentTime();
-        iod.setSOPClassUID(UID_RTStructureSetStorage);
-        iod.setSOPInstanceUID(rt->instanceUID.c_str());
-        iod.setInstanceCreationDate(date.c_str());
-        iod.setInstanceCreationTime(time.c_str());
-        iod.setModality("RTSTRUCT");
-        iod.setSeriesInstanceUID(vxd::newUID(SITE_SERIES_UID_ROOT).c_str());
-        iod.setSeriesNumber(std::to_string(series->series_number).c_str());
-        iod.setSeriesDescription(vxd::str(series->series_description).c_str());
-        iod.setSeriesDate(date.c_str());
-        iod.setSeriesTime(time.c_str());
-        iod.setManufacturer(vxd::str(series->manufacturer).c_str());
-        iod.setManufacturerModelName(vxd::str(series->model_name).c_str());
-        iod.setSoftwareVersions(vxd::str(series->software_versions).c_str());
-        iod.setDeviceSerialNumber(vxd::str(series->device_serial).c_str());
-        iod.setInstanceNumber("1");
-        iod.setStructureSetLabel(vxd::str(series->content_label).c_str());
-        iod.setStructureSetName(vxd::str(series->content_description).c_str());
-        iod.setStructureSetDate(date.c_str());
-        iod.setStructureSetTime(time.c_str());
-        if (vxd::anyNonASCII({vxd::str(series->series_description), vxd::str(series->content_description)}))
-            iod.setSpecificCharacterSet("ISO_IR 192");
+        rt->instanceUID = vxd::newUID();
+        const vxd::Timestamp now = vxd::Timestamp::now();
+        // Text is UTF-8 (the source was converted on loading): declared as ISO_IR 192, set without
+        // DCMTK's default-repertoire check, cut to the lengths the VRs allow.
+        const bool ok =
+            iod.setSpecificCharacterSet("ISO_IR 192").good() && iod.setSOPClassUID(UID_RTStructureSetStorage).good() &&
+            iod.setSOPInstanceUID(rt->instanceUID.c_str()).good() && iod.setInstanceCreationDate(now.date.c_str()).good() &&
+            iod.setInstanceCreationTime(now.time.c_str()).good() && iod.setTimezoneOffsetFromUTC(now.timezone.c_str()).good() &&
+            iod.setModality("RTSTRUCT").good() && iod.setSeriesInstanceUID(vxd::newUID().c_str()).good() &&
+            iod.setSeriesNumber(std::to_string(series->series_number).c_str()).good() &&
+            iod.setSeriesDescription(vxd::truncateChars(vxd::str(series->series_description), 64).c_str(), OFFalse).good() &&
+            iod.setSeriesDate(now.date.c_str()).good() && iod.setSeriesTime(now.time.c_str()).good() &&
+            iod.setManufacturer(vxd::truncateChars(vxd::str(series->manufacturer), 64).c_str(), OFFalse).good() &&
+            iod.setManufacturerModelName(vxd::truncateChars(vxd::str(series->model_name), 64).c_str(), OFFalse).good() &&
+            iod.setSoftwareVersions(vxd::str(series->software_versions).c_str(), OFFalse).good() &&
+            iod.setDeviceSerialNumber(vxd::truncateChars(vxd::str(series->device_serial), 64).c_str(), OFFalse).good() &&
+            iod.setInstanceNumber("1").good() &&
+            iod.setStructureSetLabel(vxd::truncateChars(vxd::str(series->content_label), 16).c_str(), OFFalse).good() &&
+            iod.setStructureSetName(vxd::truncateChars(vxd::str(series->content_description), 64).c_str(), OFFalse).good() &&
+            iod.setStructureSetDate(now.date.c_str()).good() && iod.setStructureSetTime(now.time.c_str()).good();
+        if (!ok) return vxd::fail(error, VXD_INVALID_ARGUMENT, path, "cannot set the structure set identification", capture.messages());
 
         DRTReferencedFrameOfReferenceSequence::Item *frame = nullptr;
         st = check(iod.getReferencedFrameOfReferenceSequence().addItem(frame), error, path, "cannot add the frame of reference");
@@ -153,7 +152,8 @@ vxd_status vxd_rtstruct_add_roi(vxd_rtstruct *rt, const char *name, const uint8_
         if (st != VXD_OK) return st;
         roi->setROINumber(n.c_str());
         roi->setReferencedFrameOfReferenceUID(rt->frameOfReferenceUID.c_str());
-        roi->setROIName(vxd::str(name).c_str());
+        if (roi->setROIName(vxd::truncateChars(vxd::str(name), 64).c_str(), OFFalse).bad())
+            return vxd::fail(error, VXD_INVALID_ARGUMENT, rt->sourcePath, "cannot set the name of " + what);
         roi->setROIGenerationAlgorithm(vxd::str(generation_algorithm).c_str());
         if (!vxd::str(generation_description).empty()) roi->setROIGenerationDescription(vxd::str(generation_description).c_str());
 
@@ -188,7 +188,8 @@ vxd_status vxd_rtstruct_add_roi(vxd_rtstruct *rt, const char *name, const uint8_
 }
 
 vxd_status vxd_rtstruct_add_contour(vxd_rtstruct *rt, int32_t roi_number, const double *points, int32_t point_count,
-                                    const char *sop_class_uid, const char *sop_instance_uid, vxd_error *error) {
+                                    const char *sop_class_uid, const char *sop_instance_uid, int32_t source_frame_number,
+                                    vxd_error *error) {
     vxd::clearError(error);
     if (rt == nullptr || points == nullptr) return vxd::fail(error, VXD_INVALID_ARGUMENT, "", "null argument to vxd_rtstruct_add_contour");
     return vxd::guarded(rt->sourcePath, error, [&]() -> vxd_status {
@@ -204,12 +205,19 @@ vxd_status vxd_rtstruct_add_contour(vxd_rtstruct *rt, int32_t roi_number, const 
         contour->setContourNumber(std::to_string(index).c_str());
         contour->setContourGeometricType("CLOSED_PLANAR");
         contour->setNumberOfContourPoints(std::to_string(point_count).c_str());
-        contour->setContourData(vxd::decimalStrings(points, static_cast<size_t>(point_count) * 3).c_str());
+        std::string data;
+        data.reserve(static_cast<size_t>(point_count) * 3 * 10);
+        for (size_t i = 0; i < static_cast<size_t>(point_count) * 3; ++i) {
+            if (i > 0) data += '\\';
+            data += vxd::coordinateString(points[i]);
+        }
+        contour->setContourData(data.c_str(), OFFalse);
         DRTContourImageSequence::Item *image = nullptr;
         st = check(contour->getContourImageSequence().addItem(image), error, rt->sourcePath, "cannot reference the contour's image");
         if (st != VXD_OK) return st;
         image->setReferencedSOPClassUID(vxd::str(sop_class_uid).c_str());
         image->setReferencedSOPInstanceUID(vxd::str(sop_instance_uid).c_str());
+        if (source_frame_number > 0) image->setReferencedFrameNumber(std::to_string(source_frame_number).c_str());
         return VXD_OK;
     });
 }
@@ -225,7 +233,9 @@ vxd_status vxd_rtstruct_write(vxd_rtstruct *rt, const char *path, char sop_insta
         if (cond.bad())
             return vxd::fail(error, VXD_INVALID_ARGUMENT, out, "DCMTK refused the RT Structure Set",
                              capture.messages().empty() ? std::string(cond.text()) : capture.messages() + "; " + cond.text());
-        vxd_status st = vxd::saveDataset(file, out, error);
+        // Implicit VR Little Endian: ContourData of a long contour exceeds the 64 kB an explicit-VR
+        // DS element can hold (DCMTK would write it as UN); RT systems expect implicit VR anyway.
+        vxd_status st = vxd::saveDataset(file, out, EXS_LittleEndianImplicit, error);
         if (st != VXD_OK) return st;
         if (sop_instance_uid != nullptr) vxd::copyString(sop_instance_uid, 72, rt->instanceUID);
         return VXD_OK;

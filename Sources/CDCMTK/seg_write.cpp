@@ -29,16 +29,21 @@ struct vxd_seg {
     DcmSegmentation *doc = nullptr;
     IODReferences references;
     std::string patientID, studyUID;
-    std::string seriesUID, instanceUID;
+    std::string seriesUID, instanceUID, timezone;
+    // UTF-8 text, written into the data set after dcmseg wrote it: dcmiod checks values against the
+    // default repertoire on writing and refuses or drops non-ASCII text (e.g. "Läsion").
+    std::string seriesDescription, contentDescription, contentCreator;
+    std::vector<std::pair<std::string, std::string>> segmentText;  // label, description per segment number
     int32_t rows = 0, columns = 0;
     // Per added frame (in order): the source frame number (0 = single-frame source), restored
     // after writing because dcmfg's Source Image item has no Referenced Frame Number.
     std::vector<int32_t> sourceFrames;
-    // Every added frame (one byte per pixel, 0/1), in order: dcmseg 3.6.7 packs BINARY frames
-    // wrongly when rows × columns is not a multiple of 8 (bits of frame n ≥ 2 shifted), so Pixel
-    // Data is re-packed from these after writing (contiguous, first pixel in the least significant
-    // bit, PS3.5 8.1.1).
-    std::vector<std::vector<uint8_t>> frames;
+    // Every added frame's bits, back to back in order: dcmseg 3.6.7 packs BINARY frames wrongly
+    // when rows × columns is not a multiple of 8 (bits of frame n ≥ 2 shifted), so Pixel Data is
+    // replaced by this after writing (contiguous, first pixel in the least significant bit, PS3.5
+    // 8.1.1). One bit per pixel: a 512² frame costs 32 kB.
+    std::vector<Uint8> packed;
+    size_t bitCount = 0;
     ~vxd_seg() { delete doc; }
 };
 
@@ -58,18 +63,36 @@ vxd_status check(OFCondition cond, vxd_error *error, const std::string &path, co
                                                                    : capture.messages() + "; " + cond.text());
 }
 
+/// Appends one frame's pixels (non-zero = set) to the packed bit stream.
+void appendBits(vxd_seg &seg, const uint8_t *pixels, size_t n) {
+    seg.packed.resize((seg.bitCount + n + 7) / 8, 0);
+    for (size_t p = 0; p < n; ++p, ++seg.bitCount)
+        if (pixels[p] != 0) seg.packed[seg.bitCount >> 3] |= static_cast<Uint8>(1u << (seg.bitCount & 7));
+}
+
 /// Pixel Data of BINARY frames: all frames' bits back to back, LSB first, padded to an even length.
-OFCondition packBinaryFrames(DcmItem &dataset, const std::vector<std::vector<uint8_t>> &frames) {
-    size_t bits = 0;
-    for (const auto &f : frames) bits += f.size();
-    std::vector<Uint8> packed(((bits + 7) / 8 + 1) & ~size_t(1), 0);
-    size_t bit = 0;
-    for (const auto &f : frames)
-        for (uint8_t v : f) {
-            if (v != 0) packed[bit >> 3] |= static_cast<Uint8>(1u << (bit & 7));
-            ++bit;
-        }
+OFCondition storePackedFrames(DcmItem &dataset, std::vector<Uint8> packed) {
+    if (packed.size() % 2 != 0) packed.push_back(0);
     return dataset.putAndInsertUint8Array(DCM_PixelData, packed.data(), static_cast<unsigned long>(packed.size()));
+}
+
+/// Writes VoxSAM's UTF-8 text into the written data set (see vxd_seg::segmentText).
+OFCondition writeText(DcmItem &dataset, const vxd_seg &seg) {
+    OFCondition cond = EC_Normal;
+    auto put = [&](DcmItem &item, const DcmTagKey &key, const std::string &value) {
+        if (cond.good() && !value.empty()) cond = item.putAndInsertString(key, value.c_str());
+    };
+    put(dataset, DCM_SeriesDescription, seg.seriesDescription);
+    put(dataset, DCM_ContentDescription, seg.contentDescription);
+    put(dataset, DCM_ContentCreatorName, seg.contentCreator);
+    DcmSequenceOfItems *segments = nullptr;
+    if (dataset.findAndGetSequence(DCM_SegmentSequence, segments).good() && segments != nullptr) {
+        for (unsigned long n = 0; n < segments->card() && n < seg.segmentText.size(); ++n) {
+            put(*segments->getItem(n), DCM_SegmentLabel, seg.segmentText[n].first);
+            put(*segments->getItem(n), DCM_SegmentDescription, seg.segmentText[n].second);
+        }
+    }
+    return cond;
 }
 
 /// Adds SpatialLocationsPreserved (and ReferencedFrameNumber for multi-frame sources) to every
@@ -118,8 +141,9 @@ vxd_status vxd_seg_create(const char *source_file, int32_t rows, int32_t columns
         IODGeneralEquipmentModule::EquipmentInfo equipment(vxd::str(series->manufacturer), vxd::str(series->model_name),
                                                            vxd::str(series->device_serial),
                                                            vxd::str(series->software_versions));
-        ContentIdentificationMacro content("1", vxd::str(series->content_label), vxd::str(series->content_description),
-                                           vxd::str(series->content_creator));
+        // Free text is set after creation without DCMTK's repertoire check (it is UTF-8, declared
+        // as ISO_IR 192), cut to the 64 characters LO allows.
+        ContentIdentificationMacro content("1", vxd::truncateChars(vxd::str(series->content_label), 16), "", "");
         vxd_status st = check(DcmSegmentation::createBinarySegmentation(seg->doc, static_cast<Uint16>(rows),
                                                                         static_cast<Uint16>(columns), equipment, content),
                               error, path, "cannot start the DICOM SEG object (equipment or content identification)", capture);
@@ -127,8 +151,9 @@ vxd_status vxd_seg_create(const char *source_file, int32_t rows, int32_t columns
 
         // Patient, study and frame of reference of the source series.
         DcmFileFormat source;
-        OFCondition cond = source.loadFile(source_file);
-        if (cond.bad()) return vxd::fail(error, VXD_CORRUPT, path, "cannot read the source DICOM image", cond.text());
+        std::string detail;
+        OFCondition cond = vxd::loadSourceHeader(source, path, detail);
+        if (cond.bad()) return vxd::fail(error, VXD_CORRUPT, path, "cannot read the source DICOM image", detail);
         st = check(seg->doc->importFromSourceImage(*source.getDataset()), error, path,
                    "cannot take patient, study and frame of reference from the source image", capture);
         if (st != VXD_OK) return st;
@@ -140,22 +165,27 @@ vxd_status vxd_seg_create(const char *source_file, int32_t rows, int32_t columns
         if (seg->studyUID.empty())
             return vxd::fail(error, VXD_INVALID_ARGUMENT, path, "the source image has no StudyInstanceUID (0020,000D); a DICOM SEG must belong to the source study");
 
-        seg->seriesUID = vxd::newUID(SITE_SERIES_UID_ROOT);
-        seg->instanceUID = vxd::newUID(SITE_INSTANCE_UID_ROOT);
+        seg->seriesUID = vxd::newUID();
+        seg->instanceUID = vxd::newUID();
+        const vxd::Timestamp now = vxd::Timestamp::now();
+        seg->timezone = now.timezone;
+        seg->doc->getSOPCommon().setSpecificCharacterSet("ISO_IR 192");
         IODGeneralSeriesModule &gs = seg->doc->getSeries();
-        gs.setSeriesInstanceUID(seg->seriesUID.c_str());
-        gs.setSeriesNumber(std::to_string(series->series_number).c_str());
-        if (!vxd::str(series->series_description).empty()) gs.setSeriesDescription(vxd::str(series->series_description));
-        gs.setSeriesDate(vxd::currentDate().c_str());
-        gs.setSeriesTime(vxd::currentTime().c_str());
-        seg->doc->getSOPCommon().setSOPInstanceUID(seg->instanceUID.c_str());
-        seg->doc->getGeneralImage().setContentDate(vxd::currentDate().c_str());
-        seg->doc->getGeneralImage().setContentTime(vxd::currentTime().c_str());
-        if (vxd::anyNonASCII({vxd::str(series->series_description), vxd::str(series->content_description),
-                              vxd::str(series->content_creator)}))
-            seg->doc->getSOPCommon().setSpecificCharacterSet("ISO_IR 192");
+        const std::string description = vxd::truncateChars(vxd::str(series->series_description), 64);
+        const bool ok = gs.setSeriesInstanceUID(seg->seriesUID.c_str()).good() &&
+                        gs.setSeriesNumber(std::to_string(series->series_number).c_str()).good() &&
+                        gs.setSeriesDate(now.date.c_str()).good() && gs.setSeriesTime(now.time.c_str()).good() &&
+                        seg->doc->getSOPCommon().setSOPInstanceUID(seg->instanceUID.c_str()).good() &&
+                        seg->doc->getGeneralImage().setContentDate(now.date.c_str()).good() &&
+                        seg->doc->getGeneralImage().setContentTime(now.time.c_str()).good();
+        seg->seriesDescription = description;
+        seg->contentDescription = vxd::truncateChars(vxd::str(series->content_description), 64);
+        seg->contentCreator = vxd::truncateChars(vxd::str(series->content_creator), 64);
+        if (!ok)
+            return vxd::fail(error, VXD_INVALID_ARGUMENT, path, "cannot set the series identification (description, number or dates)",
+                             capture.messages());
 
-        const OFString dimensionUID = vxd::newUID(SITE_INSTANCE_UID_ROOT).c_str();
+        const OFString dimensionUID = vxd::newUID().c_str();
         IODMultiframeDimensionModule &dims = seg->doc->getDimensions();
         st = check(dims.addDimensionIndex(DCM_ReferencedSegmentNumber, dimensionUID, DCM_SegmentIdentificationSequence,
                                           "ReferencedSegmentNumber"),
@@ -229,12 +259,13 @@ vxd_status vxd_seg_add_segment(vxd_seg *seg, const char *label, const char *desc
                                               : algorithm_type == 1 ? DcmSegTypes::SAT_SEMIAUTOMATIC
                                                                     : DcmSegTypes::SAT_MANUAL;
         DcmSegment *segment = nullptr;
-        vxd_status st = check(DcmSegment::create(segment, vxd::str(label), macro(category), macro(type), algo,
+        // Created with an ASCII placeholder: DcmSegment::create checks the label against the default
+        // repertoire and refuses "Läsion"; the real (UTF-8) label is set right after.
+        vxd_status st = check(DcmSegment::create(segment, "Segment", macro(category), macro(type), algo,
                                                  algo == DcmSegTypes::SAT_MANUAL ? "" : vxd::str(algorithm_name)),
                               error, seg->sourcePath, "cannot create " + what + " (label, codes or algorithm)", capture);
         if (st != VXD_OK) return st;
         std::unique_ptr<DcmSegment> owned(segment);
-        if (!vxd::str(description).empty()) segment->setSegmentDescription(vxd::str(description));
         segment->setRecommendedDisplayCIELabValue(cielab[0], cielab[1], cielab[2]);
         if (present(type_modifier))
             segment->getSegmentedPropertyTypeModifierCode().push_back(new CodeSequenceMacro(macro(type_modifier)));
@@ -250,6 +281,8 @@ vxd_status vxd_seg_add_segment(vxd_seg *seg, const char *label, const char *desc
         st = check(seg->doc->addSegment(segment, number), error, seg->sourcePath, "cannot add " + what, capture);
         if (st != VXD_OK) return st;
         owned.release();  // the segmentation owns it now
+        if (seg->segmentText.size() < number) seg->segmentText.resize(number);
+        seg->segmentText[number - 1] = {vxd::truncateChars(vxd::str(label), 64), vxd::truncateChars(vxd::str(description), 64)};
         *out_number = number;
         return VXD_OK;
     });
@@ -291,10 +324,7 @@ vxd_status vxd_seg_add_frame(vxd_seg *seg, uint16_t segment_number, uint32_t sli
                    capture);
         if (st != VXD_OK) return st;
         seg->sourceFrames.push_back(source_frame_number);
-        const size_t n = static_cast<size_t>(seg->rows) * static_cast<size_t>(seg->columns);
-        std::vector<uint8_t> frame(n);
-        for (size_t p = 0; p < n; ++p) frame[p] = pixels[p] != 0 ? 1 : 0;
-        seg->frames.push_back(std::move(frame));
+        appendBits(*seg, pixels, static_cast<size_t>(seg->rows) * static_cast<size_t>(seg->columns));
         return VXD_OK;
     });
 }
@@ -315,9 +345,11 @@ vxd_status vxd_seg_write(vxd_seg *seg, const char *path, char sop_instance_uid[7
             return vxd::fail(error, VXD_INVALID_ARGUMENT, out, "DCMTK refused the DICOM SEG object",
                              capture.messages().empty() ? std::string(cond.text()) : capture.messages() + "; " + cond.text());
         completeSourceImageItems(*file.getDataset(), seg->sourceFrames);
-        cond = packBinaryFrames(*file.getDataset(), seg->frames);
+        cond = storePackedFrames(*file.getDataset(), seg->packed);
+        if (cond.good()) cond = file.getDataset()->putAndInsertString(DCM_TimezoneOffsetFromUTC, seg->timezone.c_str());
+        if (cond.good()) cond = writeText(*file.getDataset(), *seg);
         if (cond.bad()) return vxd::fail(error, VXD_INTERNAL, out, "cannot store the packed frames", cond.text());
-        vxd_status st = vxd::saveDataset(file, out, error);
+        vxd_status st = vxd::saveDataset(file, out, EXS_LittleEndianExplicit, error);
         if (st != VXD_OK) return st;
         if (sop_instance_uid != nullptr) vxd::copyString(sop_instance_uid, 72, seg->instanceUID);
         if (series_uid != nullptr) vxd::copyString(series_uid, 72, seg->seriesUID);

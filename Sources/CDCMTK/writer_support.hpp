@@ -19,18 +19,30 @@ std::string decimalString(double value);
 /// Several DS values joined with backslashes.
 std::string decimalStrings(const double *values, size_t count);
 
-/// A new UID under DCMTK's root (SITE_INSTANCE_UID_ROOT or SITE_SERIES_UID_ROOT).
-std::string newUID(const char *root);
+/// A DS value for contour coordinates: at most 4 decimals (0.1 µm), trailing zeros dropped, so
+/// ContourData stays compact.
+std::string coordinateString(double value);
 
-/// Today's date (YYYYMMDD) and time (HHMMSS) in local time.
-std::string currentDate();
-std::string currentTime();
+/// A new UID under 2.25 (a random 128-bit UUID as a decimal integer, PS3.5 B.2): VoxSAM has no
+/// registered root of its own, and DCMTK's root belongs to OFFIS.
+std::string newUID();
 
-/// True if any of the strings holds a byte ≥ 0x80 (then SpecificCharacterSet must be ISO_IR 192).
-bool anyNonASCII(std::initializer_list<std::string> values);
+/// One local timestamp for all date/time attributes of an object: YYYYMMDD, HHMMSS, and the
+/// TimezoneOffsetFromUTC (+HHMM / -HHMM).
+struct Timestamp {
+    std::string date, time, timezone;
+    static Timestamp now();
+};
 
-/// Saves the data set atomically enough for the caller: `path` is the caller's temporary name.
-vxd_status saveDataset(DcmFileFormat &file, const std::string &path, vxd_error *error);
+/// A LO/PN/CS value cut to `maxChars` characters (UTF-8 aware): DICOM limits LO to 64 characters.
+std::string truncateChars(const std::string &value, size_t maxChars);
+
+/// Loads one source image without its pixel data, converted to UTF-8 (SpecificCharacterSet becomes
+/// ISO_IR 192) so that copied patient/study text and VoxSAM's UTF-8 strings share one repertoire.
+OFCondition loadSourceHeader(DcmFileFormat &file, const std::string &path, std::string &detail);
+
+/// Saves the data set to `path` (the caller's temporary name) in `transferSyntax`.
+vxd_status saveDataset(DcmFileFormat &file, const std::string &path, E_TransferSyntax transferSyntax, vxd_error *error);
 
 } // namespace vxd
 

@@ -66,10 +66,7 @@ struct ExportCommand: ParsableCommand {
         let labels = try VolumeReader.read(path: labelMap)
         let source = try reference.map { try VolumeReader.read(path: $0, options: inputOptions.readOptions) }
         let catalog = SegmentCatalog(protocol: proto, strict: strict)
-        let present = Set(labels.voxels.labelValues).subtracting([0]).sorted()
-        if let bad = present.first(where: { $0 < 0 || $0 > 65535 }) {
-            throw VoxSAMError(.invalidArgument, "label value \(bad) is outside 1…65535; a label map holds non-negative integer labels", path: labelMap)
-        }
+        let present = try Exporter.labelsPresent(in: labels, path: labelMap)
         let segments = try catalog.describe(present.map { (label: $0, name: given[$0], color: nil) })
 
         var series = DerivedSeriesInfo(seriesDescription: seriesDescription, seriesNumber: seriesNumber)

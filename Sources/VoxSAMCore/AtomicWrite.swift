@@ -42,6 +42,9 @@ public enum AtomicWrite {
         let tmp = temporaryPath(for: path)
         do {
             try body(tmp)
+            // Data on disk before the name: a crash cannot leave an empty file under the final name.
+            let fd = open(tmp, O_RDONLY)
+            if fd >= 0 { fsync(fd); close(fd) }
             guard rename(tmp, path) == 0 else {
                 let msg = String(cString: strerror(errno))
                 throw VoxSAMError(.writeFailed, "could not move the finished file into place: \(msg)", path: path)

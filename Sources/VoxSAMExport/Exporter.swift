@@ -49,6 +49,12 @@ public enum Exporter {
         for p in plannedFiles(format: format, output: output) { try AtomicWrite.checkDestination(p) }
     }
 
+    /// Label values present in a label map (0 excluded), ascending; an error names a voxel value
+    /// that is not a label (negative, above 65535, or not an integer).
+    public static func labelsPresent(in labelMap: Volume, path: String) throws -> [Int] {
+        try LabelSlices(labelMap, path: path).presentLabels
+    }
+
     public static func export(_ r: ExportRequest) throws -> ExportReport {
         try checkDestinations(format: r.format, output: r.output)
         var report = ExportReport()
@@ -89,6 +95,10 @@ public enum Exporter {
             report.notes.append("DICOM SEG: \(result.frameCount) frames, SOP Instance UID \(result.sopInstanceUID)")
             if !result.emptyLabels.isEmpty {
                 report.notes.append("labels \(result.emptyLabels.map(String.init).joined(separator: ", ")) have no voxel and were left out of the DICOM SEG")
+            }
+            let renumbered = result.segmentNumbers.sorted { $0.key < $1.key }.filter { $0.key != $0.value }
+            if !renumbered.isEmpty {
+                report.notes.append("DICOM SEG segment numbers run 1…N: " + renumbered.map { "label \($0.key) → segment \($0.value)" }.joined(separator: ", "))
             }
         case .rtstruct:
             let result = try RTStructWriter.write(labelMap: labelMap, source: dicomSource!, segments: r.segments,

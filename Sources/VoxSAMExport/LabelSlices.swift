@@ -7,17 +7,33 @@ struct LabelSlices {
 
     init(_ labelMap: Volume, path: String) throws {
         width = labelMap.size.x; height = labelMap.size.y; depth = labelMap.size.z
-        var bad: Int?
-        let v: [UInt16] = labelMap.voxels.labelValues.map { x in
-            if x < 0 || x > 65535 { bad = x; return 0 }
-            return UInt16(x)
+        // Straight to 16 bits (no Int intermediate: a 512×512×300 map stays ~160 MB, not 800 MB).
+        var bad: Double?
+        func convert<T>(_ a: [T], _ toDouble: (T) -> Double) -> [UInt16] {
+            a.map { x in
+                let d = toDouble(x)
+                guard d >= 0, d <= 65535, d == d.rounded() else { bad = d; return 0 }
+                return UInt16(d)
+            }
         }
-        if let bad { throw VoxSAMError(.invalidArgument, "label value \(bad) is outside 0…65535; a label map holds non-negative integer labels", path: path) }
-        values = v
+        switch labelMap.voxels {
+        case .uint8(let a): values = a.map(UInt16.init)
+        case .uint16(let a): values = a
+        case .int16(let a): values = convert(a) { Double($0) }
+        case .int32(let a): values = convert(a) { Double($0) }
+        case .float32(let a): values = convert(a) { Double($0) }
+        }
+        if let bad {
+            throw VoxSAMError(.invalidArgument, "voxel value \(bad) is not a label (labels are integers 0…65535)", path: path)
+        }
     }
 
     /// Label values present (0 excluded), ascending.
-    var presentLabels: [Int] { Set(values).subtracting([0]).map(Int.init).sorted() }
+    var presentLabels: [Int] {
+        var seen = [Bool](repeating: false, count: 65536)
+        values.withUnsafeBufferPointer { v in for x in v { seen[Int(x)] = true } }
+        return (1..<65536).filter { seen[$0] }
+    }
 
     /// Mask of `label` on slice k (1 inside, 0 outside), row-major (index j·width + i); nil when empty.
     func mask(label: Int, slice k: Int) -> [UInt8]? {

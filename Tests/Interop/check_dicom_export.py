@@ -4,6 +4,7 @@
     check_dicom_export.py seg SEG.dcm SOURCE_DIR LABELMAP NAMES
     check_dicom_export.py rtstruct RTSTRUCT.dcm SOURCE_DIR LABELMAP NAMES [MIN_DICE]
     check_dicom_export.py layout SEG.dcm REFERENCE_SEG.dcm
+    check_dicom_export.py frames SEG.dcm MULTIFRAME_SOURCE.dcm LABELMAP
 
 LABELMAP is the expected label map on the source grid as a NRRD (written by VoxSAM, read here with
 pynrrd), NAMES is "1=Liver,2=Spleen". The source series is read with pydicom; every source instance
@@ -19,6 +20,9 @@ rtstruct: per ROI, contours are rasterised back by pixel centres (even-odd) on t
 layout: every attribute a reference SEG (dcmqi's) has at the top level, in the shared and per-frame
      functional groups, the derivation/source image items, the segment items, the referenced series
      and the dimension index is also in ours (clinical-trial attributes excepted: optional).
+frames: for a multi-frame source, every SEG frame's (ReferencedSOPInstanceUID, ReferencedFrameNumber)
+     is a frame of the source whose ImagePositionPatient equals the SEG frame's, and the frame's mask
+     equals the label map on that slice.
 Both print per-object results and a world-space centroid (mm) per object, and exit 1 on failure.
 """
 import sys
@@ -255,7 +259,34 @@ def check_layout(ours_path, reference_path):
     print("OK")
 
 
+def check_frames(seg_path, source_path, labelmap_path):
+    labels, origin, directions = load_labelmap(labelmap_path)
+    seg, src = pydicom.dcmread(seg_path), pydicom.dcmread(source_path)
+    pixels = seg.pixel_array if int(seg.NumberOfFrames) > 1 else seg.pixel_array[None]
+    for n, frame in enumerate(seg.PerFrameFunctionalGroupsSequence):
+        ref = frame.DerivationImageSequence[0].SourceImageSequence[0]
+        if ref.ReferencedSOPInstanceUID != src.SOPInstanceUID:
+            fail(f"frame {n + 1} references {ref.ReferencedSOPInstanceUID}, not the multi-frame source")
+        number = int(ref.ReferencedFrameNumber)
+        if not 1 <= number <= int(src.NumberOfFrames):
+            fail(f"frame {n + 1}: ReferencedFrameNumber {number} outside 1…{src.NumberOfFrames}")
+        src_ipp = np.array(src.PerFrameFunctionalGroupsSequence[number - 1].PlanePositionSequence[0].ImagePositionPatient, dtype=float)
+        ipp = np.array(frame.PlanePositionSequence[0].ImagePositionPatient, dtype=float)
+        if not np.allclose(ipp, src_ipp, atol=1e-4):
+            fail(f"frame {n + 1}: position {ipp} differs from source frame {number}'s {src_ipp}")
+        k = int(round(np.linalg.solve(directions.T, ipp - origin)[2]))
+        segment = frame.SegmentIdentificationSequence[0].ReferencedSegmentNumber
+        expected = labels[:, :, k].T == segment
+        if np.count_nonzero((pixels[n] > 0) != expected):
+            fail(f"frame {n + 1} (source frame {number}, slice {k}): mask differs from the label map")
+        print(f"frame {n + 1}: source frame {number}, slice {k}, {int(expected.sum())} pixels, equal")
+    print("OK")
+
+
 if __name__ == "__main__":
+    if len(sys.argv) == 5 and sys.argv[1] == "frames":
+        check_frames(*sys.argv[2:5])
+        sys.exit(0)
     if len(sys.argv) == 4 and sys.argv[1] == "layout":
         check_layout(sys.argv[2], sys.argv[3])
         sys.exit(0)

@@ -116,4 +116,35 @@ final class DICOMExportTests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: out), "nothing written")
         XCTAssertEqual(ExportTestSupport.listing(c.folder), ["expected.nrrd", "source.nii.gz"])
     }
+
+    /// A multi-frame (Legacy Converted Enhanced CT) source: frames reference the right source frame
+    /// (ReferencedFrameNumber 1-based); names and series description outside ASCII ("Läsion") are
+    /// kept in UTF-8 (ISO_IR 192) in SEG and RTSTRUCT; RTSTRUCT is implicit VR (long ContourData).
+    func testMultiFrameSourceAndNonASCIIText() throws {
+        let dir = try ExportTestSupport.sharedData("D/dcmqi/data/segmentations/24x38x3/multiframe")
+        let labelsPath = try ExportTestSupport.sharedData("D/dcmqi/data/segmentations/24x38x3/nrrd/label.nrrd")
+        let source = try VolumeReader.read(path: dir)
+        XCTAssertEqual(source.metadata.sliceReferences.map(\.frame), [1, 2, 3])
+        let series = try DICOMSourceSeries(source, path: dir)
+        let labels = try series.align(try VolumeReader.read(path: labelsPath), labelMapPath: labelsPath)
+        let segments = try SegmentCatalog().describe([(label: 1, name: "Läsion", color: nil)])
+        let folder = try ExportTestSupport.temporaryFolder(self)
+        let seg = folder.appendingPathComponent("seg.dcm").path, rt = folder.appendingPathComponent("rt.dcm").path
+        let info = DerivedSeriesInfo(seriesDescription: "Läsionen — VoxSAM")
+        _ = try DICOMSegWriter.write(labelMap: labels, source: series, segments: segments, series: info, to: seg)
+        _ = try RTStructWriter.write(labelMap: labels, source: series, segments: segments, series: info, to: rt)
+        XCTAssertEqual(try Interop.dciodvfyErrors(seg), [])
+        XCTAssertEqual(try Interop.dciodvfyErrors(rt), [])
+        try Interop.requirePython(["pydicom", "nrrd", "numpy"])
+        try Interop.python("check_dicom_export.py", ["frames", seg, dir + "/mf.dcm", labelsPath])
+        let text = try Interop.run("python3", ["-c", """
+            import pydicom
+            s, r = pydicom.dcmread('\(seg)'), pydicom.dcmread('\(rt)')
+            print(s.SpecificCharacterSet, s.SegmentSequence[0].SegmentLabel, s.SeriesDescription)
+            print(r.SpecificCharacterSet, r.StructureSetROISequence[0].ROIName, r.file_meta.TransferSyntaxUID,
+                  r.ROIContourSequence[0].ContourSequence[0].ContourImageSequence[0].ReferencedFrameNumber)
+            """])?.text ?? ""
+        XCTAssertEqual(text.split(separator: "\n").map(String.init),
+                       ["ISO_IR 192 Läsion Läsionen — VoxSAM", "ISO_IR 192 Läsion 1.2.840.10008.1.2 2"], text)
+    }
 }

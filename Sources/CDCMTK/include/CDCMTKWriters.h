@@ -6,8 +6,8 @@
  * Both writers are builders: create (patient, study and frame of reference are imported from one
  * source image file), add segments/ROIs and frames/contours, then write to a path. Writing goes to
  * the path given; the caller (Swift) passes a temporary name and renames it, so no half-written
- * object ever carries the final name. Strings are UTF-8 (the writers declare ISO_IR 192 when a
- * value is not ASCII).
+ * object ever carries the final name. Strings are UTF-8: the writers convert the source's text to
+ * UTF-8 and always declare ISO_IR 192; LO values are cut to 64 characters. UIDs are 2.25.<UUID>.
  */
 #ifndef VOXSAM_CDCMTK_WRITERS_H
 #define VOXSAM_CDCMTK_WRITERS_H
@@ -104,9 +104,11 @@ vxd_status vxd_rtstruct_add_roi(vxd_rtstruct *rt, const char *name, const uint8_
                                 vxd_code category, vxd_code type, int32_t *out_number, vxd_error *error);
 
 /** Adds one CLOSED_PLANAR contour of `point_count` points (x, y, z in mm, LPS patient
- *  coordinates) to ROI `roi_number`, on the given source image. */
+ *  coordinates, written to 0.1 µm) to ROI `roi_number`, on the given source image (and frame,
+ *  1-based; 0 = single-frame source). */
 vxd_status vxd_rtstruct_add_contour(vxd_rtstruct *rt, int32_t roi_number, const double *points, int32_t point_count,
-                                    const char *sop_class_uid, const char *sop_instance_uid, vxd_error *error);
+                                    const char *sop_class_uid, const char *sop_instance_uid, int32_t source_frame_number,
+                                    vxd_error *error);
 
 vxd_status vxd_rtstruct_write(vxd_rtstruct *rt, const char *path, char sop_instance_uid[72], vxd_error *error);
 

@@ -119,7 +119,7 @@ final class DICOMSegBuilder {
         var error = vxd_error()
         let p = [position.x, position.y, position.z]
         try check(vxd_seg_add_frame(handle, segment, UInt32(sliceIndex), p, source.sopClassUID, source.sopInstanceUID,
-                                    Int32(source.frame.map { $0 + 1 } ?? 0), pixels, &error), error, path: sourceFile)
+                                    Int32(source.frame ?? 0), pixels, &error), error, path: sourceFile)
     }
 
     /// Writes to `path`; returns (SOP Instance UID, Series Instance UID).
@@ -170,7 +170,7 @@ final class RTStructBuilder {
     func addContour(roi: Int32, points: [Double], source: SliceReference) throws {
         var error = vxd_error()
         try check(vxd_rtstruct_add_contour(handle, roi, points, Int32(points.count / 3), source.sopClassUID,
-                                           source.sopInstanceUID, &error), error, path: sourceFile)
+                                           source.sopInstanceUID, Int32(source.frame ?? 0), &error), error, path: sourceFile)
     }
 
     func write(to path: String) throws -> String {

@@ -11,6 +11,9 @@ public enum DICOMSegWriter {
         public var sopInstanceUID: String
         public var seriesInstanceUID: String
         public var frameCount: Int
+        /// SegmentNumber of each written label (numbers run 1…N over the non-empty labels, so they
+        /// differ from label values when labels are not 1…N).
+        public var segmentNumbers: [Int: Int]
         /// Labels of the description list with no voxel (not written: a segment needs a frame).
         public var emptyLabels: [Int]
     }
@@ -34,7 +37,7 @@ public enum DICOMSegWriter {
         let builder = try DICOMSegBuilder(sourceFile: source.slices[0].file, rows: g.size.y, columns: g.size.x, series: series)
         let d = g.direction
         try builder.setGeometry(orientation: [d[0, 0], d[1, 0], d[2, 0], d[0, 1], d[1, 1], d[2, 1]],
-                                pixelSpacing: [g.spacing.y, g.spacing.x], sliceThickness: g.spacing.z,
+                                pixelSpacing: [g.spacing.y, g.spacing.x], sliceThickness: source.sliceThickness ?? g.spacing.z,
                                 spacingBetweenSlices: g.spacing.z)
         var seen = Set<String>()
         for r in source.slices where seen.insert(r.sopInstanceUID).inserted {
@@ -42,10 +45,12 @@ public enum DICOMSegWriter {
         }
         var frames = 0
         var empty: [Int] = []
+        var numbers: [Int: Int] = [:]
         for s in segments.sorted(by: { $0.label < $1.label }) {
             guard present.contains(s.label) else { empty.append(s.label); continue }
             let number = try builder.addSegment(s, cielab: CIELab.dicom(s.color), algorithmName: algorithmName,
                                                 algorithmVersion: VoxSAMVersion.string)
+            numbers[s.label] = Int(number)
             for k in 0..<g.size.z {
                 guard let mask = slices.mask(label: s.label, slice: k) else { continue }
                 try builder.addFrame(segment: number, sliceIndex: k + 1,
@@ -56,7 +61,7 @@ public enum DICOMSegWriter {
         }
         var uids = (instance: "", series: "")
         try AtomicWrite.write(to: path) { tmp in uids = try builder.write(to: tmp) }
-        return Result(sopInstanceUID: uids.instance, seriesInstanceUID: uids.series, frameCount: frames, emptyLabels: empty)
+        return Result(sopInstanceUID: uids.instance, seriesInstanceUID: uids.series, frameCount: frames, segmentNumbers: numbers, emptyLabels: empty)
     }
 
     static func checkDescribed(_ present: [Int], _ segments: [SegmentDescription], path: String) throws {

@@ -8,6 +8,8 @@ public struct DICOMSourceSeries: Sendable {
     public let slices: [SliceReference]
     public let seriesInstanceUID: String
     public let sourcePath: String
+    /// SliceThickness (0018,0050) of the source, when it has one (else the slice spacing is used).
+    public let sliceThickness: Double?
 
     /// Checks that `source` was read from a DICOM series with one referenced instance per slice.
     public init(_ source: Volume, path: String) throws {
@@ -31,6 +33,7 @@ public struct DICOMSourceSeries: Sendable {
         slices = m.sliceReferences
         seriesInstanceUID = series
         sourcePath = path
+        sliceThickness = m.dicomAttributes["SliceThickness"].flatMap { Double($0.trimmingCharacters(in: .whitespaces)) }
     }
 
     /// The label map on this series' grid: as is when it is on the grid, reindexed exactly when it

@@ -87,7 +87,8 @@ public struct MaskPrediction: Sendable {
 /// LiteMedSAM: TinyViT image encoder + SAM prompt encoder + SAM mask decoder, on OpenBLAS.
 ///
 /// One instance may be used from one thread at a time (calls are serialised by a lock); inside,
-/// each call uses all OpenBLAS threads plus Dispatch for the non-BLAS loops.
+/// each call splits its work over `Parallel.threads` Dispatch workers, GEMMs included (each block a
+/// single-threaded OpenBLAS call; OpenBLAS's own thread count is set to 1 for the duration).
 public final class LiteMedSAM: @unchecked Sendable {
     public let configuration: LiteMedSAMConfiguration
     public let checkpointPath: String
@@ -143,8 +144,11 @@ public final class LiteMedSAM: @unchecked Sendable {
         defer { lock.unlock() }
         let e = configuration.embeddingSize, c = configuration.neckDim
         let out = FloatBuffer(count: e * e * c)
-        input.tensor.withUnsafeBufferPointer { p in
-            imageEncoder.forward(p.baseAddress!, into: out.p, ws: encoderWorkspace, probe: probe)
+        // The encoder splits its GEMMs over `Parallel` itself (OpenBLAS on one thread meanwhile).
+        OpenBLASRuntime.singleThreaded {
+            input.tensor.withUnsafeBufferPointer { p in
+                imageEncoder.forward(p.baseAddress!, into: out.p, ws: encoderWorkspace, probe: probe)
+            }
         }
         return ImageEmbedding(tokens: out, channels: c, size: e, from: input)
     }

@@ -59,10 +59,10 @@ public enum OpenBLASRuntime {
     public static var threads: Int { Int(openblas_get_num_threads()) }
 
     /// Runs `body` with OpenBLAS on one thread: the caller splits its GEMMs over `Parallel` itself
-    /// (concurrent single-threaded OpenBLAS calls are safe and give the same bits as one call).
-    /// Used by the mask decoder, whose GEMMs are small enough that OpenBLAS's own threads (which
-    /// spin between calls and compete with the Dispatch workers for the cores) cost more than they
-    /// bring. Process-wide while it runs, like `setThreads`.
+    /// (concurrent single-threaded OpenBLAS calls are safe, and row blocks give the same bits as one
+    /// call). The model runs this way: OpenBLAS's own workers spin for ~0.1 s after every call and
+    /// then compete with the Dispatch workers (the model's other loops, or the decoder right after
+    /// the encoder) for the cores. Process-wide while it runs, like `setThreads`.
     static func singleThreaded<R>(_ body: () -> R) -> R {
         let n = openblas_get_num_threads()
         if n <= 1 { return body() }

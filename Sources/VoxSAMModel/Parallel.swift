@@ -1,6 +1,7 @@
 import Dispatch
 
-/// Splits index ranges over the cores for the non-BLAS loops.
+/// Splits index ranges over the cores: the model's own loops and its GEMMs (as blocks of
+/// single-threaded OpenBLAS calls, see `OpenBLASRuntime.singleThreaded`).
 enum Parallel {
     nonisolated(unsafe) static var threads: Int = {
         let n = Int(openblasThreads())

@@ -10,15 +10,6 @@ enum Activation: Int32 {
     case none = 0, gelu = 1, relu = 2
 }
 
-/// y[rows][N] = act((y + bias) + residual) over all rows, in parallel.
-func biasAct(_ y: FPtr, ld: Int, n: Int, rows: Int, bias: CFPtr?, residual: CFPtr? = nil, ldr: Int = 0,
-             act: Activation) {
-    if bias == nil && residual == nil && act == .none { return }
-    Parallel.chunks(rows, cost: n * (act == .gelu ? 20 : 1)) { lo, hi in
-        vk_bias_act(y, Int32(ld), bias, residual, Int32(ldr), Int32(n), lo, hi, act.rawValue)
-    }
-}
-
 /// nn.Linear (also a 1x1 convolution, optionally with a folded BatchNorm). weight: [out][in].
 struct Linear {
     let inFeatures: Int
@@ -80,12 +71,19 @@ struct Linear {
                         0, rows, act.rawValue)
             return
         }
+        // Blocks of rows over the Dispatch threads (taken as they come free), each a single-threaded
+        // OpenBLAS call followed by its epilogue while the block is in cache. OpenBLAS's own threads
+        // stay idle (the model runs inside `OpenBLASRuntime.singleThreaded`): they spin for ~0.1 s
+        // after every call and then compete with the Dispatch workers for the two cores.
+        let ldx = ldx ?? inFeatures, ldr = ldr ?? outFeatures, b = bias.map { CFPtr($0.p) }
+        let parts = rows * inFeatures * outFeatures >= 1 << 21 ? 2 * Parallel.threads : 1
         Profiling.measure("gemm") {
-            vk_gemm_xwt(x, Int32(ldx ?? inFeatures), weight.p, Int32(inFeatures), y, Int32(ldy),
-                        Int32(rows), Int32(outFeatures), Int32(inFeatures), 0)
+            Parallel.split(rows, parts: parts, align: 16) { lo, hi in
+                vk_gemm_xwt(x + lo * ldx, Int32(ldx), weight.p, Int32(inFeatures), y + lo * ldy, Int32(ldy),
+                            Int32(hi - lo), Int32(outFeatures), Int32(inFeatures), 0)
+                vk_bias_act(y, Int32(ldy), b, residual, Int32(ldr), Int32(outFeatures), lo, hi, act.rawValue)
+            }
         }
-        Profiling.measure("epilogue") { biasAct(y, ld: ldy, n: outFeatures, rows: rows, bias: bias.map { CFPtr($0.p) }, residual: residual,
-                ldr: ldr ?? outFeatures, act: act) }
     }
 
     /// y = x W^T + b for a single vector (decoder tokens); no threads.

@@ -117,8 +117,11 @@ while :; do
   wait $pid; rc=$?
   [ $rc -eq 5 ] || fail "resumed run $runs ended with exit $rc, expected 5"
   [ $kills -ge "$KILLS" ] && [ $midway -ge 2 ] && break
-  # Finished before enough kills: start over from scratch, keep counting.
-  say "run $runs finished before enough kills ($kills, $midway midway); starting again with a fresh output folder"
+  # Finished before enough kills: check this folder too, then start over from scratch, keep counting.
+  check_clean "$KO"
+  digest "$KO" | diff - "$WORK/ref.digest" >&2 || fail "outputs after $kills kills (run $runs) differ from the uninterrupted run"
+  stripped_manifest "$KO" | diff - "$WORK/ref.manifest" >&2 || fail "manifest after $kills kills (run $runs) differs from the uninterrupted run"
+  say "run $runs finished before enough kills ($kills, $midway midway): outputs identical to the uninterrupted run; starting again with a fresh output folder"
   rm -rf "$KO"
 done
 check_clean "$KO"

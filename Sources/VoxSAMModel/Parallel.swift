@@ -8,26 +8,29 @@ enum Parallel {
         return max(1, n)
     }()
 
-    /// Calls `body(lo, hi)` on `threads` contiguous chunks of `0..<n` (in parallel when it pays:
+    /// Chunks per parallel loop: two per thread, taken by the threads as they come free, so that a
+    /// thread the OS deschedules on a busy machine holds up a quarter of the loop, not half.
+    static var parts: Int { threads <= 1 ? 1 : 2 * threads }
+
+    /// Calls `body(lo, hi)` on up to `parts` contiguous chunks of `0..<n` (in parallel when it pays:
     /// `n * costPerItem` above ~50k operations).
     @inline(__always)
     static func chunks(_ n: Int, cost: Int = 1, _ body: (Int, Int) -> Void) {
         indexedChunks(n, cost: cost) { _, lo, hi in body(lo, hi) }
     }
 
-    /// Like `chunks`, also passing the chunk number (0..<threads) for per-thread scratch.
+    /// Like `chunks`, also passing the chunk number (0..<parts) for per-chunk scratch.
     @inline(__always)
     static func indexedChunks(_ n: Int, cost: Int = 1, _ body: (Int, Int, Int) -> Void) {
-        let t = threads
-        if t <= 1 || n < 2 || n * cost < 50_000 {
+        if threads <= 1 || n < 2 || n * cost < 50_000 {
             body(0, 0, n)
             return
         }
-        let parts = min(t, n)
+        let p = min(parts, n)
         withoutActuallyEscaping(body) { esc in
             let box = UncheckedSendable(esc)
-            DispatchQueue.concurrentPerform(iterations: parts) { i in
-                box.value(i, n * i / parts, n * (i + 1) / parts)
+            DispatchQueue.concurrentPerform(iterations: p) { i in
+                box.value(i, n * i / p, n * (i + 1) / p)
             }
         }
     }

@@ -76,7 +76,7 @@ struct Linear {
         // stay idle (the model runs inside `OpenBLASRuntime.singleThreaded`): they spin for ~0.1 s
         // after every call and then compete with the Dispatch workers for the two cores.
         let ldx = ldx ?? inFeatures, ldr = ldr ?? outFeatures, b = bias.map { CFPtr($0.p) }
-        let parts = rows * inFeatures * outFeatures >= 1 << 21 ? 2 * Parallel.threads : 1
+        let parts = rows * inFeatures * outFeatures >= 1 << 21 ? Parallel.parts : 1
         Profiling.measure("gemm") {
             Parallel.split(rows, parts: parts, align: 16) { lo, hi in
                 vk_gemm_xwt(x + lo * ldx, Int32(ldx), weight.p, Int32(inFeatures), y + lo * ldy, Int32(ldy),

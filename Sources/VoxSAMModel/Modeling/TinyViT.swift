@@ -151,7 +151,7 @@ struct Attention {
         let nWin = ((h + windowSize - 1) / windowSize) * ((w + windowSize - 1) / windowSize)
         let scratchCount = vk_window_attention_scratch(Int32(windowSize), Int32(keyDim), Int32(heads))
         let n = windowSize * windowSize
-        let scratches = (0..<Parallel.threads).map { ws.get("attn.scratch\($0)", scratchCount) }
+        let scratches = (0..<Parallel.parts).map { ws.get("attn.scratch\($0)", scratchCount) }
         Profiling.measure("window_attn") {
             Parallel.indexedChunks(nWin, cost: n * n * keyDim * heads) { t, lo, hi in
                 vk_window_attention(q, padQKV.p, ab.p, a, Int32(h), Int32(w), Int32(heads), Int32(keyDim),

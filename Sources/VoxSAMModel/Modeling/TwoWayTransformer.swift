@@ -84,7 +84,7 @@ struct SAMAttention {
         let s = ws.get("dec.scores", g * hw)              // [heads*nt][hw]
         let t = Parallel.threads
         Profiling.measure("gemm") {
-            Parallel.split(hw, parts: 2 * t, align: 16) { lo, hi in
+            Parallel.split(hw, parts: Parallel.parts, align: 16) { lo, hi in
                 vk_gemm_xwt(a, Int32(c), k + lo * c, Int32(c), s + lo, Int32(hw), Int32(g), Int32(hi - lo), Int32(c), 0)
             }
         }
@@ -124,7 +124,7 @@ struct SAMAttention {
         let z = ws.get("dec.z", g * c)                    // Z [heads*nt][C]
         vk_fold_heads(vp, Int32(i), outProjT!.p, Int32(c), Int32(nt), Int32(heads), Int32(hd), 1, z)
         let s = ws.get("dec.scores", g * hw)              // S^T [heads*nt][hw]
-        let parts = 2 * Parallel.threads
+        let parts = Parallel.parts
         Profiling.measure("gemm") {
             Parallel.split(hw, parts: parts, align: 16) { lo, hi in
                 vk_gemm_xwt(b, Int32(c), q + lo * c, Int32(c), s + lo, Int32(hw), Int32(g), Int32(hi - lo), Int32(c), 0)

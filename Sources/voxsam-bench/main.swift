@@ -2,6 +2,9 @@
 //
 //   swift run -c release voxsam-bench [--model PATH] [--runs N] [--threads T] [--slice FILE.bin]
 //   swift run -c release voxsam-bench --segment ../shared/reference/cases/imgs/3DBox_CT_TSdicom.npz
+//   swift run -c release voxsam-bench --decoder-runs 40 [--threads 1]   (decoder only: a fresh
+//       embedding per call, then a second prompt on the same embedding; VOXSAM_PROFILE=cpu adds
+//       per-stage CPU time of the calling thread, complete with --threads 1)
 //
 // Prints one JSON object: encoder and prompt-encoder+decoder wall time per slice (median of N
 // runs after a warm-up), effective encoder GFLOP/s (37.47 GMAC = 74.94 GFLOP per slice), threads,

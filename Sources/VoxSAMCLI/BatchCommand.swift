@@ -31,9 +31,6 @@ struct BatchCommand: ParsableCommand {
     @Option(name: .shortAndLong, help: "Output folder (created if missing; shared by shards).")
     var output: String?
 
-    @Option(name: .customLong("protocol"), help: "Segmentation protocol (.yaml or a shipped one by name): names, colours, codes, window, propagation, outputs.")
-    var protocolFile: String?
-
     @Flag(name: .long, help: "Skip studies whose last `done` record matches the current inputs, prompts, protocol, model and settings and whose outputs are intact.")
     var resume = false
 
@@ -49,24 +46,13 @@ struct BatchCommand: ParsableCommand {
     @Option(name: .long, help: "Outputs per study, comma-separated: nifti, nrrd, npz, confidence-json, confidence-csv, qa-png, seg-nrrd, dicom-seg, rtstruct (default: the protocol's, else nifti,confidence-json,qa-png).")
     var outputs: String?
 
-    @Option(name: .long, help: "Window (as for segment); default: the protocol's, else per volume (CT W400 L40, MR percentiles).")
-    var window: String?
-
-    @Option(name: .long, help: "reference or adaptive (default: the protocol's, else reference).")
-    var propagation: PropagationMode?
-
-    @Option(name: .long, help: "Slicing axis k, j or i (default: the protocol's, else k).")
-    var axis: String?
-
-    @Option(name: .long, help: "Flag slices whose predicted IoU is below this (default: the protocol's, else 0.6).")
-    var lowConfidence: Float?
-
     @Flag(name: .long, help: "DICOM: accept irregular slice spacing (mean spacing, with a warning).")
     var allowIrregular = false
 
     @Option(name: .customLong("merge-manifests"), help: "Only merge the shard manifests of this output folder into manifest.jsonl and summary.csv (after all shards ran).")
     var mergeManifests: String?
 
+    @OptionGroup var segmentation: SegmentationOptions
     @OptionGroup var modelOptions: ModelOptions
 
     @Flag(name: .long, help: "No per-study lines on stderr.")
@@ -89,7 +75,7 @@ struct BatchCommand: ParsableCommand {
         guard let out = output else { throw VoxSAMError(.invalidArgument, "give --output OUT_DIR") }
         guard jobs >= 1 else { throw VoxSAMError(.invalidArgument, "--jobs must be at least 1") }
 
-        let proto = try protocolFile.map(ProtocolLibrary.resolve)
+        let proto = try segmentation.loadProtocol()
         let promptsFile = try PromptsFile.load(path: promptsPath)
         let shardSpec = try ShardSpec.resolve(option: shard, shardCount: shardCount, environment: ProcessInfo.processInfo.environment)
         var outputList = proto?.outputs ?? ProtocolOutput.defaults
@@ -102,12 +88,10 @@ struct BatchCommand: ParsableCommand {
                 return v
             }
         }
-        if let w = window ?? proto?.window.text { _ = try Window.parse(w) }
-        let axisText = axis ?? proto?.propagation.axis ?? "k"
-        guard SliceAxis.parse(axisText) != nil else { throw VoxSAMError(.invalidArgument, "--axis must be i, j or k") }
-        let settings = BatchSettings(window: window ?? proto?.window.text,
-                                     propagation: (propagation ?? proto.flatMap { PropagationMode(rawValue: $0.propagation.mode.rawValue) } ?? .reference).rawValue,
-                                     axis: axisText, lowConfidence: lowConfidence ?? proto?.propagation.lowConfidence ?? 0.6,
+        if let w = segmentation.windowText(proto) { _ = try Window.parse(w) }
+        let settings = BatchSettings(window: segmentation.windowText(proto),
+                                     propagation: segmentation.propagationMode(proto).rawValue,
+                                     axis: try segmentation.sliceAxis(proto).text, lowConfidence: segmentation.lowConfidenceIoU(proto),
                                      outputs: outputList)
 
         let (model, modelPath) = try modelOptions.load()

@@ -50,27 +50,13 @@ struct SegmentCommand: ParsableCommand {
     @Option(name: .long, help: "With --from-mask: which labels, e.g. 1,3 (default: all).")
     var labels: String?
 
-    @Option(name: .long, help: "Window: abdomen (W400 L40, CT default), liver, lung, bone, brain, mediastinum, W,L, p0.5,99.5 (MR default), dicom, none.")
-    var window: String?
-
-    @Option(name: .long, help: "reference (exactly the reference procedure, default) or adaptive (stop a direction once the mask vanishes).")
-    var propagation: PropagationMode?
-
-    @Option(name: .long, help: "Slicing axis: k (default), j or i.")
-    var axis: String?
-
-    @Option(name: .customLong("protocol"), help: "Segmentation protocol (.yaml, or a shipped one by name, e.g. ct-abdomen): names, colours, window and propagation; every object's label must be in it (--name alone picks the label).")
-    var protocolFile: String?
-
     @Option(name: .long, help: "Per-slice confidence report: .json or .csv.")
     var confidence: String?
 
     @Option(name: .long, help: "QA picture (.png): key slice and evenly spaced slices with overlays.")
     var qa: String?
 
-    @Option(name: .long, help: "Flag slices whose predicted IoU is below this (default 0.6, or the protocol's).")
-    var lowConfidence: Float?
-
+    @OptionGroup var segmentation: SegmentationOptions
     @OptionGroup var inputOptions: InputOptions
     @OptionGroup var modelOptions: ModelOptions
 
@@ -86,8 +72,8 @@ struct SegmentCommand: ParsableCommand {
             throw VoxSAMError(.invalidArgument, "--confidence must end in .json or .csv", path: c)
         }
         if let q = qa, !q.lowercased().hasSuffix(".png") { throw VoxSAMError(.invalidArgument, "--qa must end in .png", path: q) }
-        let proto = try protocolFile.map(ProtocolLibrary.resolve)
-        guard let sliceAxis = SliceAxis.parse(axis ?? proto?.propagation.axis ?? "k") else { throw VoxSAMError(.invalidArgument, "--axis must be i, j or k") }
+        let proto = try segmentation.loadProtocol()
+        let sliceAxis = try segmentation.sliceAxis(proto).axis
 
         let volume = try VolumeReader.read(path: input, options: inputOptions.readOptions)
         if format.needsDICOMSource { _ = try DICOMSourceSeries(volume, path: input) }  // before any work
@@ -95,15 +81,15 @@ struct SegmentCommand: ParsableCommand {
         var objects = try collectPrompts(volume, protocol: proto)
         if let proto { objects = try ProtocolPrompts.apply(proto, to: objects, warn: quiet ? { _ in } : Diagnostics.warn) }
         try PromptSource.validate(objects, size: volume.size, axis: sliceAxis.axis)
-        let window = try (self.window ?? proto?.window.text).map(Window.parse) ?? Window.defaultWindow(for: volume)
+        let window = try segmentation.windowText(proto).map(Window.parse) ?? Window.defaultWindow(for: volume)
         let image8 = Windowing.apply(window, to: volume)
 
         let (model, modelPath) = try modelOptions.load()
         let sliceModel = LiteMedSAMSliceModel(model: model)
         var settings = Propagator<LiteMedSAMSliceModel>.Settings()
-        settings.mode = propagation ?? proto.flatMap { PropagationMode(rawValue: $0.propagation.mode.rawValue) } ?? .reference
+        settings.mode = segmentation.propagationMode(proto)
         settings.axis = sliceAxis
-        settings.lowConfidenceIoU = lowConfidence ?? proto?.propagation.lowConfidence ?? 0.6
+        settings.lowConfidenceIoU = segmentation.lowConfidenceIoU(proto)
         let propagator = Propagator(model: sliceModel, settings: settings)
         let progress = ProgressDisplay(enabled: !quiet, label: "encoding slices")
         propagator.progress = { done, total in progress.update(done, total) }

@@ -24,12 +24,7 @@ public enum DICOMSegWriter {
                              series: DerivedSeriesInfo, algorithmName: String = "LiteMedSAM",
                              to path: String) throws -> Result {
         let g = source.geometry
-        guard labelMap.geometry.isSameGrid(as: g, tolerance: 0.01) else {
-            throw VoxSAMError(.geometry, "internal: label map not aligned to the source series before writing DICOM SEG", path: path)
-        }
-        let slices = try LabelSlices(labelMap, path: path)
-        let present = slices.presentLabels
-        try checkDescribed(present, segments, path: path)
+        let (slices, present) = try source.labelSlices(of: labelMap, described: segments, output: path)
         guard !present.isEmpty else {
             throw VoxSAMError(.invalidArgument, "the label map is empty (no voxel above 0): a DICOM SEG needs at least one segmented frame", path: path)
         }
@@ -62,13 +57,5 @@ public enum DICOMSegWriter {
         var uids = (instance: "", series: "")
         try AtomicWrite.write(to: path) { tmp in uids = try builder.write(to: tmp) }
         return Result(sopInstanceUID: uids.instance, seriesInstanceUID: uids.series, frameCount: frames, segmentNumbers: numbers, emptyLabels: empty)
-    }
-
-    static func checkDescribed(_ present: [Int], _ segments: [SegmentDescription], path: String) throws {
-        let described = Set(segments.map(\.label))
-        let missing = present.filter { !described.contains($0) }
-        guard missing.isEmpty else {
-            throw VoxSAMError(.invalidArgument, "label value(s) \(missing.map(String.init).joined(separator: ", ")) of the label map have no name/description; give them with --names or a --protocol", path: path)
-        }
     }
 }

@@ -1,4 +1,5 @@
 import VoxSAMCore
+import VoxSAMProtocol
 
 /// The DICOM series a label map is exported against: its grid and, for every slice k, the source
 /// instance (SOP Class/Instance UID, file, frame). DICOM SEG frames and RTSTRUCT contours reference
@@ -45,6 +46,23 @@ public struct DICOMSourceSeries: Sendable {
         }
         let g = labelMap.geometry
         throw VoxSAMError(.geometry, "the label map is not on the grid of the reference series: label map \(g.size.x)×\(g.size.y)×\(g.size.z) \(g.orientationCode) spacing \(format(g.spacing)) origin \(format(g.origin)) mm, reference \(geometry.size.x)×\(geometry.size.y)×\(geometry.size.z) \(geometry.orientationCode) spacing \(format(geometry.spacing)) origin \(format(geometry.origin)) mm; export needs the label map on the reference's voxels (axis order and flips are fine) — resample it onto the reference series first", path: labelMapPath)
+    }
+
+    /// The label map's slices for a writer: it must already be on this series' grid (`align`), and
+    /// every label present must be described. Returns the slices and the labels present.
+    func labelSlices(of labelMap: Volume, described segments: [SegmentDescription], output path: String) throws
+        -> (LabelSlices, [Int]) {
+        guard labelMap.geometry.isSameGrid(as: geometry, tolerance: 0.01) else {
+            throw VoxSAMError(.geometry, "internal: the label map was not aligned to the source series before writing", path: path)
+        }
+        let slices = try LabelSlices(labelMap, path: path)
+        let present = slices.presentLabels
+        let described = Set(segments.map(\.label))
+        let missing = present.filter { !described.contains($0) }
+        guard missing.isEmpty else {
+            throw VoxSAMError(.invalidArgument, "label value(s) \(missing.map(String.init).joined(separator: ", ")) of the label map have no name/description; give them with --names or a --protocol", path: path)
+        }
+        return (slices, present)
     }
 
     private func format(_ v: SIMD3<Double>) -> String {

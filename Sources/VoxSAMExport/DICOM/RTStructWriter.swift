@@ -17,12 +17,7 @@ public enum RTStructWriter {
                              series: DerivedSeriesInfo, simplification: ContourSimplification = .default,
                              to path: String) throws -> Result {
         let g = source.geometry
-        guard labelMap.geometry.isSameGrid(as: g, tolerance: 0.01) else {
-            throw VoxSAMError(.geometry, "internal: label map not aligned to the source series before writing RTSTRUCT", path: path)
-        }
-        let slices = try LabelSlices(labelMap, path: path)
-        let present = slices.presentLabels
-        try DICOMSegWriter.checkDescribed(present, segments, path: path)
+        let (slices, present) = try source.labelSlices(of: labelMap, described: segments, output: path)
 
         let builder = try RTStructBuilder(sourceFile: source.slices[0].file, series: series)
         var seen = Set<String>()

@@ -23,20 +23,16 @@ struct vxd_rtstruct {
     int32_t nextROI = 1;
 };
 
-namespace {
+using vxd::check;
+using vxd::present;
 
-bool present(const vxd_code &c) { return c.value != nullptr && c.value[0] != '\0'; }
+namespace {
 
 template <typename Item>
 void setCode(Item &item, const vxd_code &c) {
     item.setCodeValue(vxd::str(c.value).c_str());
     item.setCodingSchemeDesignator(vxd::str(c.scheme).c_str());
     item.setCodeMeaning(vxd::str(c.meaning).c_str());
-}
-
-vxd_status check(OFCondition cond, vxd_error *error, const std::string &path, const std::string &what) {
-    if (cond.good()) return VXD_OK;
-    return vxd::fail(error, VXD_INVALID_ARGUMENT, path, what, cond.text());
 }
 
 } // namespace

@@ -47,20 +47,13 @@ struct vxd_seg {
     ~vxd_seg() { delete doc; }
 };
 
-namespace {
+using vxd::check;
+using vxd::present;
 
-bool present(const vxd_code &c) { return c.value != nullptr && c.value[0] != '\0'; }
+namespace {
 
 CodeSequenceMacro macro(const vxd_code &c) {
     return CodeSequenceMacro(vxd::str(c.value), vxd::str(c.scheme), vxd::str(c.meaning));
-}
-
-vxd_status check(OFCondition cond, vxd_error *error, const std::string &path, const std::string &what,
-                 const vxd::LogCapture &capture) {
-    if (cond.good()) return VXD_OK;
-    return vxd::fail(error, VXD_INVALID_ARGUMENT, path, what, capture.messages().empty()
-                                                                   ? std::string(cond.text())
-                                                                   : capture.messages() + "; " + cond.text());
 }
 
 /// Appends one frame's pixels (non-zero = set) to the packed bit stream.
@@ -146,7 +139,7 @@ vxd_status vxd_seg_create(const char *source_file, int32_t rows, int32_t columns
         ContentIdentificationMacro content("1", vxd::truncateChars(vxd::str(series->content_label), 16), "", "");
         vxd_status st = check(DcmSegmentation::createBinarySegmentation(seg->doc, static_cast<Uint16>(rows),
                                                                         static_cast<Uint16>(columns), equipment, content),
-                              error, path, "cannot start the DICOM SEG object (equipment or content identification)", capture);
+                              error, path, "cannot start the DICOM SEG object (equipment or content identification)", &capture);
         if (st != VXD_OK) return st;
 
         // Patient, study and frame of reference of the source series.
@@ -155,7 +148,7 @@ vxd_status vxd_seg_create(const char *source_file, int32_t rows, int32_t columns
         OFCondition cond = vxd::loadSourceHeader(source, path, detail);
         if (cond.bad()) return vxd::fail(error, VXD_CORRUPT, path, "cannot read the source DICOM image", detail);
         st = check(seg->doc->importFromSourceImage(*source.getDataset()), error, path,
-                   "cannot take patient, study and frame of reference from the source image", capture);
+                   "cannot take patient, study and frame of reference from the source image", &capture);
         if (st != VXD_OK) return st;
         OFString value;
         source.getDataset()->findAndGetOFString(DCM_PatientID, value);
@@ -189,11 +182,11 @@ vxd_status vxd_seg_create(const char *source_file, int32_t rows, int32_t columns
         IODMultiframeDimensionModule &dims = seg->doc->getDimensions();
         st = check(dims.addDimensionIndex(DCM_ReferencedSegmentNumber, dimensionUID, DCM_SegmentIdentificationSequence,
                                           "ReferencedSegmentNumber"),
-                   error, path, "cannot add the segment dimension", capture);
+                   error, path, "cannot add the segment dimension", &capture);
         if (st != VXD_OK) return st;
         st = check(dims.addDimensionIndex(DCM_ImagePositionPatient, dimensionUID, DCM_PlanePositionSequence,
                                           "ImagePositionPatient"),
-                   error, path, "cannot add the position dimension", capture);
+                   error, path, "cannot add the position dimension", &capture);
         if (st != VXD_OK) return st;
         *out_seg = seg.release();
         return VXD_OK;
@@ -211,14 +204,14 @@ vxd_status vxd_seg_set_geometry(vxd_seg *seg, const double orientation[6], const
         measures.setPixelSpacing(vxd::decimalStrings(pixel_spacing, 2).c_str());
         measures.setSliceThickness(vxd::decimalString(slice_thickness).c_str());
         measures.setSpacingBetweenSlices(vxd::decimalString(spacing_between_slices).c_str());
-        vxd_status st = check(seg->doc->addForAllFrames(measures), error, seg->sourcePath, "cannot set pixel measures", capture);
+        vxd_status st = check(seg->doc->addForAllFrames(measures), error, seg->sourcePath, "cannot set pixel measures", &capture);
         if (st != VXD_OK) return st;
         std::unique_ptr<FGPlaneOrientationPatient> plane(FGPlaneOrientationPatient::createMinimal(
             vxd::decimalString(orientation[0]).c_str(), vxd::decimalString(orientation[1]).c_str(),
             vxd::decimalString(orientation[2]).c_str(), vxd::decimalString(orientation[3]).c_str(),
             vxd::decimalString(orientation[4]).c_str(), vxd::decimalString(orientation[5]).c_str()));
         if (!plane) return vxd::fail(error, VXD_INVALID_ARGUMENT, seg->sourcePath, "invalid plane orientation");
-        return check(seg->doc->addForAllFrames(*plane), error, seg->sourcePath, "cannot set plane orientation", capture);
+        return check(seg->doc->addForAllFrames(*plane), error, seg->sourcePath, "cannot set plane orientation", &capture);
     });
 }
 
@@ -263,7 +256,7 @@ vxd_status vxd_seg_add_segment(vxd_seg *seg, const char *label, const char *desc
         // repertoire and refuses "Läsion"; the real (UTF-8) label is set right after.
         vxd_status st = check(DcmSegment::create(segment, "Segment", macro(category), macro(type), algo,
                                                  algo == DcmSegTypes::SAT_MANUAL ? "" : vxd::str(algorithm_name)),
-                              error, seg->sourcePath, "cannot create " + what + " (label, codes or algorithm)", capture);
+                              error, seg->sourcePath, "cannot create " + what + " (label, codes or algorithm)", &capture);
         if (st != VXD_OK) return st;
         std::unique_ptr<DcmSegment> owned(segment);
         segment->setRecommendedDisplayCIELabValue(cielab[0], cielab[1], cielab[2]);
@@ -278,7 +271,7 @@ vxd_status vxd_seg_add_segment(vxd_seg *seg, const char *label, const char *desc
             algorithm.setAlgorithmVersion(vxd::str(algorithm_version));
         }
         Uint16 number = 0;
-        st = check(seg->doc->addSegment(segment, number), error, seg->sourcePath, "cannot add " + what, capture);
+        st = check(seg->doc->addSegment(segment, number), error, seg->sourcePath, "cannot add " + what, &capture);
         if (st != VXD_OK) return st;
         owned.release();  // the segmentation owns it now
         if (seg->segmentText.size() < number) seg->segmentText.resize(number);
@@ -307,7 +300,7 @@ vxd_status vxd_seg_add_frame(vxd_seg *seg, uint16_t segment_number, uint32_t sli
         FGDerivationImage derivation;
         DerivationImageItem *item = nullptr;
         vxd_status st = check(derivation.addDerivationImageItem(CodeSequenceMacro("113076", "DCM", "Segmentation"), "", item),
-                              error, seg->sourcePath, "cannot add the derivation image item", capture);
+                              error, seg->sourcePath, "cannot add the derivation image item", &capture);
         if (st != VXD_OK) return st;
         SourceImageItem *source = new SourceImageItem();
         source->getImageSOPInstanceReference().setReferencedSOPClassUID(vxd::str(source_sop_class_uid));
@@ -321,7 +314,7 @@ vxd_status vxd_seg_add_frame(vxd_seg *seg, uint16_t segment_number, uint32_t sli
         groups.push_back(&derivation);
         st = check(seg->doc->addFrame(const_cast<Uint8 *>(pixels), segment_number, groups), error, seg->sourcePath,
                    "cannot add frame of segment " + std::to_string(segment_number) + " at slice " + std::to_string(slice_index),
-                   capture);
+                   &capture);
         if (st != VXD_OK) return st;
         seg->sourceFrames.push_back(source_frame_number);
         appendBits(*seg, pixels, static_cast<size_t>(seg->rows) * static_cast<size_t>(seg->columns));

@@ -12,6 +12,13 @@
 
 namespace vxd {
 
+vxd_status check(OFCondition cond, vxd_error *error, const std::string &path, const std::string &what,
+                 const LogCapture *capture) {
+    if (cond.good()) return VXD_OK;
+    const std::string messages = capture != nullptr ? capture->messages() : std::string();
+    return fail(error, VXD_INVALID_ARGUMENT, path, what, messages.empty() ? std::string(cond.text()) : messages + "; " + cond.text());
+}
+
 std::string decimalString(double value) {
     if (!std::isfinite(value)) value = 0;
     // Round away binary noise (0.99999999999999 → 1, 0.93969262078591 → 0.9396926208), then the

@@ -13,6 +13,14 @@ namespace vxd {
 /// A C string argument as std::string (nullptr → empty).
 inline std::string str(const char *s) { return s == nullptr ? std::string() : std::string(s); }
 
+/// True when a code's value is given (an empty value marks an absent optional code).
+inline bool present(const vxd_code &c) { return c.value != nullptr && c.value[0] != '\0'; }
+
+/// VXD_OK for a good condition, else VXD_INVALID_ARGUMENT with "path: what", DCMTK's log messages
+/// (when a capture is given and caught any) or the condition's text appended.
+vxd_status check(OFCondition cond, vxd_error *error, const std::string &path, const std::string &what,
+                 const LogCapture *capture = nullptr);
+
 /// A decimal string (DS) of at most 16 characters that round-trips `value` as closely as DS allows.
 std::string decimalString(double value);
 

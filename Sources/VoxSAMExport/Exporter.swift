@@ -69,11 +69,7 @@ public enum Exporter {
             dicomSource = s
         } else if let source = r.source {
             // On the source's grid: geometry identical to the source, voxels exactly reindexed.
-            guard let mapping = source.geometry.axisMapping(from: labelMap.geometry, tolerance: 0.01) else {
-                let g = labelMap.geometry, s = source.geometry
-                throw VoxSAMError(.geometry, "the label map (\(g.size.x)×\(g.size.y)×\(g.size.z) \(g.orientationCode)) is not on the grid of the reference image (\(s.size.x)×\(s.size.y)×\(s.size.z) \(s.orientationCode)); resample it onto the reference first", path: r.labelMapPath)
-            }
-            labelMap = labelMap.reindexed(onto: source.geometry, mapping: mapping)
+            labelMap = try LabelMapAlignment.align(labelMap, onto: source.geometry, reference: "image", labelMapPath: r.labelMapPath)
         }
         labelMap.metadata.warnings = []
 

@@ -21,6 +21,9 @@ import sys
 import numpy as np
 import nibabel as nib
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from check_dicom_export import fill_even_odd, load_series  # noqa: E402
+
 RAS_TO_LPS = np.diag([-1.0, -1.0, 1.0, 1.0])
 
 
@@ -130,15 +133,6 @@ def nifti_centroids(path):
     return out, float(spacing.min())
 
 
-def load_series(folder):
-    import pydicom
-    out = {}
-    for f in sorted(os.listdir(folder)):
-        ds = pydicom.dcmread(os.path.join(folder, f), stop_before_pixels=True)
-        out[ds.SOPInstanceUID] = ds
-    return out
-
-
 def pixel_to_world(ds_ipp, iop, ps, i, j):
     ipp = np.asarray(ds_ipp, dtype=float)
     iop = np.asarray(iop, dtype=float)
@@ -166,8 +160,6 @@ def seg_centroids(path, names_to_label):
 
 def rt_centroids(path, series, names_to_label):
     import pydicom
-    sys.path.insert(0, os.path.dirname(__file__))
-    from check_dicom_export import fill_even_odd
     rt = pydicom.dcmread(path)
     roi_names = {r.ROINumber: r.ROIName for r in rt.StructureSetROISequence}
     out = {}

@@ -41,11 +41,7 @@ public struct DICOMSourceSeries: Sendable {
     /// samples the same voxel centres in another axis order or direction (e.g. a NIfTI converted
     /// from this series), else an error that says how the grids differ.
     public func align(_ labelMap: Volume, labelMapPath: String) throws -> Volume {
-        if let mapping = geometry.axisMapping(from: labelMap.geometry, tolerance: 0.01) {
-            return labelMap.reindexed(onto: geometry, mapping: mapping)
-        }
-        let g = labelMap.geometry
-        throw VoxSAMError(.geometry, "the label map is not on the grid of the reference series: label map \(g.size.x)×\(g.size.y)×\(g.size.z) \(g.orientationCode) spacing \(format(g.spacing)) origin \(format(g.origin)) mm, reference \(geometry.size.x)×\(geometry.size.y)×\(geometry.size.z) \(geometry.orientationCode) spacing \(format(geometry.spacing)) origin \(format(geometry.origin)) mm; export needs the label map on the reference's voxels (axis order and flips are fine) — resample it onto the reference series first", path: labelMapPath)
+        try LabelMapAlignment.align(labelMap, onto: geometry, reference: "series", labelMapPath: labelMapPath)
     }
 
     /// The label map's slices for a writer: it must already be on this series' grid (`align`), and
@@ -63,9 +59,5 @@ public struct DICOMSourceSeries: Sendable {
             throw VoxSAMError(.invalidArgument, "label value(s) \(missing.map(String.init).joined(separator: ", ")) of the label map have no name/description; give them with --names or a --protocol", path: path)
         }
         return (slices, present)
-    }
-
-    private func format(_ v: SIMD3<Double>) -> String {
-        "(" + [v.x, v.y, v.z].map { String(format: "%.3f", $0) }.joined(separator: ", ") + ")"
     }
 }

@@ -126,15 +126,17 @@ let package = Package(
         ),
 
         // MARK: Tests
+        // Test data locations and assertions shared by the test targets (imports XCTest; tests only).
+        .target(name: "VoxSAMTestSupport", dependencies: ["VoxSAMCore"], path: "Tests/VoxSAMTestSupport"),
         .testTarget(name: "VoxSAMCoreTests", dependencies: ["VoxSAMCore"]),
-        .testTarget(name: "VoxSAMIOTests", dependencies: ["VoxSAMIO", "VoxSAMCore"],
+        .testTarget(name: "VoxSAMIOTests", dependencies: ["VoxSAMIO", "VoxSAMCore", "VoxSAMTestSupport"],
                     swiftSettings: [.unsafeFlags(["-Xcc", "-I/usr/include/nifti"])]),
         .testTarget(name: "VoxSAMCheckpointTests", dependencies: ["VoxSAMCheckpoint", "VoxSAMCore"]),
         .testTarget(name: "VoxSAMModelTests", dependencies: ["VoxSAMModel", "VoxSAMCheckpoint", "VoxSAMCore"]),
         .testTarget(name: "VoxSAMSegmentTests", dependencies: ["VoxSAMSegment", "VoxSAMModel", "VoxSAMCheckpoint", "VoxSAMIO", "VoxSAMCore"],
                     swiftSettings: [.unsafeFlags(["-Xcc", "-I/usr/include/nifti"])]),
         .testTarget(name: "VoxSAMProtocolTests", dependencies: ["VoxSAMProtocol", "VoxSAMCore"]),
-        .testTarget(name: "VoxSAMExportTests", dependencies: ["VoxSAMExport", "VoxSAMProtocol", "VoxSAMIO", "VoxSAMCore"],
+        .testTarget(name: "VoxSAMExportTests", dependencies: ["VoxSAMExport", "VoxSAMProtocol", "VoxSAMIO", "VoxSAMCore", "VoxSAMTestSupport"],
                     swiftSettings: [.unsafeFlags(["-Xcc", "-I/usr/include/nifti"])]),
         .testTarget(name: "VoxSAMBatchTests", dependencies: ["VoxSAMBatch", "VoxSAMProtocol", "VoxSAMIO", "VoxSAMCore"],
                     swiftSettings: [.unsafeFlags(["-Xcc", "-I/usr/include/nifti"])]),

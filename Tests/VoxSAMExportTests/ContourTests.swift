@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import VoxSAMTestSupport
 @testable import VoxSAMExport
 import VoxSAMIO
 import VoxSAMCore
@@ -82,7 +83,7 @@ final class ContourTests: XCTestCase {
 
     /// A random blob mask: a union of ellipses minus some smaller ones (holes, rings), plus isolated and
     /// diagonal pixels, some shapes cut by the image border.
-    static func randomMask(_ rng: inout ExportRandom, width w: Int, height h: Int) -> [UInt8] {
+    static func randomMask(_ rng: inout SeededRandom, width w: Int, height h: Int) -> [UInt8] {
         var m = [UInt8](repeating: 0, count: w * h)
         func ellipse(_ value: UInt8, cx: Double, cy: Double, rx: Double, ry: Double, angle: Double) {
             let c = cos(angle), s = sin(angle)
@@ -206,13 +207,13 @@ final class ContourTests: XCTestCase {
         XCTAssertEqual(c.count, 1)
         XCTAssertEqual(c[0].signedArea, 2, accuracy: 1e-12)
         XCTAssertTrue(try ContourExtraction.contours(labelMap: vol, label: 300, slice: 0).isEmpty)
-        ExportTestSupport.assertError(.invalidArgument, mentioning: "slice 2") { _ = try ContourExtraction.contours(labelMap: vol, label: 1, slice: 2) }
+        TestData.assertError(.invalidArgument, mentioning: "slice 2") { _ = try ContourExtraction.contours(labelMap: vol, label: 1, slice: 2) }
     }
 
     // MARK: Random and real masks
 
     func testSeededRandomBlobsRoundTrip() {
-        var rng = ExportRandom(seed: 20261122)
+        var rng = SeededRandom(seed: 20261122)
         var worstDice = 1.0, worstDev = 0.0, inexact = 0
         for n in 0..<120 {
             let w = rng.next(in: 1...48), h = rng.next(in: 1...48)
@@ -236,7 +237,7 @@ final class ContourTests: XCTestCase {
     /// With the default simplification, contours stay simple and never cross each other (the midpoint
     /// polygons of distinct boundaries are ≥ √2/2 px apart and each moves by < 0.25 px).
     func testDefaultContoursNeitherSelfIntersectNorCross() {
-        var rng = ExportRandom(seed: 77)
+        var rng = SeededRandom(seed: 77)
         for n in 0..<40 {
             let w = rng.next(in: 4...40), h = rng.next(in: 4...40)
             let m = Self.randomMask(&rng, width: w, height: h)
@@ -252,11 +253,11 @@ final class ContourTests: XCTestCase {
     func testRealReferenceMasksRoundTrip() throws {
         var cases: [(String, Volume)] = []
         for name in ["3DBox_CT_TSsmall", "3DBox_MR_brain2"] {
-            let path = ExportTestSupport.sampleData.appendingPathComponent("reference/\(name)/reference_segs.npz").path
+            let path = TestData.sampleData.appendingPathComponent("reference/\(name)/reference_segs.npz").path
             guard FileManager.default.fileExists(atPath: path) else { continue }
             cases.append((name, try NPZVolume.read(path: path)))
         }
-        if let p = try? ExportTestSupport.sharedData("A/TotalSegmentator/tests/reference_files/example_seg.nii.gz") {
+        if let p = try? TestData.sharedData("A/TotalSegmentator/tests/reference_files/example_seg.nii.gz") {
             cases.append(("example_seg", try NIfTIReader.read(path: p)))
         }
         if cases.isEmpty { throw XCTSkip("no reference masks found") }
@@ -291,7 +292,7 @@ final class ContourTests: XCTestCase {
     func testLiverSizeSliceSpeed() {
         let w = 512, h = 512
         var m = [UInt8](repeating: 0, count: w * h)
-        var rng = ExportRandom(seed: 5)
+        var rng = SeededRandom(seed: 5)
         let bumps = (0..<12).map { _ in (rng.unit() * 6.3, 4 + rng.unit() * 10) }
         for j in 0..<h { for i in 0..<w {
             let x = Double(i) - 260, y = Double(j) - 240

@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import VoxSAMTestSupport
 import VoxSAMCore
 import VoxSAMExport
 import VoxSAMIO
@@ -23,13 +24,13 @@ final class DICOMExportTests: XCTestCase {
 
     func makeCase(labelMapFile: String = "D/dcmqi/data/segmentations/liver_spine_seg.nrrd",
                   names: [Int: String] = [1: "Liver", 2: "Thoracic spine"]) throws -> Case {
-        let dir = try ExportTestSupport.sharedData("D/dcmqi/data/segmentations/ct-3slice")
+        let dir = try TestData.sharedData("D/dcmqi/data/segmentations/ct-3slice")
         let source = try VolumeReader.read(path: dir)
         let series = try DICOMSourceSeries(source, path: dir)
-        let labelsPath = try ExportTestSupport.sharedData(labelMapFile)
+        let labelsPath = try TestData.sharedData(labelMapFile)
         let labelMap = try series.align(try VolumeReader.read(path: labelsPath), labelMapPath: labelsPath)
         let segments = try SegmentCatalog().describe(names.map { (label: $0.key, name: Optional($0.value), color: nil) })
-        let folder = try ExportTestSupport.temporaryFolder(self)
+        let folder = try TestData.temporaryFolder(self)
         let expected = folder.appendingPathComponent("expected.nrrd").path
         try VolumeWriter.write(labelMap, to: expected)
         let namesText = names.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ",")
@@ -47,9 +48,9 @@ final class DICOMExportTests: XCTestCase {
         try Interop.requirePython(["pydicom", "highdicom", "nrrd", "numpy"])
         let text = try Interop.python("check_dicom_export.py", ["seg", out, c.sourceDir, c.expected, c.names])
         print(text)
-        XCTAssertEqual(ExportTestSupport.listing(c.folder), ["expected.nrrd", "seg.dcm"], "no temporary file left")
+        XCTAssertEqual(TestData.listing(c.folder), ["expected.nrrd", "seg.dcm"], "no temporary file left")
         // Attribute layout as dcmqi writes it for the same series (its liver.dcm).
-        let dcmqi = try ExportTestSupport.sharedData("D/dcmqi/data/segmentations/liver.dcm")
+        let dcmqi = try TestData.sharedData("D/dcmqi/data/segmentations/liver.dcm")
         try Interop.python("check_dicom_export.py", ["layout", out, dcmqi])
     }
 
@@ -98,37 +99,37 @@ final class DICOMExportTests: XCTestCase {
         let nifti = c.folder.appendingPathComponent("source.nii.gz").path
         try VolumeWriter.write(c.source, to: nifti)
         let niftiSource = try VolumeReader.read(path: nifti)
-        ExportTestSupport.assertError(.invalidArgument, mentioning: "not a DICOM series", "--reference") {
+        TestData.assertError(.invalidArgument, mentioning: "not a DICOM series", "--reference") {
             _ = try DICOMSourceSeries(niftiSource, path: nifti)
         }
         // A label map shifted by half a voxel is not on the grid.
         var shifted = c.labelMap
         shifted.geometry.origin += SIMD3(0.4, 0, 0)
-        ExportTestSupport.assertError(.geometry, mentioning: "not on the grid", "resample") {
+        TestData.assertError(.geometry, mentioning: "not on the grid", "resample") {
             _ = try c.series.align(shifted, labelMapPath: "shifted.nrrd")
         }
         // Label 2 without a description.
         let out = c.folder.appendingPathComponent("seg.dcm").path
-        ExportTestSupport.assertError(.invalidArgument, mentioning: "label value(s) 2", "--names") {
+        TestData.assertError(.invalidArgument, mentioning: "label value(s) 2", "--names") {
             _ = try DICOMSegWriter.write(labelMap: c.labelMap, source: c.series, segments: [c.segments[0]],
                                          series: DerivedSeriesInfo(seriesDescription: "x"), to: out)
         }
         XCTAssertFalse(FileManager.default.fileExists(atPath: out), "nothing written")
-        XCTAssertEqual(ExportTestSupport.listing(c.folder), ["expected.nrrd", "source.nii.gz"])
+        XCTAssertEqual(TestData.listing(c.folder), ["expected.nrrd", "source.nii.gz"])
     }
 
     /// A multi-frame (Legacy Converted Enhanced CT) source: frames reference the right source frame
     /// (ReferencedFrameNumber 1-based); names and series description outside ASCII ("Läsion") are
     /// kept in UTF-8 (ISO_IR 192) in SEG and RTSTRUCT; RTSTRUCT is implicit VR (long ContourData).
     func testMultiFrameSourceAndNonASCIIText() throws {
-        let dir = try ExportTestSupport.sharedData("D/dcmqi/data/segmentations/24x38x3/multiframe")
-        let labelsPath = try ExportTestSupport.sharedData("D/dcmqi/data/segmentations/24x38x3/nrrd/label.nrrd")
+        let dir = try TestData.sharedData("D/dcmqi/data/segmentations/24x38x3/multiframe")
+        let labelsPath = try TestData.sharedData("D/dcmqi/data/segmentations/24x38x3/nrrd/label.nrrd")
         let source = try VolumeReader.read(path: dir)
         XCTAssertEqual(source.metadata.sliceReferences.map(\.frame), [1, 2, 3])
         let series = try DICOMSourceSeries(source, path: dir)
         let labels = try series.align(try VolumeReader.read(path: labelsPath), labelMapPath: labelsPath)
         let segments = try SegmentCatalog().describe([(label: 1, name: "Läsion", color: nil)])
-        let folder = try ExportTestSupport.temporaryFolder(self)
+        let folder = try TestData.temporaryFolder(self)
         let seg = folder.appendingPathComponent("seg.dcm").path, rt = folder.appendingPathComponent("rt.dcm").path
         let info = DerivedSeriesInfo(seriesDescription: "Läsionen — VoxSAM")
         _ = try DICOMSegWriter.write(labelMap: labels, source: series, segments: segments, series: info, to: seg)

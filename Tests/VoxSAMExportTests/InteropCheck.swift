@@ -1,11 +1,12 @@
 import Foundation
 import XCTest
+import VoxSAMTestSupport
 
 /// Runs Tests/Interop/check_volume_export.py (SimpleITK, nibabel, pynrrd, slicerio) on written files.
 /// Without python3 or the modules the test is skipped with the reason printed; with CI=true in the
 /// environment a missing interpreter or module fails the test instead.
 enum InteropCheck {
-    static let script = ExportTestSupport.repoRoot.appendingPathComponent("Tests/Interop/check_volume_export.py").path
+    static let script = TestData.repoRoot.appendingPathComponent("Tests/Interop/check_volume_export.py").path
 
     /// Thrown (a test failure, not a skip) when CI=true and the check cannot run.
     struct Unavailable: Error, CustomStringConvertible { var description: String }

@@ -1,12 +1,13 @@
 import Foundation
 import XCTest
+import VoxSAMTestSupport
 
 /// Runs the independent readers of the interoperability tests: Python scripts in Tests/Interop
 /// (pydicom, highdicom, nibabel, SimpleITK, pynrrd, slicerio) and dicom3tools' dciodvfy.
 /// Missing tools skip with the reason locally; with CI=true (the CI run installs them through
 /// scripts/setup.sh) a missing tool fails the test.
 enum Interop {
-    static let scriptsFolder = ExportTestSupport.repoRoot.appendingPathComponent("Tests/Interop")
+    static let scriptsFolder = TestData.repoRoot.appendingPathComponent("Tests/Interop")
 
     struct Output { var status: Int32; var text: String }
 

@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import VoxSAMTestSupport
 @testable import VoxSAMExport
 import VoxSAMProtocol
 import VoxSAMCore
@@ -20,11 +21,11 @@ final class LabelDescriptionTests: XCTestCase {
     }
 
     func testJSONAndITKSNAPRoundTrip() throws {
-        let dir = try ExportTestSupport.temporaryFolder(self)
+        let dir = try TestData.temporaryFolder(self)
         let segments = SlicerSegNRRDTests.segments()
         let map = dir.appendingPathComponent("case.nii.gz").path
         let p = try LabelDescriptionFiles.write(segments: segments, besides: map)
-        XCTAssertEqual(ExportTestSupport.listing(dir), ["case.itksnap.txt", "case.labels.json"])
+        XCTAssertEqual(TestData.listing(dir), ["case.itksnap.txt", "case.labels.json"])
         XCTAssertEqual(try LabelDescriptionFiles.readJSON(path: p.json), segments.sorted { $0.label < $1.label })
 
         let json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: p.json))) as! [String: Any]
@@ -70,33 +71,33 @@ final class LabelDescriptionTests: XCTestCase {
     }
 
     func testBadSegmentsAndMissingFolderLeaveNothing() throws {
-        let dir = try ExportTestSupport.temporaryFolder(self)
+        let dir = try TestData.temporaryFolder(self)
         let map = dir.appendingPathComponent("m.nii.gz").path
         var s = SlicerSegNRRDTests.segments()
         s[1].name = "  "
-        ExportTestSupport.assertError(.invalidArgument, mentioning: "empty name") { try LabelDescriptionFiles.write(segments: s, besides: map) }
+        TestData.assertError(.invalidArgument, mentioning: "empty name") { try LabelDescriptionFiles.write(segments: s, besides: map) }
         s = SlicerSegNRRDTests.segments(); s[2].label = 70000
-        ExportTestSupport.assertError(.invalidArgument, mentioning: "70000") { try LabelDescriptionFiles.write(segments: s, besides: map) }
-        ExportTestSupport.assertError(.writeFailed, mentioning: "does not exist") {
+        TestData.assertError(.invalidArgument, mentioning: "70000") { try LabelDescriptionFiles.write(segments: s, besides: map) }
+        TestData.assertError(.writeFailed, mentioning: "does not exist") {
             try LabelDescriptionFiles.write(segments: SlicerSegNRRDTests.segments(), besides: dir.appendingPathComponent("no/m.nii.gz").path)
         }
-        XCTAssertEqual(ExportTestSupport.listing(dir), [])
+        XCTAssertEqual(TestData.listing(dir), [])
         // Rewriting replaces both files.
         try LabelDescriptionFiles.write(segments: SlicerSegNRRDTests.segments(), besides: map)
         let p = try LabelDescriptionFiles.write(segments: [SlicerSegNRRDTests.segments()[1]], besides: map)
         XCTAssertEqual(try LabelDescriptionFiles.readJSON(path: p.json).map(\.label), [1])
-        XCTAssertEqual(ExportTestSupport.listing(dir), ["m.itksnap.txt", "m.labels.json"])
+        XCTAssertEqual(TestData.listing(dir), ["m.itksnap.txt", "m.labels.json"])
     }
 
     func testReadersRefuseBrokenFiles() throws {
-        let dir = try ExportTestSupport.temporaryFolder(self)
+        let dir = try TestData.temporaryFolder(self)
         let j = dir.appendingPathComponent("x.labels.json")
         try Data("{\"format\": \"other\", \"version\": 1, \"labelMap\": \"\", \"background\": 0, \"labels\": []}".utf8).write(to: j)
-        ExportTestSupport.assertError(.unsupportedFormat, mentioning: "voxsam-labels") { _ = try LabelDescriptionFiles.readJSON(path: j.path) }
+        TestData.assertError(.unsupportedFormat, mentioning: "voxsam-labels") { _ = try LabelDescriptionFiles.readJSON(path: j.path) }
         try Data("[1,2]".utf8).write(to: j)
-        ExportTestSupport.assertError(.corruptFile, mentioning: "not a VoxSAM label description") { _ = try LabelDescriptionFiles.readJSON(path: j.path) }
+        TestData.assertError(.corruptFile, mentioning: "not a VoxSAM label description") { _ = try LabelDescriptionFiles.readJSON(path: j.path) }
         let t = dir.appendingPathComponent("x.itksnap.txt")
         try Data("# c\n 1 2 3 \"a\"\n".utf8).write(to: t)
-        ExportTestSupport.assertError(.corruptFile, mentioning: "line 2") { _ = try LabelDescriptionFiles.readITKSNAP(path: t.path) }
+        TestData.assertError(.corruptFile, mentioning: "line 2") { _ = try LabelDescriptionFiles.readITKSNAP(path: t.path) }
     }
 }

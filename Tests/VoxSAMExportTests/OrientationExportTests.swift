@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import VoxSAMTestSupport
 import VoxSAMCore
 import VoxSAMExport
 import VoxSAMIO
@@ -20,9 +21,9 @@ final class OrientationExportTests: XCTestCase {
     ]
 
     func testOrientationCases() throws {
-        let nifti = try ExportTestSupport.sharedData("C/niivue/packages/niivue/tests/images/nifti_space")
+        let nifti = try TestData.sharedData("C/niivue/packages/niivue/tests/images/nifti_space")
         try Interop.requirePython(["pydicom", "highdicom", "nibabel", "nrrd", "numpy"])
-        let root = try ExportTestSupport.temporaryFolder(self)
+        let root = try TestData.temporaryFolder(self)
         let catalog = SegmentCatalog()
         let segments = try catalog.describe([(label: 1, name: "Tissue", color: nil), (label: 2, name: "Core", color: nil)])
         for (name, options) in Self.cases {

@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import VoxSAMTestSupport
 @testable import VoxSAMExport
 import VoxSAMProtocol
 import VoxSAMIO
@@ -21,14 +22,14 @@ final class SlicerSegNRRDTests: XCTestCase {
     }
 
     static func labelMap(_ g: Geometry, seed: UInt64) -> Volume {
-        var rng = ExportRandom(seed: seed)
+        var rng = SeededRandom(seed: seed)
         let values: [UInt8] = [0, 0, 0, 1, 1, 2, 5]
         return Volume(geometry: g, voxels: .uint8((0..<g.voxelCount).map { _ in values[rng.next(in: 0...6)] }))
     }
 
     func testRoundTripKeepsGeometryVoxelsAndSegments() throws {
-        let dir = try ExportTestSupport.temporaryFolder(self)
-        for (n, (name, g)) in ExportTestSupport.testGeometries(size: SIMD3(7, 6, 5)).enumerated() {
+        let dir = try TestData.temporaryFolder(self)
+        for (n, (name, g)) in TestData.testGeometries(size: SIMD3(7, 6, 5)).enumerated() {
             let map = Self.labelMap(g, seed: UInt64(n + 1))
             let path = dir.appendingPathComponent("case\(n).seg.nrrd").path
             try SlicerSegmentationNRRD.write(labelMap: map, segments: Self.segments(), to: path)
@@ -52,11 +53,11 @@ final class SlicerSegNRRDTests: XCTestCase {
                 XCTAssertEqual(s.extent, e, "\(name) label \(s.labelValue)")
             }
         }
-        XCTAssertEqual(ExportTestSupport.listing(dir), (0..<4).map { "case\($0).seg.nrrd" })
+        XCTAssertEqual(TestData.listing(dir), (0..<4).map { "case\($0).seg.nrrd" })
     }
 
     func testHeaderUsesSlicerKeysAndFormats() throws {
-        let dir = try ExportTestSupport.temporaryFolder(self)
+        let dir = try TestData.temporaryFolder(self)
         let g = Geometry(size: SIMD3(4, 3, 2), spacing: SIMD3(3.046875, 3.046875, 10), origin: SIMD3(193.1, 216.4, -340.25),
                          direction: Matrix3(rows: [[-1, 0, 0], [0, -1, 0], [0, 0, 1]]))
         var v = [UInt8](repeating: 0, count: 24)
@@ -94,7 +95,7 @@ final class SlicerSegNRRDTests: XCTestCase {
     }
 
     func testSeparatorsInCodesAndLineBreaksInNamesAreNeutralised() throws {
-        let dir = try ExportTestSupport.temporaryFolder(self)
+        let dir = try TestData.temporaryFolder(self)
         let g = Geometry(size: SIMD3(2, 2, 1))
         let odd = SegmentDescription(label: 3, name: "a\nb", color: RGB(1, 2, 3), category: Self.anatomy,
                                      type: CodedConcept("1", "99X", "x|y~z^w"))
@@ -108,7 +109,7 @@ final class SlicerSegNRRDTests: XCTestCase {
     }
 
     func testOtherIntegerTypesAreWrittenAsUnsignedLabels() throws {
-        let dir = try ExportTestSupport.temporaryFolder(self)
+        let dir = try TestData.temporaryFolder(self)
         let g = Geometry(size: SIMD3(3, 1, 1))
         let seg = Self.segments()
         let p1 = dir.appendingPathComponent("a.seg.nrrd").path
@@ -121,35 +122,35 @@ final class SlicerSegNRRDTests: XCTestCase {
     }
 
     func testBadInputIsRefusedAndLeavesNoFile() throws {
-        let dir = try ExportTestSupport.temporaryFolder(self)
+        let dir = try TestData.temporaryFolder(self)
         let g = Geometry(size: SIMD3(3, 1, 1))
         let map = Volume(geometry: g, voxels: .uint8([0, 1, 7]))
         let path = dir.appendingPathComponent("x.seg.nrrd").path
-        ExportTestSupport.assertError(.invalidArgument, mentioning: "label 7", "no segment description") {
+        TestData.assertError(.invalidArgument, mentioning: "label 7", "no segment description") {
             try SlicerSegmentationNRRD.write(labelMap: map, segments: Self.segments(), to: path)
         }
         var dup = Self.segments(); dup[0].label = 1
-        ExportTestSupport.assertError(.invalidArgument, mentioning: "described twice") {
+        TestData.assertError(.invalidArgument, mentioning: "described twice") {
             try SlicerSegmentationNRRD.write(labelMap: map, segments: dup, to: path)
         }
         var zero = Self.segments(); zero[0].label = 0
-        ExportTestSupport.assertError(.invalidArgument, mentioning: "1…65535") {
+        TestData.assertError(.invalidArgument, mentioning: "1…65535") {
             try SlicerSegmentationNRRD.write(labelMap: map, segments: zero, to: path)
         }
-        ExportTestSupport.assertError(.invalidArgument, mentioning: ".seg.nrrd") {
+        TestData.assertError(.invalidArgument, mentioning: ".seg.nrrd") {
             try SlicerSegmentationNRRD.write(labelMap: map, segments: Self.segments(), to: dir.appendingPathComponent("x.nrrd").path)
         }
-        ExportTestSupport.assertError(.unsupportedData, mentioning: "non-integer") {
+        TestData.assertError(.unsupportedData, mentioning: "non-integer") {
             try SlicerSegmentationNRRD.write(labelMap: Volume(geometry: g, voxels: .float32([0, 1.5, 1])), segments: Self.segments(), to: path)
         }
-        ExportTestSupport.assertError(.unsupportedData, mentioning: "-2") {
+        TestData.assertError(.unsupportedData, mentioning: "-2") {
             try SlicerSegmentationNRRD.write(labelMap: Volume(geometry: g, voxels: .int16([0, -2, 1])), segments: Self.segments(), to: path)
         }
-        ExportTestSupport.assertError(.writeFailed, mentioning: "does not exist") {
+        TestData.assertError(.writeFailed, mentioning: "does not exist") {
             try SlicerSegmentationNRRD.write(labelMap: Volume(geometry: g, voxels: .uint8([0, 1, 2])), segments: Self.segments(),
                                              to: dir.appendingPathComponent("missing/x.seg.nrrd").path)
         }
-        XCTAssertEqual(ExportTestSupport.listing(dir), [])
+        XCTAssertEqual(TestData.listing(dir), [])
     }
 
     // MARK: Real readers
@@ -171,9 +172,9 @@ final class SlicerSegNRRDTests: XCTestCase {
 
     func testPythonReadersAgreeOnSyntheticGeometries() throws {
         try InteropCheck.requireModules()
-        let dir = try ExportTestSupport.temporaryFolder(self)
+        let dir = try TestData.temporaryFolder(self)
         var cases: [InteropCheck.Case] = []
-        for (n, (_, g)) in ExportTestSupport.testGeometries(size: SIMD3(9, 8, 6)).enumerated() {
+        for (n, (_, g)) in TestData.testGeometries(size: SIMD3(9, 8, 6)).enumerated() {
             // The source image: a float volume on the same grid, read by SimpleITK.
             let source = dir.appendingPathComponent("source\(n).nrrd").path
             try NRRDWriter.write(Volume(geometry: g, voxels: .float32((0..<g.voxelCount).map { Float($0) })), to: source)
@@ -186,10 +187,10 @@ final class SlicerSegNRRDTests: XCTestCase {
     /// label map on each grid keeps that grid for SimpleITK, nibabel, pynrrd and slicerio.
     func testPythonReadersAgreeOnAll48Orientations() throws {
         try InteropCheck.requireModules()
-        let folder = try ExportTestSupport.sharedData("C/niivue/packages/niivue/tests/images/nifti_space")
-        let names = ExportTestSupport.listing(URL(fileURLWithPath: folder)).filter { $0.hasSuffix(".nii.gz") }
+        let folder = try TestData.sharedData("C/niivue/packages/niivue/tests/images/nifti_space")
+        let names = TestData.listing(URL(fileURLWithPath: folder)).filter { $0.hasSuffix(".nii.gz") }
         XCTAssertEqual(names.count, 48)
-        let dir = try ExportTestSupport.temporaryFolder(self)
+        let dir = try TestData.temporaryFolder(self)
         let segments = [Self.segments()[1], Self.segments()[2]]
         var cases: [InteropCheck.Case] = []
         for name in names {
@@ -216,8 +217,8 @@ final class SlicerSegNRRDTests: XCTestCase {
     /// The checker itself must fail on a 0.01 mm shift, one wrong voxel and a wrong segment name.
     func testPythonCheckCatchesShiftsWrongVoxelsAndNames() throws {
         try InteropCheck.requireModules()
-        let dir = try ExportTestSupport.temporaryFolder(self)
-        let g = ExportTestSupport.testGeometries(size: SIMD3(6, 5, 4))[2].1
+        let dir = try TestData.temporaryFolder(self)
+        let g = TestData.testGeometries(size: SIMD3(6, 5, 4))[2].1
         let map = Self.labelMap(g, seed: 99)
         let source = dir.appendingPathComponent("source.nrrd").path
         try NRRDWriter.write(Volume(geometry: g, voxels: .float32([Float](repeating: 1, count: g.voxelCount))), to: source)
@@ -256,20 +257,20 @@ final class SlicerSegNRRDTests: XCTestCase {
 
     func testPythonReadersAgreeOnRealImages() throws {
         try InteropCheck.requireModules()
-        let dir = try ExportTestSupport.temporaryFolder(self)
+        let dir = try TestData.temporaryFolder(self)
         var cases: [(String, String, String)] = []  // (name, source image, label map on its grid)
-        let ct = ExportTestSupport.sampleData.appendingPathComponent("ct/example_ct_sm.nii.gz").path
+        let ct = TestData.sampleData.appendingPathComponent("ct/example_ct_sm.nii.gz").path
         if FileManager.default.fileExists(atPath: ct) {
-            if let seg = try? ExportTestSupport.sharedData("A/TotalSegmentator/tests/reference_files/example_seg.nii.gz") {
+            if let seg = try? TestData.sharedData("A/TotalSegmentator/tests/reference_files/example_seg.nii.gz") {
                 cases.append(("ct", ct, seg))
             }
         }
-        if let t1 = try? ExportTestSupport.sharedData("A/ivadomed_data-testing/sub-unf01/anat/sub-unf01_T1w.nii.gz"),
-           let cord = try? ExportTestSupport.sharedData("A/ivadomed_data-testing/derivatives/labels/sub-unf01/anat/sub-unf01_T1w_seg-manual.nii.gz") {
+        if let t1 = try? TestData.sharedData("A/ivadomed_data-testing/sub-unf01/anat/sub-unf01_T1w.nii.gz"),
+           let cord = try? TestData.sharedData("A/ivadomed_data-testing/derivatives/labels/sub-unf01/anat/sub-unf01_T1w_seg-manual.nii.gz") {
             cases.append(("oblique-mr", t1, cord))  // oblique RAS
         }
-        if let t2 = try? ExportTestSupport.sharedData("A/sct_testing_data/t2/t2.nii.gz"),
-           let levels = try? ExportTestSupport.sharedData("A/sct_testing_data/t2/t2_seg-manual_labeled.nii.gz") {
+        if let t2 = try? TestData.sharedData("A/sct_testing_data/t2/t2.nii.gz"),
+           let levels = try? TestData.sharedData("A/sct_testing_data/t2/t2_seg-manual_labeled.nii.gz") {
             cases.append(("psr-mr", t2, levels))  // PSR, qform 2 / sform 1
         }
         if cases.isEmpty { throw XCTSkip("no real images found (../shared absent)") }

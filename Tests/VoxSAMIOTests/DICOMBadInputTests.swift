@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import VoxSAMTestSupport
 import VoxSAMCore
 @testable import VoxSAMIO
 
@@ -8,22 +9,22 @@ import VoxSAMCore
 final class DICOMBadInputTests: XCTestCase {
     func testTruncatedFileIsCorrupt() {
         let path = DICOMTestSupport.sample("MR_truncated.dcm")
-        IOTestSupport.assertError(.corruptFile, mentioning: "truncated", "PixelData (7fe0,0010)", path: path) {
+        TestData.assertError(.corruptFile, mentioning: "truncated", "PixelData (7fe0,0010)", path: path) {
             _ = try DICOMReader.read(path: path)
         }
-        IOTestSupport.assertError(.corruptFile, mentioning: "truncated", path: path) { _ = try DICOMReader.listSeries(path: path) }
+        TestData.assertError(.corruptFile, mentioning: "truncated", path: path) { _ = try DICOMReader.listSeries(path: path) }
     }
 
     func testNonImageDICOMIsRefused() {
         let path = DICOMTestSupport.sample("rtstruct.dcm")
-        IOTestSupport.assertError(.unsupportedData, mentioning: "not an image", "RTStructureSetStorage", "PixelData (7FE0,0010)", path: path) {
+        TestData.assertError(.unsupportedData, mentioning: "not an image", "RTStructureSetStorage", "PixelData (7FE0,0010)", path: path) {
             _ = try DICOMReader.read(path: path)
         }
     }
 
     func testColourImageIsRefused() {
         let path = DICOMTestSupport.sample("SC_rgb_rle.dcm")
-        IOTestSupport.assertError(.unsupportedData, mentioning: "colour", "SamplesPerPixel (0028,0002) = 3", "RGB", path: path) {
+        TestData.assertError(.unsupportedData, mentioning: "colour", "SamplesPerPixel (0028,0002) = 3", "RGB", path: path) {
             _ = try DICOMReader.read(path: path)
         }
         // Listing still shows it, with the reason.
@@ -37,20 +38,20 @@ final class DICOMBadInputTests: XCTestCase {
         let text = folder.appendingPathComponent("notes.dcm").path
         try "not a DICOM file at all, but long enough to have a preamble? no.".padding(toLength: 300, withPad: "x", startingAt: 0)
             .write(toFile: text, atomically: true, encoding: .utf8)
-        IOTestSupport.assertError(.unsupportedFormat, mentioning: "not a DICOM file", path: text) { _ = try DICOMReader.read(path: text) }
+        TestData.assertError(.unsupportedFormat, mentioning: "not a DICOM file", path: text) { _ = try DICOMReader.read(path: text) }
         let missing = folder.appendingPathComponent("absent").path
-        IOTestSupport.assertError(.notFound, mentioning: "no such file", path: missing) { _ = try DICOMReader.read(path: missing) }
+        TestData.assertError(.notFound, mentioning: "no such file", path: missing) { _ = try DICOMReader.read(path: missing) }
     }
 
     func testFolderWithoutImages() throws {
         let empty = try temporaryFolder()
-        IOTestSupport.assertError(.unsupportedFormat, mentioning: "no DICOM images", path: empty.path) { _ = try DICOMReader.read(path: empty.path) }
-        IOTestSupport.assertError(.unsupportedFormat, mentioning: "no DICOM images", path: empty.path) { _ = try DICOMReader.listSeries(path: empty.path) }
+        TestData.assertError(.unsupportedFormat, mentioning: "no DICOM images", path: empty.path) { _ = try DICOMReader.read(path: empty.path) }
+        TestData.assertError(.unsupportedFormat, mentioning: "no DICOM images", path: empty.path) { _ = try DICOMReader.listSeries(path: empty.path) }
 
         let folder = try temporaryFolder()
         try Data("hello".utf8).write(to: folder.appendingPathComponent("readme.txt"))
         try FileManager.default.copyItem(atPath: DICOMTestSupport.sample("rtstruct.dcm"), toPath: folder.appendingPathComponent("rs.dcm").path)
-        IOTestSupport.assertError(.unsupportedData, mentioning: "no DICOM images", "1 not DICOM", "RTStructureSetStorage", path: folder.path) {
+        TestData.assertError(.unsupportedData, mentioning: "no DICOM images", "1 not DICOM", "RTStructureSetStorage", path: folder.path) {
             _ = try DICOMReader.read(path: folder.path)
         }
         let inventory = try DICOMReader.inventory(path: folder.path)

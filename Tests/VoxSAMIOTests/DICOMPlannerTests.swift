@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import VoxSAMTestSupport
 import VoxSAMCore
 @testable import VoxSAMIO
 
@@ -64,7 +65,7 @@ final class DICOMPlannerTests: XCTestCase {
 
     func testMissingSliceIsRefusedWithTagsAndFlag() throws {
         let headers = zs([0, 2, 4, 8, 10])
-        IOTestSupport.assertError(.geometry, mentioning: "ImagePositionPatient (0020,0032)", "missing slice", "allowIrregular", "--allow-irregular", "IM3") {
+        TestData.assertError(.geometry, mentioning: "ImagePositionPatient (0020,0032)", "missing slice", "allowIrregular", "--allow-irregular", "IM3") {
             _ = try self.plan(headers)
         }
         let p = try plan(headers, DICOMReadOptions(allowIrregular: true))
@@ -73,7 +74,7 @@ final class DICOMPlannerTests: XCTestCase {
     }
 
     func testUnevenSpacingIsRefused() {
-        IOTestSupport.assertError(.geometry, mentioning: "spacing varies", "ImageOrientationPatient (0020,0037)") {
+        TestData.assertError(.geometry, mentioning: "spacing varies", "ImageOrientationPatient (0020,0037)") {
             _ = try self.plan(self.zs([0, 2, 4.6, 6, 8]))
         }
         // Rounding-level jitter is accepted.
@@ -82,7 +83,7 @@ final class DICOMPlannerTests: XCTestCase {
 
     func testDuplicatePositions() throws {
         let headers = zs([0, 2, 2, 4])
-        IOTestSupport.assertError(.geometry, mentioning: "duplicate slice positions", "IM2", "IM3", "ImagePositionPatient (0020,0032)") {
+        TestData.assertError(.geometry, mentioning: "duplicate slice positions", "IM2", "IM3", "ImagePositionPatient (0020,0032)") {
             _ = try self.plan(headers)
         }
         let p = try plan(headers, DICOMReadOptions(allowIrregular: true))
@@ -100,7 +101,7 @@ final class DICOMPlannerTests: XCTestCase {
         XCTAssertTrue(p.warnings.contains { $0.contains("2 volumes") && $0.contains("TemporalPositionIndex (0020,9128)") && $0.contains("--volume") })
         let second = try plan(headers, DICOMReadOptions(volumeIndex: 1))
         XCTAssertTrue(second.slices.allSatisfy { headers[$0.file].frames[0].temporalPositionIndex == 2 })
-        IOTestSupport.assertError(.invalidArgument, mentioning: "out of range", "2 volumes") {
+        TestData.assertError(.invalidArgument, mentioning: "out of range", "2 volumes") {
             _ = try self.plan(headers, DICOMReadOptions(volumeIndex: 2))
         }
     }
@@ -108,7 +109,7 @@ final class DICOMPlannerTests: XCTestCase {
     func testGantryTiltIsRefusedThenReadOnAShearedGrid() throws {
         let angle = 15.0 * Double.pi / 180
         let headers = (0..<5).map { k in header(k + 1, SIMD3(0, -2 * tan(angle) * Double(k), 2 * Double(k)), tilt: 15) }
-        IOTestSupport.assertError(.geometry, mentioning: "gantry tilt", "GantryDetectorTilt (0018,1120) = 15°", "allowIrregular") {
+        TestData.assertError(.geometry, mentioning: "gantry tilt", "GantryDetectorTilt (0018,1120) = 15°", "allowIrregular") {
             _ = try self.plan(headers)
         }
         let p = try plan(headers, DICOMReadOptions(allowIrregular: true))
@@ -138,7 +139,7 @@ final class DICOMPlannerTests: XCTestCase {
         // Some positioned, some not: refused.
         for i in headers.indices { headers[i].frames[0].orientation = Self.axial }
         headers[0].frames[0].position = SIMD3(0, 0, 0)
-        IOTestSupport.assertError(.geometry, mentioning: "2 of 3 images lack", "ImagePositionPatient (0020,0032)") { _ = try self.plan(headers) }
+        TestData.assertError(.geometry, mentioning: "2 of 3 images lack", "ImagePositionPatient (0020,0032)") { _ = try self.plan(headers) }
     }
 
     // MARK: grouping

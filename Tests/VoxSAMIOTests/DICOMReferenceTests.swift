@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import VoxSAMTestSupport
 import VoxSAMCore
 @testable import VoxSAMIO
 
@@ -9,7 +10,7 @@ final class DICOMReferenceTests: XCTestCase {
     /// dcm_qa_ts: one Siemens mosaic (384×384 = 6×6 tiles of 64×64, 35 slices) in nine transfer
     /// syntaxes: explicit/implicit LE, explicit BE, RLE, JPEG lossless (2), JPEG-LS (2), JPEG 2000.
     func testTransferSyntaxMosaicsMatchDcm2niix() throws {
-        let folder = try DICOMTestSupport.shared("B/dcm_qa_ts")
+        let folder = try TestData.sharedData("B/dcm_qa_ts")
         var first: [Double]?
         for n in 1...9 {
             let volume = try DICOMReader.read(path: "\(folder)/In/\(n).dcm")
@@ -29,7 +30,7 @@ final class DICOMReferenceTests: XCTestCase {
 
     /// The nine files share one SeriesInstanceUID but differ in SeriesNumber: nine series.
     func testTransferSyntaxFolderListsNineSeries() throws {
-        let folder = try DICOMTestSupport.shared("B/dcm_qa_ts/In")
+        let folder = try TestData.sharedData("B/dcm_qa_ts/In")
         let series = try DICOMReader.listSeries(path: folder)
         XCTAssertEqual(series.count, 9)
         XCTAssertEqual(series.map(\.seriesNumber), Array(1...9))
@@ -51,12 +52,12 @@ final class DICOMReferenceTests: XCTestCase {
         let key = try XCTUnwrap(series.first { $0.files.first?.hasSuffix("/7.dcm") == true }?.key)
         let volume = try DICOMReader.read(path: folder, series: key)
         XCTAssertEqual(volume.metadata.sliceReferences.first?.file.hasSuffix("/7.dcm"), true)
-        try DICOMTestSupport.assertMatchesReference(volume, referencePath: try DICOMTestSupport.shared("B/dcm_qa_ts/Ref/7.nii"))
+        try DICOMTestSupport.assertMatchesReference(volume, referencePath: try TestData.sharedData("B/dcm_qa_ts/Ref/7.nii"))
     }
 
     /// dcm_qa_frag: 96 sagittal slices, each frame split over several fragments.
     func testFragmentedJPEGLosslessSeries() throws {
-        let folder = try DICOMTestSupport.shared("B/dcm_qa_frag/In/5001_anat-T1w_acq-tfl")
+        let folder = try TestData.sharedData("B/dcm_qa_frag/In/5001_anat-T1w_acq-tfl")
         let volume = try DICOMReader.read(path: folder)
         XCTAssertEqual(volume.size, SIMD3(128, 128, 96))
         XCTAssertEqual(volume.metadata.sliceReferences.count, 96)
@@ -69,12 +70,12 @@ final class DICOMReferenceTests: XCTestCase {
     /// the affine is compared within 0.012 mm, and every slice is checked against its own
     /// ImagePositionPatient within 1e-3 mm.
     private func checkFragmentReference(_ volume: Volume, _ reference: String) throws {
-        try DICOMTestSupport.assertMatchesReference(volume, referencePath: try DICOMTestSupport.shared(reference), affineTolerance: 0.012)
+        try DICOMTestSupport.assertMatchesReference(volume, referencePath: try TestData.sharedData(reference), affineTolerance: 0.012)
         try DICOMTestSupport.assertSlicePositions(volume)
     }
 
     func testFragmentedJPEG2000Series() throws {
-        let folder = try DICOMTestSupport.shared("B/dcm_qa_frag/In/6001_anat-T1w_acq-tfl")
+        let folder = try TestData.sharedData("B/dcm_qa_frag/In/6001_anat-T1w_acq-tfl")
         let volume = try DICOMReader.read(path: folder)
         XCTAssertEqual(volume.size, SIMD3(128, 128, 96))
         try checkFragmentReference(volume, "B/dcm_qa_frag/Ref/anat-T1w_acq-tfl_6001.nii")
@@ -83,7 +84,7 @@ final class DICOMReferenceTests: XCTestCase {
     /// dcm_qa_enh Siemens XA10: four enhanced files (one time point each, 6 frames in SMS order)
     /// of one series → 4 volumes at 6 positions; the first is read, with a warning.
     func testEnhancedSiemensFirstTimePoint() throws {
-        let folder = try DICOMTestSupport.shared("B/dcm_qa_enh/In/Siemens/XA10")
+        let folder = try TestData.sharedData("B/dcm_qa_enh/In/Siemens/XA10")
         let series = try DICOMReader.listSeries(path: folder)
         XCTAssertEqual(series.count, 1)
         XCTAssertEqual(series.first?.volumeCount, 4)
@@ -94,7 +95,7 @@ final class DICOMReferenceTests: XCTestCase {
                       "\(volume.metadata.warnings)")
         XCTAssertTrue(volume.metadata.sliceReferences.allSatisfy { $0.frame != nil })
         XCTAssertTrue(volume.metadata.sliceReferences.allSatisfy { $0.file.hasSuffix("6_1.dcm") })
-        try DICOMTestSupport.assertMatchesReference(volume, referencePath: try DICOMTestSupport.shared("B/dcm_qa_enh/Ref/Siemens_REST1_w_SMS_PF7-8_6.nii"))
+        try DICOMTestSupport.assertMatchesReference(volume, referencePath: try TestData.sharedData("B/dcm_qa_enh/Ref/Siemens_REST1_w_SMS_PF7-8_6.nii"))
         try DICOMTestSupport.assertSlicePositions(volume)
 
         // Another time point on request: same grid, different voxels, frames of 6_3.dcm.
@@ -109,19 +110,19 @@ final class DICOMReferenceTests: XCTestCase {
     /// the raw values, so they are compared with the rescale off; the rescaled field map is
     /// checked against the reference's scl_slope/scl_inter (the same as the DICOM rescale).
     func testEnhancedPhilipsMagnitudeAndFieldMap() throws {
-        let file = try DICOMTestSupport.shared("B/dcm_qa_enh/In/Philips/IM_0027_fMAP.dcm")
+        let file = try TestData.sharedData("B/dcm_qa_enh/In/Philips/IM_0027_fMAP.dcm")
         let raw = DICOMReadOptions(applyRescale: false)
         let magnitude = try DICOMReader.read(path: file, options: raw)
         XCTAssertEqual(magnitude.size, SIMD3(64, 64, 32))
         XCTAssertTrue(magnitude.metadata.warnings.contains { $0.contains("2 volumes") && $0.contains("FrameType (0008,9007)") },
                       "\(magnitude.metadata.warnings)")
-        try DICOMTestSupport.assertMatchesReference(magnitude, referencePath: try DICOMTestSupport.shared("B/dcm_qa_enh/Ref/Philips_WIP_B0_NS_801_e1.nii"))
+        try DICOMTestSupport.assertMatchesReference(magnitude, referencePath: try TestData.sharedData("B/dcm_qa_enh/Ref/Philips_WIP_B0_NS_801_e1.nii"))
         try DICOMTestSupport.assertSlicePositions(magnitude)
 
         var second = raw
         second.volumeIndex = 1
         let fieldMapRaw = try DICOMReader.read(path: file, options: second)
-        let reference = try DICOMTestSupport.shared("B/dcm_qa_enh/Ref/Philips_WIP_B0_NS_801_e2_fieldmaphz.nii")
+        let reference = try TestData.sharedData("B/dcm_qa_enh/Ref/Philips_WIP_B0_NS_801_e2_fieldmaphz.nii")
         try DICOMTestSupport.assertMatchesReference(fieldMapRaw, referencePath: reference)
 
         // Rescaled (Hz): dcm2niix's scl_slope is Philips' "precise" 1/ScaleSlope (0.24420166) where

@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import VoxSAMTestSupport
 import VoxSAMCore
 @testable import VoxSAMIO
 
@@ -9,7 +10,7 @@ final class DICOMSeriesTests: XCTestCase {
     /// the file meta has the SOP Instance UID): one series with a stable synthetic key, on the grid
     /// of `example_seg_dicom.nii.gz` (TotalSegmentator's output for it, dcm2niix geometry).
     func testTotalSegmentatorSeriesWithEmptyUIDs() throws {
-        let folder = try DICOMTestSupport.shared("A/TotalSegmentator/tests/reference_files/example_ct_dicom")
+        let folder = try TestData.sharedData("A/TotalSegmentator/tests/reference_files/example_ct_dicom")
         let series = try DICOMReader.listSeries(path: folder)
         XCTAssertEqual(series.count, 1)
         let s = try XCTUnwrap(series.first)
@@ -38,7 +39,7 @@ final class DICOMSeriesTests: XCTestCase {
         XCTAssertNotNil(volume.metadata.windowCenter)
         try DICOMTestSupport.assertSlicePositions(volume)
 
-        let segmentation = try NIfTIReader.read(path: try DICOMTestSupport.shared("A/TotalSegmentator/tests/reference_files/example_seg_dicom.nii.gz"))
+        let segmentation = try NIfTIReader.read(path: try TestData.sharedData("A/TotalSegmentator/tests/reference_files/example_seg_dicom.nii.gz"))
         let map = try XCTUnwrap(DICOMTestSupport.axisMap(ours: volume.geometry, reference: segmentation.geometry),
                                 "axes of \(volume.geometry.direction) vs \(segmentation.geometry.direction)")
         let difference = DICOMTestSupport.affineDifference(ours: volume.geometry, reference: segmentation.geometry, map: map)
@@ -48,7 +49,7 @@ final class DICOMSeriesTests: XCTestCase {
 
     /// pydicom's dicomdirtests: a DICOMDIR referencing CT, MR and CR series in sub-folders.
     func testDICOMDIRListsReferencedSeries() throws {
-        let dicomdir = try DICOMTestSupport.shared("\(DICOMTestSupport.pydicomFiles)/dicomdirtests/DICOMDIR")
+        let dicomdir = try TestData.sharedData("\(DICOMTestSupport.pydicomFiles)/dicomdirtests/DICOMDIR")
         let inventory = try DICOMReader.inventory(path: dicomdir)
         let files = Set(inventory.series.flatMap(\.files).map { ($0 as NSString).lastPathComponent })
         XCTAssertTrue(files.isSuperset(of: ["17106", "2062", "4919", "6154"]), "\(files.sorted())")
@@ -71,7 +72,7 @@ final class DICOMSeriesTests: XCTestCase {
 
     /// Localizer MR series mixing orientations is split, with a warning naming the tag.
     func testMixedOrientationSeriesIsSplit() throws {
-        let folder = try DICOMTestSupport.shared("\(DICOMTestSupport.pydicomFiles)/dicomdirtests/98892003/MR2")
+        let folder = try TestData.sharedData("\(DICOMTestSupport.pydicomFiles)/dicomdirtests/98892003/MR2")
         let series = try DICOMReader.listSeries(path: folder)
         XCTAssertGreaterThan(series.count, 1)
         let split = series.filter { $0.key.contains("#") }
@@ -79,8 +80,8 @@ final class DICOMSeriesTests: XCTestCase {
         XCTAssertTrue(split.allSatisfy { $0.warnings.contains { $0.contains("ImageOrientationPatient (0020,0037)") } }, "\(split.map(\.warnings))")
         // Asking for the shared UID names the keys to choose from.
         let uid = try XCTUnwrap(split.first?.seriesInstanceUID)
-        IOTestSupport.assertError(.invalidArgument, mentioning: "#") { _ = try DICOMReader.read(path: folder, series: uid) }
-        IOTestSupport.assertError(.invalidArgument, mentioning: "--series") { _ = try DICOMReader.read(path: folder, series: "1.2.3.no.such") }
+        TestData.assertError(.invalidArgument, mentioning: "#") { _ = try DICOMReader.read(path: folder, series: uid) }
+        TestData.assertError(.invalidArgument, mentioning: "--series") { _ = try DICOMReader.read(path: folder, series: "1.2.3.no.such") }
         // Each split series reads.
         for s in split where s.isReadable { XCTAssertNoThrow(try DICOMReader.read(path: folder, series: s.key)) }
     }
@@ -88,7 +89,7 @@ final class DICOMSeriesTests: XCTestCase {
     /// RT Dose: one ImagePositionPatient, frames placed by GridFrameOffsetVector (3004,000C),
     /// values scaled by DoseGridScaling (3004,000E).
     func testRTDoseFramesFollowGridFrameOffsetVector() throws {
-        let path = try DICOMTestSupport.shared("\(DICOMTestSupport.pydicomFiles)/rtdose.dcm")
+        let path = try TestData.sharedData("\(DICOMTestSupport.pydicomFiles)/rtdose.dcm")
         let volume = try DICOMReader.read(path: path)
         XCTAssertEqual(volume.size, SIMD3(10, 10, 15))
         XCTAssertEqual(volume.geometry.spacing, SIMD3(10, 10, 5))
@@ -99,13 +100,13 @@ final class DICOMSeriesTests: XCTestCase {
 
     /// DICOM SEG objects carry pixel data but are label objects: not listed as image series.
     func testSegmentationObjectsAreNotImageSeries() throws {
-        let folder = try DICOMTestSupport.shared("D/dcmqi/data/segmentations")
+        let folder = try TestData.sharedData("D/dcmqi/data/segmentations")
         let inventory = try DICOMReader.inventory(path: folder)
         XCTAssertFalse(inventory.series.isEmpty)
         XCTAssertTrue(inventory.series.allSatisfy { $0.modality == "CT" }, "\(inventory.series.map(\.modality))")
         XCTAssertTrue(inventory.nonImageFiles.contains { $0.path.hasSuffix("/liver.dcm") && $0.message.contains("SegmentationStorage") })
         let seg = "\(folder)/liver.dcm"
-        IOTestSupport.assertError(.unsupportedData, mentioning: "not an image", "SegmentationStorage", path: seg) { _ = try DICOMReader.read(path: seg) }
+        TestData.assertError(.unsupportedData, mentioning: "not an image", "SegmentationStorage", path: seg) { _ = try DICOMReader.read(path: seg) }
     }
 
     /// Patient/study attributes and per-slice references reach VolumeMetadata.

@@ -1,25 +1,13 @@
 import Foundation
 import XCTest
 import VoxSAMCore
+import VoxSAMTestSupport
 @testable import VoxSAMIO
 
 /// Test data locations and reference comparisons for the DICOM reader tests.
 enum DICOMTestSupport {
-    /// Repository root, from this file's path (Tests/VoxSAMIOTests/DICOMTestSupport.swift).
-    static let repoRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    /// `../shared/data` beside the repository.
-    static let sharedData = repoRoot.deletingLastPathComponent().appendingPathComponent("shared").appendingPathComponent("data")
     /// Small DICOM files committed with the repository (pydicom / pydicom-data, MIT).
-    static let samples = repoRoot.appendingPathComponent("SampleData").appendingPathComponent("dicom")
-
-    /// `../shared/data/<relative>`, or XCTSkip when the shared data is absent.
-    static func shared(_ relative: String) throws -> String {
-        let url = sharedData.appendingPathComponent(relative)
-        guard FileManager.default.fileExists(atPath: url.path) else {
-            throw XCTSkip("\(url.path) is not available (../shared is absent in this checkout)")
-        }
-        return url.path
-    }
+    static let samples = TestData.sampleData.appendingPathComponent("dicom")
 
     /// `SampleData/dicom/<name>` (always present in a clone).
     static func sample(_ name: String) -> String { samples.appendingPathComponent(name).path }

@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import VoxSAMTestSupport
 import VoxSAMCore
 @testable import VoxSAMIO
 
@@ -15,7 +16,7 @@ final class DICOMTransferSyntaxTests: XCTestCase {
 
     /// ../shared pydicom matrix, including the second big-endian file and the padded variant.
     func testPydicomMRSmallMatrixDecodesIdentically() throws {
-        let folder = try DICOMTestSupport.shared(DICOMTestSupport.pydicomFiles)
+        let folder = try TestData.sharedData(DICOMTestSupport.pydicomFiles)
         let names = ["MR_small.dcm", "MR_small_implicit.dcm", "MR_small_bigendian.dcm", "MR_small_expb.dcm", "MR_small_RLE.dcm",
                      "MR_small_jp2klossless.dcm", "MR_small_jpeg_ls_lossless.dcm", "MR_small_padded.dcm"]
         try checkIdentical(names.map { "\(folder)/\($0)" })
@@ -24,7 +25,7 @@ final class DICOMTransferSyntaxTests: XCTestCase {
     /// Enhanced MR without functional-group geometry (emri_small, 10 frames) in explicit LE,
     /// explicit BE, RLE, JPEG 2000 and JPEG-LS: multi-frame decoding, stacked with a warning.
     func testMultiFrameSyntaxesDecodeIdentically() throws {
-        let folder = try DICOMTestSupport.shared("B/pydicom-data/data_store/data")
+        let folder = try TestData.sharedData("B/pydicom-data/data_store/data")
         let names = ["emri_small.dcm", "emri_small_big_endian.dcm", "emri_small_RLE.dcm", "emri_small_jpeg_2k_lossless.dcm",
                      "emri_small_jpeg_ls_lossless.dcm"]
         let volumes = try checkIdentical(names.map { "\(folder)/\($0)" })
@@ -119,7 +120,7 @@ final class DICOMTransferSyntaxTests: XCTestCase {
     /// JPEG 2000 whose codestream signedness disagrees with PixelRepresentation (0028,0103): the
     /// DICOM attribute wins (CT in HU with negative values, like pydicom's decode).
     func testJPEG2000PixelRepresentationMismatch() throws {
-        let path = try DICOMTestSupport.shared("\(DICOMTestSupport.pydicomFiles)/J2K_pixelrep_mismatch.dcm")
+        let path = try TestData.sharedData("\(DICOMTestSupport.pydicomFiles)/J2K_pixelrep_mismatch.dcm")
         let volume = try DICOMReader.read(path: path, options: DICOMReadOptions(applyRescale: false))
         XCTAssertEqual(volume.type, .int16)
         let range = try XCTUnwrap(volume.voxels.range)
@@ -130,7 +131,7 @@ final class DICOMTransferSyntaxTests: XCTestCase {
     /// pydicom-data MR2 (1024²): JPEG 2000 lossless equals its uncompressed original (UNCR), and
     /// the lossy JPEG 2000 decodes exactly to the reference decode shipped with it (UNCI).
     func testJPEG2000MatchesUncompressedReferences() throws {
-        let folder = try DICOMTestSupport.shared("B/pydicom-data/data_store/data")
+        let folder = try TestData.sharedData("B/pydicom-data/data_store/data")
         try checkIdentical(["\(folder)/MR2_UNCR.dcm", "\(folder)/MR2_J2KR.dcm"])
         try checkIdentical(["\(folder)/MR2_UNCI.dcm", "\(folder)/MR2_J2KI.dcm"])
     }

@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import VoxSAMTestSupport
 @testable import VoxSAMIO
 import VoxSAMCore
 
@@ -18,15 +19,15 @@ final class NIfTITests: XCTestCase {
 
     /// Every NIfTI in ../shared/data/C and A reads with nibabel's affine and voxel sums, or is refused clearly.
     func testAgainstNibabel() throws {
-        _ = try IOTestSupport.sharedData("C")
-        let data = try Data(contentsOf: IOTestSupport.fixtures.appendingPathComponent("nibabel_affines.json"))
+        _ = try TestData.sharedData("C")
+        let data = try Data(contentsOf: TestData.fixtures.appendingPathComponent("nibabel_affines.json"))
         let fixture = try JSONDecoder().decode(Fixture.self, from: data)
         var checked = 0, refused = 0
         for (relative, expected) in fixture.files.sorted(by: { $0.key < $1.key }) {
-            let path = try IOTestSupport.sharedData(relative)
+            let path = try TestData.sharedData(relative)
             let dtype = expected.dtype ?? ""
             if dtype.contains("R") || dtype.hasPrefix("complex") {
-                IOTestSupport.assertError(.unsupportedData, mentioning: dtype.hasPrefix("complex") ? "complex" : "RGB", path: path) {
+                TestData.assertError(.unsupportedData, mentioning: dtype.hasPrefix("complex") ? "complex" : "RGB", path: path) {
                     _ = try NIfTIReader.read(path: path)
                 }
                 refused += 1
@@ -35,7 +36,7 @@ final class NIfTITests: XCTestCase {
             let v = try NIfTIReader.read(path: path)
             guard let affine = expected.affine_ras, let shape = expected.shape else { continue }
             XCTAssertEqual([v.size.x, v.size.y, v.size.z], Array((shape + [1, 1]).prefix(3)), relative)
-            let diff = IOTestSupport.maxDifference(v.geometry.affineRAS, affine)
+            let diff = TestData.maxDifference(v.geometry.affineRAS, affine)
             XCTAssertLessThan(diff, 1e-4, "\(relative): affine differs from nibabel by \(diff)")
             if let s = expected.sum, let lo = expected.min, let hi = expected.max {
                 var sum = 0.0
@@ -53,9 +54,9 @@ final class NIfTITests: XCTestCase {
 
     /// The 48 orientations of `nifti_space` are the same image in world space.
     func testFortyEightOrientationsAgreeInWorldSpace() throws {
-        let folder = try IOTestSupport.sharedData("C/niivue/packages/niivue/tests/images/nifti_space")
+        let folder = try TestData.sharedData("C/niivue/packages/niivue/tests/images/nifti_space")
         let reference = try NIfTIReader.read(path: folder + "/RAS.nii.gz")
-        let files = IOTestSupport.listing(URL(fileURLWithPath: folder)).filter { $0.hasSuffix(".nii.gz") }
+        let files = TestData.listing(URL(fileURLWithPath: folder)).filter { $0.hasSuffix(".nii.gz") }
         XCTAssertEqual(files.count, 48)
         let g = reference.geometry
         for name in files {
@@ -78,7 +79,7 @@ final class NIfTITests: XCTestCase {
     }
 
     func testRoundTripKeepsVoxelsAndAffine() throws {
-        let dir = try IOTestSupport.temporaryFolder(self)
+        let dir = try TestData.temporaryFolder(self)
         var rng = SeededRandom(seed: 42)
         let size = SIMD3(7, 5, 4)
         let dir3 = Matrix3(rows: [[0.0, 0.6, 0.8], [-1, 0, 0], [0, 0.8, -0.6]])
@@ -101,18 +102,18 @@ final class NIfTITests: XCTestCase {
             XCTAssertTrue(back.geometry.isSameGrid(as: g, tolerance: 1e-3), name)
         }
         // Nothing but the outputs (and the .img of the pair) is left behind.
-        XCTAssertEqual(IOTestSupport.listing(dir), ["a.nii", "b.nii.gz", "c.nii.gz", "d.hdr", "d.img", "e.nii"])
+        XCTAssertEqual(TestData.listing(dir), ["a.nii", "b.nii.gz", "c.nii.gz", "d.hdr", "d.img", "e.nii"])
     }
 
     /// A NIfTI-2 file written by nibabel (committed fixture) reads with nibabel's affine (double precision).
     func testReadsNIfTI2() throws {
-        let path = IOTestSupport.fixtures.appendingPathComponent("nifti2_int32.nii.gz").path
+        let path = TestData.fixtures.appendingPathComponent("nifti2_int32.nii.gz").path
         struct E: Decodable { var affine_ras: [[Double]]; var sum: Int; var first: Int; var last: Int; var header_size: Int }
-        let e = try JSONDecoder().decode(E.self, from: Data(contentsOf: IOTestSupport.fixtures.appendingPathComponent("nifti2_int32.json")))
+        let e = try JSONDecoder().decode(E.self, from: Data(contentsOf: TestData.fixtures.appendingPathComponent("nifti2_int32.json")))
         XCTAssertEqual(e.header_size, 540)
         let v = try NIfTIReader.read(path: path)
         XCTAssertEqual(v.type, .int32)
-        XCTAssertLessThan(IOTestSupport.maxDifference(v.geometry.affineRAS, e.affine_ras), 1e-9)
+        XCTAssertLessThan(TestData.maxDifference(v.geometry.affineRAS, e.affine_ras), 1e-9)
         guard case .int32(let a) = v.voxels else { return XCTFail() }
         XCTAssertEqual(a.reduce(0) { $0 + Int($1) }, e.sum)
         XCTAssertEqual(Int(a.first!), e.first)
@@ -120,13 +121,13 @@ final class NIfTITests: XCTestCase {
     }
 
     func testBadInputsGiveClearErrors() throws {
-        let dir = try IOTestSupport.temporaryFolder(self)
+        let dir = try TestData.temporaryFolder(self)
         // Missing file.
-        IOTestSupport.assertError(.notFound, mentioning: "no such file") { _ = try NIfTIReader.read(path: dir.path + "/missing.nii") }
+        TestData.assertError(.notFound, mentioning: "no such file") { _ = try NIfTIReader.read(path: dir.path + "/missing.nii") }
         // Not a NIfTI at all.
         let text = dir.appendingPathComponent("notes.nii").path
         try Data("hello, this is not an image".utf8).write(to: URL(fileURLWithPath: text))
-        IOTestSupport.assertError(.corruptFile, mentioning: "NIfTI", path: text) { _ = try NIfTIReader.read(path: text) }
+        TestData.assertError(.corruptFile, mentioning: "NIfTI", path: text) { _ = try NIfTIReader.read(path: text) }
         // Truncated .nii.gz: a valid header, then the stream stops.
         let g = Geometry(size: SIMD3(64, 64, 32))
         let good = dir.appendingPathComponent("good.nii.gz").path
@@ -134,36 +135,20 @@ final class NIfTITests: XCTestCase {
         let bytes = try Data(contentsOf: URL(fileURLWithPath: good))
         let cut = dir.appendingPathComponent("cut.nii.gz").path
         try bytes.prefix(bytes.count / 2).write(to: URL(fileURLWithPath: cut))
-        IOTestSupport.assertError(.corruptFile, mentioning: "truncated", path: cut) { _ = try NIfTIReader.read(path: cut) }
+        TestData.assertError(.corruptFile, mentioning: "truncated", path: cut) { _ = try NIfTIReader.read(path: cut) }
         // Wrong output extension and a missing output folder: errors, nothing written.
         let v = Volume(geometry: Geometry(size: SIMD3(2, 2, 2)), voxels: .uint8([1, 2, 3, 4, 5, 6, 7, 8]))
-        IOTestSupport.assertError(.unsupportedFormat, mentioning: ".nii") { try NIfTIWriter.write(v, to: dir.path + "/x.png") }
-        IOTestSupport.assertError(.writeFailed, mentioning: "does not exist") { try NIfTIWriter.write(v, to: dir.path + "/no/such/dir/x.nii") }
-        XCTAssertEqual(IOTestSupport.listing(dir), ["cut.nii.gz", "good.nii.gz", "notes.nii"])
+        TestData.assertError(.unsupportedFormat, mentioning: ".nii") { try NIfTIWriter.write(v, to: dir.path + "/x.png") }
+        TestData.assertError(.writeFailed, mentioning: "does not exist") { try NIfTIWriter.write(v, to: dir.path + "/no/such/dir/x.nii") }
+        XCTAssertEqual(TestData.listing(dir), ["cut.nii.gz", "good.nii.gz", "notes.nii"])
     }
 
     func testFourDimensionalPicksAVolume() throws {
-        let path = try IOTestSupport.sharedData("C/niivue/packages/niivue/demos/images/V1.nii.gz")
+        let path = try TestData.sharedData("C/niivue/packages/niivue/demos/images/V1.nii.gz")
         let first = try NIfTIReader.read(path: path)
         XCTAssertTrue(first.metadata.warnings.contains { $0.contains("first volume") })
         let second = try NIfTIReader.read(path: path, options: .init(volumeIndex: 1))
         XCTAssertNotEqual(first.voxels, second.voxels)
-        IOTestSupport.assertError(.invalidArgument, mentioning: "out of range") { _ = try NIfTIReader.read(path: path, options: .init(volumeIndex: 3)) }
-    }
-}
-
-/// A small deterministic generator for tests (SplitMix64).
-struct SeededRandom {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func nextUInt64() -> UInt64 {
-        state &+= 0x9E3779B97F4A7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58476D1CE4E5B9
-        z = (z ^ (z >> 27)) &* 0x94D049BB133111EB
-        return z ^ (z >> 31)
-    }
-    mutating func next(in range: ClosedRange<Int>) -> Int {
-        range.lowerBound + Int(nextUInt64() % UInt64(range.upperBound - range.lowerBound + 1))
+        TestData.assertError(.invalidArgument, mentioning: "out of range") { _ = try NIfTIReader.read(path: path, options: .init(volumeIndex: 3)) }
     }
 }

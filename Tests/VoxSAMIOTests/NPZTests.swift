@@ -1,11 +1,12 @@
 import Foundation
 import XCTest
+import VoxSAMTestSupport
 @testable import VoxSAMIO
 import VoxSAMCore
 
 final class NPZTests: XCTestCase {
     func testReadsCVPR24Case() throws {
-        let path = try IOTestSupport.sharedData("../reference/cases/imgs/3DBox_MR_TSsmall.npz")
+        let path = try TestData.sharedData("../reference/cases/imgs/3DBox_MR_TSsmall.npz")
         let npz = try NPZArchive.read(path: path)
         let v = try NPZVolume.read(path: path)
         XCTAssertEqual(v.size, SIMD3(117, 91, 20))
@@ -17,7 +18,7 @@ final class NPZTests: XCTestCase {
     }
 
     func testReadsMedSAM2StyleGeometry() throws {
-        let path = try IOTestSupport.sharedData("A/MedSAM2/data/RECIST_train_npz/CT_Lesion_000002_03_01_035-047.npz")
+        let path = try TestData.sharedData("A/MedSAM2/data/RECIST_train_npz/CT_Lesion_000002_03_01_035-047.npz")
         let v = try NPZVolume.read(path: path)
         XCTAssertEqual(v.size, SIMD3(512, 512, 13))
         XCTAssertEqual(v.geometry.spacing.z, 5, accuracy: 1e-9)
@@ -26,7 +27,7 @@ final class NPZTests: XCTestCase {
     }
 
     func testLabelMapRoundTripAndNpyHeaders() throws {
-        let dir = try IOTestSupport.temporaryFolder(self)
+        let dir = try TestData.temporaryFolder(self)
         var rng = SeededRandom(seed: 3)
         let g = Geometry(size: SIMD3(5, 4, 3), spacing: SIMD3(0.8, 0.9, 2.5))
         let labels = VoxelBuffer.uint8((0..<60).map { _ in UInt8(rng.next(in: 0...6)) })
@@ -43,9 +44,9 @@ final class NPZTests: XCTestCase {
     }
 
     func testCorruptArchiveIsRefused() throws {
-        let dir = try IOTestSupport.temporaryFolder(self)
+        let dir = try TestData.temporaryFolder(self)
         let path = dir.appendingPathComponent("broken.npz").path
         try Data([0x50, 0x4B, 0x03, 0x04, 1, 2, 3]).write(to: URL(fileURLWithPath: path))
-        IOTestSupport.assertError(.corruptFile, mentioning: "npz", path: path) { _ = try NPZArchive.read(path: path) }
+        TestData.assertError(.corruptFile, mentioning: "npz", path: path) { _ = try NPZArchive.read(path: path) }
     }
 }

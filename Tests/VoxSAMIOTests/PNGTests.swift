@@ -1,11 +1,12 @@
 import Foundation
 import XCTest
+import VoxSAMTestSupport
 @testable import VoxSAMIO
 import VoxSAMCore
 
 final class PNGTests: XCTestCase {
     func testGreyAndRGBRoundTripAndMontage() throws {
-        let dir = try IOTestSupport.temporaryFolder(self)
+        let dir = try TestData.temporaryFolder(self)
         let grey = RasterImage(width: 4, height: 3, channels: 1, pixels: (0..<12).map { UInt8($0 * 20) })
         try PNGIO.write(grey, to: dir.appendingPathComponent("g.png").path)
         XCTAssertEqual(try PNGIO.read(path: dir.appendingPathComponent("g.png").path), grey)
@@ -16,9 +17,9 @@ final class PNGTests: XCTestCase {
         try PNGIO.write(montage, to: dir.appendingPathComponent("m.png").path)
         let back = try PNGIO.read(path: dir.appendingPathComponent("m.png").path, channels: 3)
         XCTAssertEqual(back, montage)
-        IOTestSupport.assertError(.writeFailed, mentioning: "does not exist") { try PNGIO.write(grey, to: dir.path + "/nope/x.png") }
+        TestData.assertError(.writeFailed, mentioning: "does not exist") { try PNGIO.write(grey, to: dir.path + "/nope/x.png") }
         let notPNG = dir.appendingPathComponent("x.png").path
         try Data("no".utf8).write(to: URL(fileURLWithPath: notPNG))
-        IOTestSupport.assertError(.corruptFile, mentioning: "PNG", path: notPNG) { _ = try PNGIO.read(path: notPNG) }
+        TestData.assertError(.corruptFile, mentioning: "PNG", path: notPNG) { _ = try PNGIO.read(path: notPNG) }
     }
 }

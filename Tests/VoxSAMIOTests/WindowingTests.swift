@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import VoxSAMTestSupport
 @testable import VoxSAMIO
 import VoxSAMCore
 
@@ -10,8 +11,8 @@ final class WindowingTests: XCTestCase {
             ("A/TotalSegmentator/tests/reference_files/example_ct_sm.nii.gz", "../reference/cases/imgs/3DBox_CT_TSsmall.npz", Window.ctDefault),
             ("A/TotalSegmentator/tests/reference_files/example_mr_sm.nii.gz", "../reference/cases/imgs/3DBox_MR_TSsmall.npz", Window.mrDefault),
         ] {
-            let source = try NIfTIReader.read(path: try IOTestSupport.sharedData(nifti))
-            let reference = try NPZVolume.read(path: try IOTestSupport.sharedData(npz))
+            let source = try NIfTIReader.read(path: try TestData.sharedData(nifti))
+            let reference = try NPZVolume.read(path: try TestData.sharedData(npz))
             let windowed = Windowing.apply(window, to: source)
             XCTAssertEqual(windowed.size, reference.size)
             XCTAssertEqual(windowed.voxels, reference.voxels, "\(nifti) windowed with \(window) differs from \(npz)")
@@ -23,8 +24,8 @@ final class WindowingTests: XCTestCase {
         XCTAssertEqual(try Window.parse("lung"), .widthLevel(width: 1500, level: -600))
         XCTAssertEqual(try Window.parse("350,50"), .widthLevel(width: 350, level: 50))
         XCTAssertEqual(try Window.parse("p1,99"), .percentile(low: 1, high: 99))
-        IOTestSupport.assertError(.invalidArgument, mentioning: "unknown window") { _ = try Window.parse("bright") }
-        IOTestSupport.assertError(.invalidArgument, mentioning: "width") { _ = try Window.parse("-5,40") }
+        TestData.assertError(.invalidArgument, mentioning: "unknown window") { _ = try Window.parse("bright") }
+        TestData.assertError(.invalidArgument, mentioning: "width") { _ = try Window.parse("-5,40") }
     }
 
     func testPercentileKeepsZeroAndScalesToFullRange() {

@@ -9,6 +9,8 @@
 //   → VoxSAMSegment (prompts, propagation, reports)
 //   → VoxSAMProtocol (YAML segmentation protocols, structure names/colours/codes)
 //   → VoxSAMExport (DICOM SEG, RTSTRUCT, Slicer .seg.nrrd, NIfTI with label names)
+//   → VoxSAMJob (one segmentation job: settings, prompts, read → propagate → one output group)
+//   → VoxSAM (the embeddable library: the job and what it needs)
 //   → VoxSAMBatch (study folders, manifests, resume, shards)
 //   → VoxSAMCLI (subcommands) → voxsam (executable), voxsam-bench (benchmarks)
 import PackageDescription
@@ -24,6 +26,7 @@ let package = Package(
     products: [
         .executable(name: "voxsam", targets: ["voxsam"]),
         .executable(name: "voxsam-bench", targets: ["voxsam-bench"]),
+        .library(name: "VoxSAM", targets: ["VoxSAM"]),
         .library(name: "VoxSAMCore", targets: ["VoxSAMCore"]),
         .library(name: "VoxSAMIO", targets: ["VoxSAMIO"]),
         .library(name: "VoxSAMModel", targets: ["VoxSAMModel"]),
@@ -94,10 +97,23 @@ let package = Package(
             swiftSettings: [.unsafeFlags(["-Xcc", "-I/usr/include/nifti"])]
         ),
 
+        // MARK: The segmentation job (every entry point calls it)
+        .target(
+            name: "VoxSAMJob",
+            dependencies: ["VoxSAMCore", "VoxSAMIO", "VoxSAMSegment", "VoxSAMProtocol", "VoxSAMExport"],
+            swiftSettings: [.unsafeFlags(["-Xcc", "-I/usr/include/nifti"])]
+        ),
+        // MARK: The library product: the job and the types its API uses
+        .target(
+            name: "VoxSAM",
+            dependencies: ["VoxSAMCore", "VoxSAMIO", "VoxSAMCheckpoint", "VoxSAMModel", "VoxSAMSegment", "VoxSAMProtocol", "VoxSAMExport", "VoxSAMJob"],
+            swiftSettings: [.unsafeFlags(["-Xcc", "-I/usr/include/nifti"])]
+        ),
+
         // MARK: Batch runs
         .target(
             name: "VoxSAMBatch",
-            dependencies: ["VoxSAMCore", "VoxSAMIO", "VoxSAMCheckpoint", "VoxSAMModel", "VoxSAMSegment", "VoxSAMProtocol", "VoxSAMExport"],
+            dependencies: ["VoxSAMCore", "VoxSAMIO", "VoxSAMCheckpoint", "VoxSAMModel", "VoxSAMSegment", "VoxSAMProtocol", "VoxSAMExport", "VoxSAMJob"],
             swiftSettings: [.unsafeFlags(["-Xcc", "-I/usr/include/nifti"])]
         ),
 
@@ -106,7 +122,7 @@ let package = Package(
             name: "VoxSAMCLI",
             dependencies: [
                 "VoxSAMCore", "VoxSAMIO", "VoxSAMCheckpoint", "VoxSAMModel", "VoxSAMSegment",
-                "VoxSAMProtocol", "VoxSAMExport", "VoxSAMBatch",
+                "VoxSAMProtocol", "VoxSAMExport", "VoxSAMJob", "VoxSAMBatch",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: [.unsafeFlags(["-Xcc", "-I/usr/include/nifti"])]
@@ -138,9 +154,11 @@ let package = Package(
         .testTarget(name: "VoxSAMProtocolTests", dependencies: ["VoxSAMProtocol", "VoxSAMCore"]),
         .testTarget(name: "VoxSAMExportTests", dependencies: ["VoxSAMExport", "VoxSAMProtocol", "VoxSAMIO", "VoxSAMCore", "VoxSAMTestSupport"],
                     swiftSettings: [.unsafeFlags(["-Xcc", "-I/usr/include/nifti"])]),
-        .testTarget(name: "VoxSAMBatchTests", dependencies: ["VoxSAMBatch", "VoxSAMProtocol", "VoxSAMIO", "VoxSAMCore"],
+        .testTarget(name: "VoxSAMBatchTests", dependencies: ["VoxSAMBatch", "VoxSAMJob", "VoxSAMProtocol", "VoxSAMIO", "VoxSAMCore"],
                     swiftSettings: [.unsafeFlags(["-Xcc", "-I/usr/include/nifti"])]),
-        .testTarget(name: "VoxSAMCLITests", dependencies: ["VoxSAMCLI"],
+        .testTarget(name: "VoxSAMLibraryTests", dependencies: ["VoxSAM"],
+                    swiftSettings: [.unsafeFlags(["-Xcc", "-I/usr/include/nifti"])]),
+        .testTarget(name: "VoxSAMCLITests", dependencies: ["VoxSAMCLI", "VoxSAMTestSupport"],
                     swiftSettings: [.unsafeFlags(["-Xcc", "-I/usr/include/nifti"])]),
     ],
     cxxLanguageStandard: .cxx17

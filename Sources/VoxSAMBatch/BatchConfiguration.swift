@@ -14,6 +14,9 @@ public struct BatchConfiguration: Sendable {
     public var jobs: Int
     /// Skip studies whose last `done` record matches the current inputs and settings.
     public var resume: Bool
+    /// Remove the outputs of studies that are skipped (not in the prompts file) or fail; by default
+    /// finished work is never deleted.
+    public var prune = false
     public var modelSHA256: String
     public var modelFileName: String
     public var readOptions: VolumeReadOptions

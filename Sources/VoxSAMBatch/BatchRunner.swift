@@ -2,6 +2,7 @@ import Foundation
 import VoxSAMCore
 import VoxSAMIO
 import VoxSAMProtocol
+import VoxSAMJob
 import VoxSAMSegment
 
 /// Runs a batch: discovers the studies of this shard, reads them ahead on a reader thread
@@ -50,7 +51,9 @@ public final class BatchRunner<Model: SliceSegmentationModel> {
         let store = ManifestStore(outputDirectory: out)
         let shardFile = try store.shardFile(config.shard)
         let previous = store.latest()
-        let preparer = StudyPreparer(config: config, previous: previous)
+        let job = SegmentationJob(model: model, settings: config.settings.segmentation, protocol: config.segmentationProtocol,
+                                  modelName: config.modelFileName)
+        let preparer = StudyPreparer(config: config, previous: previous, reader: job.reader)
         var report = Report()
         report.studies = studies.count
         log("\(studies.count) of \(all.count) studies in shard \(config.shard)\(config.resume ? ", resuming" : "")")
@@ -84,8 +87,15 @@ public final class BatchRunner<Model: SliceSegmentationModel> {
             case .skipped(let reason):
                 report.skipped += 1
                 StagedStudyFolder.removeLeftovers(outputDirectory: out, study: prepared.study.name)
-                try StagedStudyFolder.removeOutputs(outputDirectory: out, study: prepared.study.name)
-                if let last = previous[prepared.study.name], last.status == .skipped, last.key == prepared.key {
+                let last = previous[prepared.study.name]
+                if config.prune {
+                    try StagedStudyFolder.removeOutputs(outputDirectory: out, study: prepared.study.name)
+                } else if let last, last.status == .done || !last.outputs.isEmpty {
+                    // Finished work is never deleted because a prompts file leaves a study out.
+                    log("\(prefix): skipped (\(reason)); its previous outputs are kept (--prune removes them)")
+                    continue
+                }
+                if let last, last.status == .skipped, last.key == prepared.key {
                     log("\(prefix): skipped (\(reason))")
                 } else {
                     try store.append(record(prepared, status: .skipped, error: reason, wait: wait), to: shardFile)
@@ -94,20 +104,18 @@ public final class BatchRunner<Model: SliceSegmentationModel> {
             case .failed(let e):
                 report.failed.append(prepared.study.name)
                 StagedStudyFolder.removeLeftovers(outputDirectory: out, study: prepared.study.name)
-                try StagedStudyFolder.removeOutputs(outputDirectory: out, study: prepared.study.name)
-                try store.append(record(prepared, status: .failed, error: e.description, wait: wait), to: shardFile)
+                try store.append(failure(prepared, e, wait: wait, preparer: preparer), to: shardFile)
                 log("\(prefix): FAILED: \(e)")
-            case .ready(let image8, let source, let objects):
+            case .ready(let ready):
                 do {
-                    let r = try segment(prepared, image8: image8, source: source, objects: objects, wait: wait)
+                    let r = try segment(prepared, ready, job: job, wait: wait)
                     try store.append(r, to: shardFile)
                     report.done += 1
                     let secs = (r.timings?.inferenceSeconds ?? 0) + (r.timings?.writeSeconds ?? 0)
                     log("\(prefix): done (\(r.objects.count) object\(r.objects.count == 1 ? "" : "s"), \(r.encoderCalls ?? 0) encoder calls, \(String(format: "%.1f", secs)) s)")
                 } catch let e as VoxSAMError {
                     report.failed.append(prepared.study.name)
-                    try StagedStudyFolder.removeOutputs(outputDirectory: out, study: prepared.study.name)
-                    try store.append(record(prepared, status: .failed, error: e.description, wait: wait), to: shardFile)
+                    try store.append(failure(prepared, e, wait: wait, preparer: preparer), to: shardFile)
                     log("\(prefix): FAILED: \(e)")
                 }
             }
@@ -117,58 +125,52 @@ public final class BatchRunner<Model: SliceSegmentationModel> {
         return report
     }
 
-    /// Inference and outputs of one study; returns its `done` record.
-    private func segment(_ p: PreparedStudy, image8: Volume, source: VolumeMetadata, objects: [ObjectPrompt],
-                         wait: Double) throws -> ManifestRecord {
+    /// A failed study's record. Its previous good outputs stay in place (unless `--prune`) and the
+    /// record lists them, so the manifest shows both the failure and what is still there.
+    private func failure(_ p: PreparedStudy, _ e: VoxSAMError, wait: Double, preparer: StudyPreparer) throws -> ManifestRecord {
+        var r = record(p, status: .failed, error: e.description, wait: wait)
+        if config.prune {
+            try StagedStudyFolder.removeOutputs(outputDirectory: config.outputDirectory, study: p.study.name)
+        } else if let last = preparer.previous[p.study.name], !last.outputs.isEmpty, preparer.outputsIntact(last) {
+            r.outputs = last.outputs
+            r.error = "\(e.description) (the previous outputs of \(last.finishedAt) are kept)"
+        }
+        return r
+    }
+
+    /// Inference and outputs of one study (through the job); returns its `done` record.
+    private func segment(_ p: PreparedStudy, _ ready: PreparedJob, job: SegmentationJob<Model>, wait: Double) throws -> ManifestRecord {
         let out = config.outputDirectory
         StagedStudyFolder.removeLeftovers(outputDirectory: out, study: p.study.name)
-        var settings = Propagator<Model>.Settings()
-        settings.mode = PropagationMode(rawValue: config.settings.propagation) ?? .reference
-        settings.axis = SliceAxis.parse(config.settings.axis) ?? SliceAxis(2)
-        settings.lowConfidenceIoU = config.settings.lowConfidence
         let inferenceStart = Date()
-        var result = try Propagator(model: model, settings: settings).run(image8: image8, prompts: objects)
+        let result = try job.segment(ready)
         let inferenceSeconds = Date().timeIntervalSince(inferenceStart)
-        result.labelMap.metadata = source
-        result.labelMap.metadata.warnings = []
 
         let writeStart = Date()
         let staged = try StagedStudyFolder.create(outputDirectory: out, study: p.study.name)
-        var report = ConfidenceReport(result: result, input: p.image ?? p.study.name, model: config.modelFileName)
-        // Timings live in the manifest: the study's files are byte-identical whenever the results are.
-        report.seconds = 0
-        var written: [String] = []
+        let written: [ManifestRecord.FileHash]
         do {
-            for o in config.settings.outputs {
-                let path = staged.file(o.fileName)
-                switch o {
-                case .nifti, .nrrd, .npz: try VolumeWriter.write(result.labelMap, to: path)
-                case .confidenceJSON, .confidenceCSV: try report.write(to: path)
-                case .qaPNG: try PNGIO.write(QAMontage.render(image8: image8, result: result), to: path)
-                case .segNRRD, .dicomSEG, .rtstruct:
-                    let catalog = SegmentCatalog(protocol: config.segmentationProtocol)
-                    let segments = try catalog.describe(objects.map { (label: $0.label, name: Optional($0.name), color: $0.color) })
-                    // The exporter needs the image's grid and DICOM references, not its voxels.
-                    let grid = Volume(geometry: image8.geometry, voxels: image8.voxels, metadata: source)
-                    let imagePath = (config.studiesDirectory as NSString).appendingPathComponent(p.image ?? p.study.name)
-                    try ExportHook.write(o, labelMap: result.labelMap, study: p.study.name, source: grid, sourcePath: imagePath,
-                                         segments: segments, to: path)
-                }
-                written.append(o.fileName)
-            }
+            let files = try job.write(result, plan: OutputPlan.study(config.settings.outputs, folder: staged.path)).files
+            written = try files.map { try StudyPreparer.hash($0, as: "\(p.study.name)/\(($0 as NSString).lastPathComponent)") }
             try staged.commit()
         } catch {
             staged.discard()
             throw error
         }
-        let outputs = try written.map { f in
-            try StudyPreparer.hash((out as NSString).appendingPathComponent("\(p.study.name)/\(f)"), as: "\(p.study.name)/\(f)")
+        // Recorded `done` only when what is in place re-reads to the bytes that were written.
+        for f in written {
+            let final = (out as NSString).appendingPathComponent(f.path)
+            let again = try StudyPreparer.hash(final, as: f.path)
+            guard again == f else {
+                throw VoxSAMError(.writeFailed, "the output does not read back as written (size or SHA-256 differ)", path: final)
+            }
         }
         let writeSeconds = Date().timeIntervalSince(writeStart)
         var r = record(p, status: .done, error: nil, wait: wait)
-        r.outputs = outputs
-        r.encoderCalls = result.encoderCalls
-        r.objects = report.objects.map { o in
+        r.outputs = written
+        r.encoderCalls = result.result.encoderCalls
+        r.window = ready.window.text
+        r.objects = result.report.objects.map { o in
             ManifestRecord.ObjectSummary(name: o.name, label: o.label, box: o.box, voxels: o.voxels,
                                          volumeML: (o.volumeML * 1000).rounded() / 1000,
                                          meanIoU: (Double(o.meanIoU) * 10000).rounded() / 10000,

@@ -70,6 +70,8 @@ public struct ManifestRecord: Codable, Sendable, Equatable {
     public var outputs: [FileHash]
     public var objects: [ObjectSummary]
     public var encoderCalls: Int?
+    /// The window the study's 8-bit slices were made with (window grammar), when segmented.
+    public var window: String?
     public var timings: Timings?
     public var shard: String
     public var host: String
@@ -80,7 +82,7 @@ public struct ManifestRecord: Codable, Sendable, Equatable {
     enum CodingKeys: String, CodingKey {
         case version, study, status, error, key, image, series, inputs, prompts, masks
         case protocolName = "protocol", protocolSHA256 = "protocol_sha256", modelSHA256 = "model_sha256", settings, outputs, objects
-        case encoderCalls = "encoder_calls", timings, shard, host, pid, startedAt = "started_at", finishedAt = "finished_at"
+        case encoderCalls = "encoder_calls", window, timings, shard, host, pid, startedAt = "started_at", finishedAt = "finished_at"
     }
 
     /// Fields that differ between two runs with identical results (times, process, shard).

@@ -1,11 +1,11 @@
 import VoxSAMCore
-import VoxSAMSegment
+import VoxSAMJob
 
 /// A study after the reading stage: either ready for inference, or already settled.
 public struct PreparedStudy: Sendable {
     public enum Outcome: Sendable {
-        /// Windowed image and prompts, ready for the model.
-        case ready(image8: Volume, source: VolumeMetadata, objects: [ObjectPrompt])
+        /// Read, windowed and prompted by the job: ready for the model.
+        case ready(PreparedJob)
         /// No entry in the prompts file.
         case skipped(reason: String)
         /// `--resume`: the last `done` record matches and its outputs are intact.

@@ -1,5 +1,6 @@
 import Foundation
 import VoxSAMCore
+import VoxSAMJob
 
 /// The batch prompts file: which objects to segment in which study. CSV or JSON (by extension).
 ///
@@ -103,14 +104,18 @@ public struct PromptsFile: Sendable {
             var spec = ObjectSpec(name: value("name"), label: try int("label"), fromMask: value("from_mask"),
                                   maskLabel: try int("mask_label"), keySlice: try int("key_slice"))
             if let b = try numbers("box", count: 6) {
-                guard b.allSatisfy({ $0 == $0.rounded() }) else { throw fail("box", "voxel indices must be whole numbers") }
+                guard b.allSatisfy({ $0 == $0.rounded() && abs($0) < 1e9 }) else { throw fail("box", "voxel indices must be whole numbers") }
                 spec.box = b.map { Int($0) }
             }
             spec.boxMM = try numbers("box_mm", count: 6)
-            if let c = try numbers("color", count: 3) { spec.color = c.map { Int($0) } }
+            if let c = try numbers("color", count: 3) {
+                guard c.allSatisfy({ (0...255).contains($0) && $0 == $0.rounded() }) else { throw fail("color", "must be r g b with whole numbers 0…255") }
+                spec.color = c.map { Int($0) }
+            }
             let given = [spec.box != nil, spec.boxMM != nil, spec.fromMask != nil].filter { $0 }.count
             guard given <= 1 else { throw fail("box", "give one of box, box_mm or from_mask per row") }
             let hasObject = given == 1
+            if hasObject { try spec.check(fail: fail) }
             if !hasObject && (spec.name != nil || spec.label != nil) {
                 throw fail("box", "the row names an object but gives no box, box_mm or from_mask")
             }
@@ -124,7 +129,6 @@ public struct PromptsFile: Sendable {
     // MARK: JSON
 
     static let studyKeys = ["study", "series", "image", "objects"]
-    static let objectKeys = ["name", "label", "box", "box_mm", "from_mask", "mask_label", "key_slice", "color"]
 
     static func parseJSON(_ data: Data, path: String) throws -> [StudyPrompts] {
         let root: Any
@@ -156,29 +160,7 @@ public struct PromptsFile: Sendable {
             guard let objects = objectsAny as? [Any] else { throw fail("objects", "must be a list") }
             let specs: [ObjectSpec] = try objects.enumerated().map { m, o in
                 guard let od = o as? [String: Any] else { throw fail("objects[\(m)]", "must be an object") }
-                func f(_ field: String, _ message: String) -> VoxSAMError { fail("objects[\(m)].\(field)", message) }
-                for k in od.keys where !objectKeys.contains(k) { throw f(k, "unknown key; expected \(objectKeys.joined(separator: ", "))") }
-                func int(_ k: String) throws -> Int? {
-                    guard let v = od[k], !(v is NSNull) else { return nil }
-                    guard let n = v as? NSNumber, n.doubleValue == n.doubleValue.rounded() else { throw f(k, "must be a whole number") }
-                    return n.intValue
-                }
-                func numbers(_ k: String, _ count: Int) throws -> [Double]? {
-                    guard let v = od[k], !(v is NSNull) else { return nil }
-                    guard let a = v as? [NSNumber], a.count == count else { throw f(k, "must be a list of \(count) numbers") }
-                    return a.map(\.doubleValue)
-                }
-                var s = ObjectSpec(name: od["name"] as? String, label: try int("label"), fromMask: od["from_mask"] as? String,
-                                   maskLabel: try int("mask_label"), keySlice: try int("key_slice"))
-                if let b = try numbers("box", 6) {
-                    guard b.allSatisfy({ $0 == $0.rounded() }) else { throw f("box", "voxel indices must be whole numbers") }
-                    s.box = b.map { Int($0) }
-                }
-                s.boxMM = try numbers("box_mm", 6)
-                if let c = try numbers("color", 3) { s.color = c.map { Int($0) } }
-                let given = [s.box != nil, s.boxMM != nil, s.fromMask != nil].filter { $0 }.count
-                guard given == 1 else { throw f("box", "give exactly one of box, box_mm or from_mask") }
-                return s
+                return try ObjectSpec.parse(json: od) { field, message in fail("objects[\(m)].\(field)", message) }
             }
             let s = StudyPrompts(study: study, series: d["series"] as? String, image: d["image"] as? String, objects: specs, origin: origin)
             try validate(s, path: path)
@@ -192,15 +174,6 @@ public struct PromptsFile: Sendable {
         }
         if let image = s.image, image.hasPrefix("/") || image.split(separator: "/").contains("..") {
             throw VoxSAMError(.invalidArgument, "\(s.origin): image `\(image)` must be a path inside the study folder", path: path)
-        }
-        for o in s.objects {
-            if let l = o.label, !(1...65535).contains(l) { throw VoxSAMError(.invalidArgument, "\(s.origin): label \(l) is not a label value (1…65535)", path: path) }
-            if o.maskLabel != nil && o.fromMask == nil {
-                throw VoxSAMError(.invalidArgument, "\(s.origin): mask_label is only for objects given with from_mask", path: path)
-            }
-            if let c = o.color, c.count != 3 || !c.allSatisfy({ (0...255).contains($0) }) {
-                throw VoxSAMError(.invalidArgument, "\(s.origin): color must be r,g,b with values 0…255", path: path)
-            }
         }
     }
 }

@@ -5,6 +5,7 @@ import VoxSAMCheckpoint
 import VoxSAMCore
 import VoxSAMIO
 import VoxSAMProtocol
+import VoxSAMJob
 import VoxSAMSegment
 
 /// `voxsam batch`: many studies with one model load, a manifest, resume and shards.
@@ -46,6 +47,9 @@ struct BatchCommand: ParsableCommand {
     @Option(name: .long, help: "Outputs per study, comma-separated: nifti, nrrd, npz, confidence-json, confidence-csv, qa-png, seg-nrrd, dicom-seg, rtstruct (default: the protocol's, else nifti,confidence-json,qa-png).")
     var outputs: String?
 
+    @Flag(name: .long, help: "Remove the outputs of studies the prompts file leaves out or that fail now (by default finished work is kept).")
+    var prune = false
+
     @Flag(name: .long, help: "DICOM: accept irregular slice spacing (mean spacing, with a warning).")
     var allowIrregular = false
 
@@ -78,28 +82,17 @@ struct BatchCommand: ParsableCommand {
         let proto = try segmentation.loadProtocol()
         let promptsFile = try PromptsFile.load(path: promptsPath)
         let shardSpec = try ShardSpec.resolve(option: shard, shardCount: shardCount, environment: ProcessInfo.processInfo.environment)
-        var outputList = proto?.outputs ?? ProtocolOutput.defaults
-        if let o = outputs {
-            outputList = try o.split(separator: ",").map { t in
-                let s = t.trimmingCharacters(in: .whitespaces)
-                guard let v = ProtocolOutput(rawValue: s) else {
-                    throw VoxSAMError(.invalidArgument, "--outputs: `\(s)` is not one of \(ProtocolOutput.allCases.map(\.rawValue).joined(separator: ", "))")
-                }
-                return v
-            }
-        }
-        if let w = segmentation.windowText(proto) { _ = try Window.parse(w) }
-        let settings = BatchSettings(window: segmentation.windowText(proto),
-                                     propagation: segmentation.propagationMode(proto).rawValue,
-                                     axis: try segmentation.sliceAxis(proto).text, lowConfidence: segmentation.lowConfidenceIoU(proto),
-                                     outputs: outputList)
+        var outputList = proto?.outputs ?? StudyOutput.defaults
+        if let o = outputs { outputList = try o.split(separator: ",").map { try StudyOutput.parse(String($0)) } }
+        let settings = BatchSettings(segmentation: try segmentation.settings(proto), outputs: outputList)
 
         let (model, modelPath) = try modelOptions.load()
         let modelHash = try ModelStore().sha256(ofFile: modelPath)
-        let config = BatchConfiguration(studiesDirectory: studies, outputDirectory: out, prompts: promptsFile, segmentationProtocol: proto,
+        var config = BatchConfiguration(studiesDirectory: studies, outputDirectory: out, prompts: promptsFile, segmentationProtocol: proto,
                                         settings: settings, shard: shardSpec, jobs: jobs, resume: resume, modelSHA256: modelHash,
                                         modelFileName: URL(fileURLWithPath: modelPath).lastPathComponent,
                                         readOptions: .init(allowIrregular: allowIrregular))
+        config.prune = prune
         let runner = BatchRunner(config: config, model: LiteMedSAMSliceModel(model: model),
                                  log: quiet ? { _ in } : { Diagnostics.info("batch: \($0)") })
         let report = try runner.run()

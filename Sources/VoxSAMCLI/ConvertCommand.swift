@@ -21,7 +21,7 @@ struct ConvertCommand: ParsableCommand {
     var quiet = false
 
     func run() throws {
-        _ = try VolumeFormat.forOutput(output)
+        _ = try OutputFormat.volume(for: output)
         try AtomicWrite.checkDestination(output)
         let volume = try VolumeReader.read(path: input, options: inputOptions.readOptions)
         if !quiet { for w in volume.metadata.warnings { Diagnostics.warn("\(input): \(w)") } }

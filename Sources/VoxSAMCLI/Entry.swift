@@ -6,6 +6,8 @@ extension VoxSAMCommand {
     /// Runs the command line: VoxSAM errors become one line `voxsam: error: <file>: <problem>` and
     /// a non-zero exit code (see `exitCode(for:)`).
     public static func runMain(_ arguments: [String]? = nil) -> Never {
+        // SIGINT/SIGTERM remove this run's unfinished outputs and exit 130/143.
+        TemporaryFiles.installSignalCleanup()
         do {
             var command = try parseAsRoot(arguments)
             try command.run()
@@ -18,7 +20,8 @@ extension VoxSAMCommand {
         }
     }
 
-    /// 2: bad input or arguments; 3: an output cannot be written; 4: model missing or wrong; 1: internal.
+    /// 2: bad input or arguments; 3: an output cannot be written; 4: model missing or wrong; 1: internal;
+    /// 130/143: interrupted by SIGINT/SIGTERM (unfinished outputs removed).
     public static func exitCode(for e: VoxSAMError) -> Int32 {
         switch e.code {
         case .invalidArgument, .notFound, .unsupportedFormat, .corruptFile, .unsupportedData, .geometry: 2

@@ -55,7 +55,7 @@ struct ExportCommand: ParsableCommand {
     var quiet = false
 
     func run() throws {
-        let format = try ExportFormat.resolve(to, output: output)
+        let format = try OutputFormat.resolve(to, output: output)
         try Exporter.checkDestinations(format: format, output: output)
         if format.needsDICOMSource && reference == nil {
             throw VoxSAMError(.invalidArgument, "--to \(format.rawValue) needs --reference DICOM_FOLDER: the DICOM series the label map was made from")
@@ -89,9 +89,10 @@ enum LabelNames {
         var out: [Int: String] = [:]
         for part in text.split(separator: ",") {
             let kv = part.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
-            guard kv.count == 2, let label = Int(kv[0]), (1...65535).contains(label), !kv[1].isEmpty else {
+            guard kv.count == 2, let label = Int(kv[0]), !kv[1].isEmpty else {
                 throw VoxSAMError(.invalidArgument, "--names must be LABEL=NAME pairs separated by commas, e.g. 1=liver,2=spleen (got `\(part)`)")
             }
+            try LabelValue.check(label, "--names")
             guard out[label] == nil else { throw VoxSAMError(.invalidArgument, "--names gives label \(label) twice") }
             out[label] = kv[1]
         }

@@ -9,8 +9,13 @@ struct ModelOptions: ParsableArguments {
     @Option(name: .long, help: "Path of lite_medsam.pth (default: $VOXSAM_MODEL_DIR or ~/.cache/voxsam/models; install with `voxsam model fetch`).")
     var model: String?
 
-    /// Resolves and loads LiteMedSAM; errors say which command fixes them.
+    @Option(name: .long, help: "Threads for the model (default: $VOXSAM_THREADS, else every core).")
+    var threads: Int?
+
+    /// Sets the thread count (explicitly, once), then resolves and loads LiteMedSAM; errors say
+    /// which command fixes them.
     func load() throws -> (LiteMedSAM, path: String) {
+        try OpenBLASRuntime.configureThreads(option: threads)
         let path = try ModelStore.resolve(modelOption: model)
         return (try LiteMedSAM(checkpointPath: path), path)
     }

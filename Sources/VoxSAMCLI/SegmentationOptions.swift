@@ -1,10 +1,10 @@
 import ArgumentParser
 import VoxSAMCore
+import VoxSAMJob
 import VoxSAMProtocol
-import VoxSAMSegment
 
 /// How volumes are segmented, shared by `segment` and `batch`: the protocol and the settings that
-/// override it. Each effective value is the command line's, else the protocol's, else the default.
+/// override it, resolved once into the job's `JobSettings` (command line, else protocol, else default).
 struct SegmentationOptions: ParsableArguments {
     @Option(name: .customLong("protocol"), help: "Segmentation protocol (.yaml, or a shipped one by name, e.g. ct-abdomen): names, colours, codes, window, propagation (and batch outputs); every object's label must be in it (--name alone picks the label). Options given here win.")
     var protocolFile: String?
@@ -23,18 +23,10 @@ struct SegmentationOptions: ParsableArguments {
 
     func loadProtocol() throws -> SegmentationProtocol? { try protocolFile.map(ProtocolLibrary.resolve) }
 
-    func windowText(_ proto: SegmentationProtocol?) -> String? { window ?? proto?.window.text }
-
-    func propagationMode(_ proto: SegmentationProtocol?) -> PropagationMode {
-        propagation ?? proto.flatMap { PropagationMode(rawValue: $0.propagation.mode.rawValue) } ?? .reference
+    func settings(_ proto: SegmentationProtocol?) throws -> JobSettings {
+        try JobSettings.resolve(window: window.map(Window.parse), propagation: propagation, axis: axis.map(SliceAxis.parse), lowConfidence: lowConfidence, protocol: proto)
     }
-
-    /// The slicing axis as written (for manifests) and parsed.
-    func sliceAxis(_ proto: SegmentationProtocol?) throws -> (text: String, axis: SliceAxis) {
-        let text = axis ?? proto?.propagation.axis ?? "k"
-        guard let parsed = SliceAxis.parse(text) else { throw VoxSAMError(.invalidArgument, "--axis must be i, j or k") }
-        return (text, parsed)
-    }
-
-    func lowConfidenceIoU(_ proto: SegmentationProtocol?) -> Float { lowConfidence ?? proto?.propagation.lowConfidence ?? 0.6 }
 }
+
+// Window and axis are parsed by their one parser (whose message says what is accepted).
+extension PropagationMode: ExpressibleByArgument {}

@@ -6,7 +6,8 @@ import Darwin
 import Foundation
 
 /// Writes outputs atomically: the content goes to a temporary file beside the destination, which is
-/// renamed over the destination only when complete. A failure leaves nothing behind.
+/// renamed over the destination only when complete and fsynced — alone, or together with the other
+/// files of the current `OutputGroup`. A failure leaves nothing behind and the old file untouched.
 public enum AtomicWrite {
     /// Checks that the folder of `path` exists and is writable; throws a `.writeFailed` error naming it.
     public static func checkDestination(_ path: String) throws {
@@ -32,36 +33,41 @@ public enum AtomicWrite {
         let dot = name.firstIndex(of: ".") ?? name.endIndex
         let stem = name[..<dot], ext = name[dot...]
         let tag = String(UInt64.random(in: 0..<UInt64.max), radix: 36)
-        return url.deletingLastPathComponent().appendingPathComponent(".\(stem).voxsam-tmp-\(getpid())-\(tag)\(ext)").path
+        return url.deletingLastPathComponent().appendingPathComponent(".\(stem)\(TemporaryFiles.marker)\(getpid())-\(tag)\(ext)").path
     }
 
-    /// Calls `body` with a temporary path, then renames it to `path`. On any error the temporary
-    /// file is removed and the destination is left untouched.
+    /// Calls `body` with a temporary path to write `path`'s content to. Inside an `OutputGroup` the
+    /// file is staged there; otherwise it is committed at once. On any error the temporary file is
+    /// removed, the destination is untouched, and the error names `path` (not the temporary file).
     public static func write(to path: String, _ body: (String) throws -> Void) throws {
-        try checkDestination(path)
-        let tmp = temporaryPath(for: path)
-        do {
-            try body(tmp)
-            // Data on disk before the name: a crash cannot leave an empty file under the final name.
-            let fd = open(tmp, O_RDONLY)
-            if fd >= 0 { fsync(fd); close(fd) }
-            guard rename(tmp, path) == 0 else {
-                let msg = String(cString: strerror(errno))
-                throw VoxSAMError(.writeFailed, "could not move the finished file into place: \(msg)", path: path)
+        try OutputGroup.commit { group in
+            let tmp = try group.stage(path)
+            do {
+                try body(tmp)
+            } catch {
+                group.unstage(path)
+                throw describe(error, path: path)
             }
-        } catch {
-            unlink(tmp)
-            if let e = error as? VoxSAMError { throw e }
-            throw VoxSAMError(.writeFailed, "writing failed", path: path, cause: error)
         }
     }
 
-    /// Writes `data` atomically.
+    /// Writes `data` atomically (every write and the fsync checked).
     public static func write(_ data: Data, to path: String) throws {
-        try write(to: path) { tmp in
-            do { try data.write(to: URL(fileURLWithPath: tmp)) } catch {
-                throw VoxSAMError(.writeFailed, "could not write the file: \(error.localizedDescription)", path: path)
+        try write(to: path) { tmp in try FileOutput.write(data, to: tmp, destination: path) }
+    }
+
+    /// A write failure as a `.writeFailed` error naming `path`, with "disk full" when that is why.
+    static func describe(_ error: any Error, path: String) -> VoxSAMError {
+        var e = (error as? VoxSAMError) ?? VoxSAMError(.writeFailed, "writing failed", path: path, cause: error)
+        if e.code == .writeFailed || e.code == .internal {
+            e.code = .writeFailed
+            if !e.message.contains("disk full"), let full = FileOutput.diskFullMessage(for: path) {
+                e.message = "\(full) (\(e.message))"
             }
         }
+        // Never the hidden temporary name: the user asked for `path`.
+        if e.path == nil || e.path!.contains(TemporaryFiles.marker) { e.path = path }
+        e.message = e.message.replacingOccurrences(of: #"\S*\.voxsam-tmp-\S*"#, with: (path as NSString).lastPathComponent, options: .regularExpression)
+        return e
     }
 }

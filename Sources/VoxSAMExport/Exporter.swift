@@ -13,13 +13,13 @@ public struct ExportRequest: Sendable {
     public var source: Volume?
     public var sourcePath: String?
     public var segments: [SegmentDescription]
-    public var format: ExportFormat
+    public var format: OutputFormat
     public var output: String
     public var series: DerivedSeriesInfo
     public var contourSimplification: ContourSimplification = .default
 
     public init(labelMap: Volume, labelMapPath: String, source: Volume?, sourcePath: String?,
-                segments: [SegmentDescription], format: ExportFormat, output: String,
+                segments: [SegmentDescription], format: OutputFormat, output: String,
                 series: DerivedSeriesInfo = DerivedSeriesInfo(seriesDescription: "VoxSAM segmentation")) {
         self.labelMap = labelMap; self.labelMapPath = labelMapPath; self.source = source; self.sourcePath = sourcePath
         self.segments = segments; self.format = format; self.output = output; self.series = series
@@ -35,17 +35,12 @@ public struct ExportReport: Sendable {
 /// Writes label maps for other tools. Every file is written atomically (temporary name, then rename).
 public enum Exporter {
     /// Files `request` will write (the output plus sidecars), for checking destinations before work.
-    public static func plannedFiles(format: ExportFormat, output: String) -> [String] {
-        switch format {
-        case .nifti, .nrrd:
-            let p = LabelDescriptionFiles.paths(besides: output)
-            return [output, p.json, p.itksnap]
-        default: return [output]
-        }
+    public static func plannedFiles(format: OutputFormat, output: String) -> [String] {
+        [output] + format.companions(of: output, labelSidecars: true)
     }
 
     /// Checks every destination (folder exists and is writable) before any work.
-    public static func checkDestinations(format: ExportFormat, output: String) throws {
+    public static func checkDestinations(format: OutputFormat, output: String) throws {
         for p in plannedFiles(format: format, output: output) { try AtomicWrite.checkDestination(p) }
     }
 
@@ -55,7 +50,13 @@ public enum Exporter {
         try LabelSlices(labelMap, path: path).presentLabels
     }
 
+    /// Writes the export; its files (label map and sidecars) commit as one group — or join the
+    /// caller's `OutputGroup`, so that a run's other outputs commit with them.
     public static func export(_ r: ExportRequest) throws -> ExportReport {
+        try OutputGroup.commit { _ in try write(r) }
+    }
+
+    private static func write(_ r: ExportRequest) throws -> ExportReport {
         try checkDestinations(format: r.format, output: r.output)
         var report = ExportReport()
         var labelMap = r.labelMap
@@ -77,7 +78,8 @@ public enum Exporter {
         case .nifti, .nrrd, .npz:
             try VolumeWriter.write(labelMap, to: r.output)
             report.files.append(r.output)
-            if r.format != .npz {
+            report.files += r.format.companions(of: r.output, labelSidecars: false)
+            if r.format.hasLabelSidecars {
                 let p = try LabelDescriptionFiles.write(segments: r.segments, besides: r.output)
                 report.files += [p.json, p.itksnap]
             }

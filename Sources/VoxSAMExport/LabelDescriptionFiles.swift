@@ -55,21 +55,10 @@ public enum LabelDescriptionFiles {
     }
 
     /// Extensions stripped to get the stem, longest first.
-    static let knownExtensions = [".seg.nrrd", ".nii.gz", ".nii", ".nrrd", ".nhdr", ".hdr", ".img", ".npz", ".mha", ".mhd"]
-
     /// The sidecar paths for `labelMapPath` (nothing is checked or written).
     public static func paths(besides labelMapPath: String) -> Paths {
-        let url = URL(fileURLWithPath: labelMapPath)
-        let name = url.lastPathComponent
-        var stem = name
-        if let ext = knownExtensions.first(where: { name.lowercased().hasSuffix($0) && name.count > $0.count }) {
-            stem = String(name.dropLast(ext.count))
-        } else if let dot = name.lastIndex(of: "."), dot != name.startIndex {
-            stem = String(name[..<dot])
-        }
-        let dir = url.deletingLastPathComponent()
-        return Paths(json: dir.appendingPathComponent(stem + ".labels.json").path,
-                     itksnap: dir.appendingPathComponent(stem + ".itksnap.txt").path)
+        let p = OutputFormat.sidecarPaths(besides: labelMapPath)
+        return Paths(json: p.json, itksnap: p.itksnap)
     }
 
     /// Writes `<stem>.labels.json` and `<stem>.itksnap.txt` next to `labelMapPath` and returns their paths.
@@ -79,17 +68,10 @@ public enum LabelDescriptionFiles {
         let sorted = try validate(segments, path: p.json)
         let json = try jsonData(segments: sorted, labelMapName: URL(fileURLWithPath: labelMapPath).lastPathComponent, path: p.json)
         let snap = Data(itksnapText(segments: sorted).utf8)
-        try AtomicWrite.checkDestination(p.json)
-        try AtomicWrite.checkDestination(p.itksnap)
-        let tj = AtomicWrite.temporaryPath(for: p.json), ts = AtomicWrite.temporaryPath(for: p.itksnap)
-        defer { unlink(tj); unlink(ts) }
-        for (data, tmp, dest) in [(json, tj, p.json), (snap, ts, p.itksnap)] {
-            do { try data.write(to: URL(fileURLWithPath: tmp)) } catch {
-                throw VoxSAMError(.writeFailed, "could not write the label description: \(error.localizedDescription)", path: dest)
-            }
-        }
-        for (tmp, dest) in [(tj, p.json), (ts, p.itksnap)] where rename(tmp, dest) != 0 {
-            throw VoxSAMError(.writeFailed, "could not move the finished file into place: \(String(cString: strerror(errno)))", path: dest)
+        // Both files join the caller's output group (or commit together here).
+        try OutputGroup.commit { _ in
+            try AtomicWrite.write(json, to: p.json)
+            try AtomicWrite.write(snap, to: p.itksnap)
         }
         return p
     }
@@ -100,9 +82,7 @@ public enum LabelDescriptionFiles {
     static func validate(_ segments: [SegmentDescription], path: String) throws -> [SegmentDescription] {
         var seen: [Int: String] = [:]
         for s in segments {
-            guard (1...65535).contains(s.label) else {
-                throw VoxSAMError(.invalidArgument, "segment \"\(s.name)\" has label \(s.label); label values must be 1…65535 (0 is the background)", path: path)
-            }
+            try LabelValue.check(s.label, "segment \"\(s.name)\"", path: path)
             if let other = seen[s.label] {
                 throw VoxSAMError(.invalidArgument, "label \(s.label) is described twice (\"\(other)\" and \"\(s.name)\"); give each segment its own label value", path: path)
             }

@@ -12,7 +12,7 @@ struct LabelSlices {
         func convert<T>(_ a: [T], _ toDouble: (T) -> Double) -> [UInt16] {
             a.map { x in
                 let d = toDouble(x)
-                guard d >= 0, d <= 65535, d == d.rounded() else { bad = d; return 0 }
+                guard LabelValue.isVoxel(d) else { bad = d; return 0 }
                 return UInt16(d)
             }
         }
@@ -24,7 +24,7 @@ struct LabelSlices {
         case .float32(let a): values = convert(a) { Double($0) }
         }
         if let bad {
-            throw VoxSAMError(.invalidArgument, "voxel value \(bad) is not a label (labels are integers 0…65535)", path: path)
+            throw LabelValue.voxelError(bad, path: path)
         }
     }
 

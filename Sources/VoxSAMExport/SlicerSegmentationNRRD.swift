@@ -136,7 +136,7 @@ public enum SlicerSegmentationNRRD {
             for k in 0..<s.z { for j in 0..<s.y { for i in 0..<s.x {
                 let v = value(a[n]); n += 1
                 if v == 0 { continue }
-                if v < 0 || v > 65535 { bad = bad ?? v; continue }
+                if !LabelValue.range.contains(v) { bad = bad ?? v; continue }
                 if var e = extents[v] {
                     e[0] = min(e[0], i); e[1] = max(e[1], i); e[2] = min(e[2], j); e[3] = max(e[3], j); e[4] = min(e[4], k); e[5] = max(e[5], k)
                     extents[v] = e
@@ -151,13 +151,11 @@ public enum SlicerSegmentationNRRD {
         case .int16(let a): scan(a) { Int($0) }
         case .int32(let a): scan(a) { Int($0) }
         case .float32(let a):
-            if let f = a.first(where: { $0 != $0.rounded() }) {
-                throw VoxSAMError(.unsupportedData, "the label map has non-integer value \(f); a segmentation needs integer labels", path: path)
-            }
+            if let f = a.first(where: { !LabelValue.isVoxel(Double($0)) }) { throw LabelValue.voxelError(Double(f), path: path) }
             scan(a) { Int($0) }
         }
         if let bad {
-            throw VoxSAMError(.unsupportedData, "the label map has label value \(bad); labels must be 0…65535", path: path)
+            throw LabelValue.voxelError(Double(bad), path: path)
         }
         let maxLabel = extents.keys.max() ?? 0
         switch labelMap.voxels {

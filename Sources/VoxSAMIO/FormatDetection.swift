@@ -5,14 +5,6 @@ import VoxSAMCore
 public enum VolumeFormat: String, Sendable, CaseIterable {
     case nifti, nrrd, npz, dicom
 
-    /// The format of an output path, by extension.
-    public static func forOutput(_ path: String) throws -> VolumeFormat {
-        let l = path.lowercased()
-        if l.hasSuffix(".nii") || l.hasSuffix(".nii.gz") || l.hasSuffix(".hdr") { return .nifti }
-        if l.hasSuffix(".nrrd") || l.hasSuffix(".nhdr") { return .nrrd }
-        if l.hasSuffix(".npz") { return .npz }
-        throw VoxSAMError(.unsupportedFormat, "unknown output extension: use .nii, .nii.gz, .nrrd or .npz", path: path)
-    }
 }
 
 enum FormatDetection {

@@ -35,13 +35,13 @@ public enum VolumeReader {
 /// Writes a volume in the format its extension names (.nii, .nii.gz, .hdr, .nrrd, .npz), atomically.
 public enum VolumeWriter {
     public static func write(_ volume: Volume, to path: String) throws {
-        switch try VolumeFormat.forOutput(path) {
+        switch try OutputFormat.volume(for: path) {
         case .nifti: try NIfTIWriter.write(volume, to: path)
         case .nrrd: try NRRDWriter.write(volume, to: path)
         case .npz:
             let isLabel = volume.type == .uint8 || volume.type == .uint16
             try NPZVolume.writeLabelMap(volume, to: path, arrayName: isLabel ? "segs" : "imgs")
-        case .dicom:
+        case .segNRRD, .dicomSEG, .rtstruct:
             throw VoxSAMError(.unsupportedFormat, "writing DICOM images is not supported (use `voxsam export` for DICOM SEG/RTSTRUCT)", path: path)
         }
     }

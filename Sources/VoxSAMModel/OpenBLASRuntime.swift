@@ -1,5 +1,7 @@
+import Foundation
 import CKernels
 import COpenBLAS
+import VoxSAMCore
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -48,6 +50,23 @@ public enum OpenBLASRuntime {
 
     /// The ISA of VoxSAM's own kernels ("avx512f", "avx2", "default").
     public static func kernelISA() -> String { String(cString: vk_kernel_isa()) }
+
+    /// The thread count for a run, set once at start-up by every command that runs the model:
+    /// `option` (`--threads`), else `VOXSAM_THREADS`, else every core this process may use.
+    @discardableResult
+    public static func configureThreads(option: Int?, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> Int {
+        var n = ProcessInfo.processInfo.activeProcessorCount
+        if let e = environment["VOXSAM_THREADS"], !e.isEmpty {
+            guard let v = Int(e), v >= 1 else { throw VoxSAMError(.invalidArgument, "VOXSAM_THREADS=\(e) is not a thread count (1 or more)") }
+            n = v
+        }
+        if let o = option {
+            guard o >= 1 else { throw VoxSAMError(.invalidArgument, "--threads \(o) is not a thread count (1 or more)") }
+            n = o
+        }
+        setThreads(n)
+        return n
+    }
 
     /// Number of threads OpenBLAS (and VoxSAM's own parallel loops) use.
     public static func setThreads(_ n: Int) {

@@ -1,15 +1,15 @@
-/// A protocol's `propagation:` block.
+import VoxSAMCore
+
+/// A protocol's `propagation:` block, in the shared types.
 public struct ProtocolPropagation: Sendable, Equatable, Codable {
     /// `reference` (the reference procedure) or `adaptive` (stop a direction once the mask vanishes).
-    public enum Mode: String, Sendable, Codable, CaseIterable { case reference, adaptive }
-
-    public var mode: Mode = .reference
+    public var mode: PropagationMode = .reference
     /// Slices whose predicted IoU is below this are flagged (`--low-confidence`).
     public var lowConfidence: Float = 0.6
     /// Slicing axis: `k` (default), `j` or `i`.
-    public var axis: String = "k"
+    public var axis: SliceAxis = .k
 
-    public init(mode: Mode = .reference, lowConfidence: Float = 0.6, axis: String = "k") {
+    public init(mode: PropagationMode = .reference, lowConfidence: Float = 0.6, axis: SliceAxis = .k) {
         self.mode = mode; self.lowConfidence = lowConfidence; self.axis = axis
     }
 

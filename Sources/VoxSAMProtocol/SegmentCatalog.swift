@@ -28,9 +28,7 @@ public struct SegmentCatalog: Sendable {
     /// The description of one label value. `name` and `color` are what the caller knows (e.g. from
     /// `--name`, a prompts file or a label-description file); either may be nil.
     public func describe(label: Int, name: String?, color: RGB?) throws -> SegmentDescription {
-        guard (1...65535).contains(label) else {
-            throw VoxSAMError(.invalidArgument, "\(label) is not a label value (1…65535)")
-        }
+        try LabelValue.check(label, "segment\(name.map { " `\($0)`" } ?? "")")
         if let p = segmentationProtocol {
             if let s = p.structure(label: label) { return s }
             if strict {

@@ -29,11 +29,11 @@ public struct SegmentationProtocol: Sendable, Equatable {
     public var name: String
     public var description: String
     public var modality: ImagingModality
-    public var window: ProtocolWindow
+    public var window: Window
     /// Case-insensitive substring of the DICOM SeriesDescription to pick when a study holds several series.
     public var seriesDescription: String?
     public var propagation: ProtocolPropagation
-    public var outputs: [ProtocolOutput]
+    public var outputs: [StudyOutput]
     /// In file order; labels and names are unique.
     public var structures: [SegmentDescription]
     /// The file it was read from (as given), if any.
@@ -41,12 +41,12 @@ public struct SegmentationProtocol: Sendable, Equatable {
     /// SHA-256 of the file's bytes (recorded in batch manifests).
     public var sha256: String
 
-    public init(name: String, description: String = "", modality: ImagingModality, window: ProtocolWindow? = nil,
+    public init(name: String, description: String = "", modality: ImagingModality, window: Window? = nil,
                 seriesDescription: String? = nil, propagation: ProtocolPropagation = ProtocolPropagation(),
-                outputs: [ProtocolOutput] = ProtocolOutput.defaults, structures: [SegmentDescription],
+                outputs: [StudyOutput] = StudyOutput.defaults, structures: [SegmentDescription],
                 path: String? = nil, sha256: String = "") {
         self.name = name; self.description = description; self.modality = modality
-        self.window = window ?? (try! ProtocolWindow(parsing: modality.defaultWindowText))
+        self.window = window ?? modality.defaultWindow
         self.seriesDescription = seriesDescription; self.propagation = propagation; self.outputs = outputs
         self.structures = structures; self.path = path; self.sha256 = sha256
     }
@@ -104,10 +104,10 @@ public struct SegmentationProtocol: Sendable, Equatable {
         let modalityValue = try top.required("modality", hint: "CT or MR")
         let modality = ImagingModality(rawValue: try modalityValue.choice(ImagingModality.allCases.map(\.rawValue)))!
 
-        var window = try ProtocolWindow(parsing: modality.defaultWindowText)
+        var window = modality.defaultWindow
         if let w = top.optional("window") {
             let t = try w.string()
-            do { window = try ProtocolWindow(parsing: t) } catch let e as VoxSAMError { throw w.error(e.message) }
+            do { window = try Window.parse(t) } catch let e as VoxSAMError { throw w.error(e.message) }
         }
         let series = try top.optional("series_description")?.string()
 
@@ -115,28 +115,28 @@ public struct SegmentationProtocol: Sendable, Equatable {
         if let pv = top.optional("propagation") {
             let pm = try pv.mapping(allowed: propagationKeys)
             if let m = pm.optional("mode") {
-                propagation.mode = ProtocolPropagation.Mode(rawValue: try m.choice(ProtocolPropagation.Mode.allCases.map(\.rawValue)))!
+                propagation.mode = PropagationMode(rawValue: try m.choice(PropagationMode.allCases.map(\.rawValue)))!
             }
             if let lc = pm.optional("low_confidence") {
                 let v = try lc.double()
                 guard v > 0, v <= 1 else { throw lc.error("\(v) is not a predicted-IoU threshold (0 < value <= 1)") }
                 propagation.lowConfidence = Float(v)
             }
-            if let a = pm.optional("axis") { propagation.axis = try a.choice(["i", "j", "k"]) }
+            if let a = pm.optional("axis") { propagation.axis = try SliceAxis.parse(try a.choice(["i", "j", "k"])) }
         }
 
-        var outputs = ProtocolOutput.defaults
+        var outputs = StudyOutput.defaults
         if let ov = top.optional("outputs") {
             let items = try ov.sequence()
-            guard !items.isEmpty else { throw ov.error("lists no outputs; give at least one of \(ProtocolOutput.allCases.map(\.rawValue).joined(separator: ", "))") }
-            var seen = Set<ProtocolOutput>()
+            guard !items.isEmpty else { throw ov.error("lists no outputs; give at least one of \(StudyOutput.allCases.map(\.rawValue).joined(separator: ", "))") }
+            var seen = Set<StudyOutput>()
             outputs = []
             for item in items {
-                let o = ProtocolOutput(rawValue: try item.choice(ProtocolOutput.allCases.map(\.rawValue)))!
+                let o = StudyOutput(rawValue: try item.choice(StudyOutput.allCases.map(\.rawValue)))!
                 guard seen.insert(o).inserted else { throw item.error("`\(o.rawValue)` is listed twice") }
                 outputs.append(o)
             }
-            guard outputs.contains(where: \.isLabelMap) || outputs.contains(where: \.needsExporter) else {
+            guard outputs.contains(where: { $0.labelMapFormat != nil }) else {
                 throw ov.error("writes no segmentation; add a label map (nifti, nrrd, npz) or an export (seg-nrrd, dicom-seg, rtstruct)")
             }
         }
@@ -171,7 +171,7 @@ public struct SegmentationProtocol: Sendable, Equatable {
         guard name.count <= 64 else { throw nameValue.error("`\(name)` is longer than 64 characters (DICOM SegmentLabel)") }
         let labelValue = try m.required("label", hint: "the value of this structure in the label map (1…65535)")
         let label = try labelValue.int()
-        guard (1...65535).contains(label) else { throw labelValue.error("\(label) is not a label value (1…65535)") }
+        if let problem = LabelValue.problem(label) { throw labelValue.error(problem) }
         let builtin = BuiltinTerminology.entry(named: name)
 
         var color = builtin?.color ?? RGB.forLabel(label)

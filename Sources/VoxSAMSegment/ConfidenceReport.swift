@@ -31,13 +31,15 @@ public struct ConfidenceReport: Codable, Sendable {
     public var model: String
     public var propagation: String
     public var axis: String
+    /// The window the 8-bit slices were made with (window grammar, e.g. `400,40`, `p0.5,99.5`).
+    public var window: String?
     public var lowConfidenceThreshold: Float
     public var encoderCalls: Int
     public var seconds: Double
     public var objects: [Object]
 
     enum CodingKeys: String, CodingKey {
-        case version, input, model, propagation, axis, lowConfidenceThreshold = "low_confidence_threshold"
+        case version, input, model, propagation, axis, window, lowConfidenceThreshold = "low_confidence_threshold"
         case encoderCalls = "encoder_calls", seconds, objects
     }
 

@@ -51,9 +51,7 @@ public struct ObjectPrompt: Sendable, Equatable {
     public func validate(size: SIMD3<Int>, axis: Int = 2) throws {
         let b = box
         let what = "object `\(name)` (label \(label))"
-        guard (1...65535).contains(label) else {
-            throw VoxSAMError(.invalidArgument, "\(what): label must be between 1 and 65535")
-        }
+        try LabelValue.check(label, what)
         for (a, lo, hi, n) in [(0, b.x0, b.x1, "x"), (1, b.y0, b.y1, "y"), (2, b.z0, b.z1, "z")] {
             guard lo <= hi else {
                 throw VoxSAMError(.invalidArgument, "\(what): box \(b) is inverted along \(n) (\(n)0 = \(lo) > \(n)1 = \(hi))")

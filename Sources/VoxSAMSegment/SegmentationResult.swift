@@ -57,11 +57,3 @@ public struct SegmentationResult: Sendable {
     public var seconds: Double
 }
 
-/// How boxes travel from slice to slice.
-public enum PropagationMode: String, Sendable, Codable, CaseIterable {
-    /// Exactly the reference procedure (../shared/reference/README.md §2).
-    case reference
-    /// Reference tracking, but a direction stops once its mask has vanished (no fallback to the key
-    /// box, which segments whatever lies in the key box on slices past the object's end).
-    case adaptive
-}

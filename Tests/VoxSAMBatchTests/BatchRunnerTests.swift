@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 import VoxSAMCore
+import VoxSAMJob
 import VoxSAMIO
 import VoxSAMProtocol
 @testable import VoxSAMBatch
@@ -35,8 +36,7 @@ final class BatchRunnerTests: XCTestCase {
                 jobs: Int = 2, proto: SegmentationProtocol? = nil) throws -> BatchConfiguration {
         BatchConfiguration(studiesDirectory: b.studies, outputDirectory: out, prompts: try PromptsFile.load(path: b.prompts),
                            segmentationProtocol: proto,
-                           settings: BatchSettings(window: "abdomen", propagation: "reference", axis: "k", lowConfidence: 0.6,
-                                                   outputs: [.nifti, .confidenceJSON, .qaPNG]),
+                           settings: BatchSettings(segmentation: JobSettings(window: .ctDefault), outputs: [.labelMap(.nifti), .confidenceJSON, .qaPNG]),
                            shard: shard, jobs: jobs, resume: resume, modelSHA256: "test-model", modelFileName: "threshold")
     }
 
@@ -105,7 +105,7 @@ final class BatchRunnerTests: XCTestCase {
         XCTAssertEqual(try S.digest(out)["a/qa.png"], before["a/qa.png"])
         // Other settings: everything is redone.
         var c = try config(b, out: out, resume: true)
-        c.settings.lowConfidence = 0.5
+        c.settings.segmentation.lowConfidence = 0.5
         XCTAssertEqual(try BatchRunner(config: c, model: ThresholdModel()).run().done, 6)
     }
 
@@ -196,13 +196,48 @@ final class BatchRunnerTests: XCTestCase {
         let segNRRD = try String(decoding: Data(contentsOf: URL(fileURLWithPath: root + "/out/a/labels.seg.nrrd")).prefix(4000), as: UTF8.self)
         XCTAssertTrue(segNRRD.contains("liver"), "Slicer segment named from the protocol")
         XCTAssertTrue(segNRRD.contains("10200004"), "SNOMED CT code of the liver")
-        // DICOM SEG needs a DICOM study: a NIfTI study fails with the exporter's message, without partial outputs.
-        c.settings.outputs = [.nifti, .dicomSEG]
+        // DICOM SEG needs a DICOM study: a NIfTI study fails with the exporter's message, without partial
+        // outputs — and the previous good outputs stay, byte-identical, listed in the failed record.
+        let before = try S.digest(root + "/out/a")
+        c.settings.outputs = [.labelMap(.nifti), .labelMap(.dicomSEG)]
         let r2 = try BatchRunner(config: c, model: ThresholdModel()).run()
         XCTAssertEqual(r2.done, 0)
-        XCTAssertTrue(r2.merged.first { $0.study == "a" }?.error?.contains("DICOM") == true, r2.merged.first { $0.study == "a" }?.error ?? "")
-        XCTAssertFalse(FileManager.default.fileExists(atPath: root + "/out/a"), "no partial study folder")
+        let failed = try XCTUnwrap(r2.merged.first { $0.study == "a" })
+        XCTAssertEqual(failed.status, .failed)
+        XCTAssertTrue(failed.error?.contains("DICOM") == true, failed.error ?? "")
+        XCTAssertTrue(failed.error?.contains("previous outputs") == true, failed.error ?? "")
+        XCTAssertEqual(Set(failed.outputs.map(\.path)), Set(before.keys.map { "a/" + $0 }))
+        XCTAssertEqual(try S.digest(root + "/out/a"), before, "a failed rerun keeps the previous good outputs")
         XCTAssertFalse(FileManager.default.fileExists(atPath: root + "/out/.staging"))
+    }
+
+    /// Finished work is never deleted: a prompts file that leaves studies out keeps their outputs
+    /// (only --prune removes them).
+    func testStudiesLeftOutOfThePromptsKeepTheirOutputs() throws {
+        let root = try S.temporaryFolder(self)
+        let b = try makeBatch(root)
+        let out = root + "/out"
+        XCTAssertEqual(try BatchRunner(config: try config(b, out: out), model: ThresholdModel()).run().done, 6)
+        let before = try S.digest(out)
+        let only = (root as NSString).appendingPathComponent("only-a.json")
+        try S.write(#"{"studies": [{"study": "a", "objects": [{"name": "liver", "label": 1, "box": [6, 4, 1, 22, 18, 4]}]}]}"#, to: only)
+        var lines: [String] = []
+        let r = try BatchRunner(config: try config((b.studies, only), out: out, resume: true), model: ThresholdModel(), log: { lines.append($0) }).run()
+        XCTAssertEqual(r.upToDate, 1)
+        for s in ["b", "s0", "s1", "s2", "s3"] {
+            XCTAssertTrue(FileManager.default.fileExists(atPath: "\(out)/\(s)/labels.nii.gz"), "\(s) kept")
+        }
+        XCTAssertTrue(lines.contains { $0.contains("previous outputs are kept") }, lines.joined(separator: "\n"))
+        let after = try S.digest(out).filter { !$0.key.hasPrefix("manifest") && !$0.key.hasPrefix("summary") }
+        XCTAssertEqual(after, before.filter { !$0.key.hasPrefix("manifest") && !$0.key.hasPrefix("summary") })
+        let merged = Dictionary(uniqueKeysWithValues: r.merged.map { ($0.study, $0.status) })
+        XCTAssertEqual(merged["b"], .done, "the manifest still lists the kept outputs")
+        // --prune removes them deliberately.
+        var c = try config((b.studies, only), out: out, resume: true)
+        c.prune = true
+        _ = try BatchRunner(config: c, model: ThresholdModel()).run()
+        XCTAssertFalse(FileManager.default.fileExists(atPath: "\(out)/b"))
+        XCTAssertTrue(FileManager.default.fileExists(atPath: "\(out)/a/labels.nii.gz"))
     }
 
 }

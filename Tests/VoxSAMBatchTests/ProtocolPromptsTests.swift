@@ -2,7 +2,7 @@ import XCTest
 import VoxSAMCore
 import VoxSAMProtocol
 import VoxSAMSegment
-@testable import VoxSAMBatch
+@testable import VoxSAMJob
 
 /// `segment --protocol` and `batch --protocol`: objects take the protocol's names and colours; labels must be in it.
 final class ProtocolPromptsTests: XCTestCase {

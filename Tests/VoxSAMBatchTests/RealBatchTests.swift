@@ -2,6 +2,7 @@ import Foundation
 import XCTest
 import VoxSAMCheckpoint
 import VoxSAMCore
+import VoxSAMJob
 import VoxSAMModel
 import VoxSAMSegment
 @testable import VoxSAMBatch
@@ -33,7 +34,7 @@ final class RealBatchTests: XCTestCase {
         let config = BatchConfiguration(
             studiesDirectory: root + "/data/studies", outputDirectory: root + "/out",
             prompts: try PromptsFile.load(path: root + "/data/prompts.csv"), segmentationProtocol: nil,
-            settings: BatchSettings(window: nil, propagation: "reference", axis: "k", lowConfidence: 0.6, outputs: [.nifti, .confidenceJSON, .qaPNG]),
+            settings: BatchSettings(segmentation: JobSettings(), outputs: [.labelMap(.nifti), .confidenceJSON, .qaPNG]),
             shard: .whole, jobs: 2, resume: false, modelSHA256: try ModelStore().sha256(ofFile: modelPath), modelFileName: "lite_medsam.pth")
         let model = LiteMedSAMSliceModel(model: try LiteMedSAM(checkpointPath: modelPath))
         let report = try BatchRunner(config: config, model: model, log: { print("batch: \($0)") }).run()
@@ -62,7 +63,7 @@ final class RealBatchTests: XCTestCase {
         var exports = config
         exports.prompts = try PromptsFile.load(path: root + "/data/dicom-prompts.csv")
         exports.outputDirectory = root + "/exports"
-        exports.settings.outputs = [.nifti, .segNRRD, .dicomSEG, .rtstruct]
+        exports.settings.outputs = [.labelMap(.nifti), .labelMap(.segNRRD), .labelMap(.dicomSEG), .labelMap(.rtstruct)]
         let e = try BatchRunner(config: exports, model: model, log: { print("batch: \($0)") }).run()
         XCTAssertEqual(e.done, 2)
         XCTAssertEqual(e.failed, [])

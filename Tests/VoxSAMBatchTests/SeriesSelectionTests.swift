@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 import VoxSAMCore
+import VoxSAMJob
 import VoxSAMProtocol
 @testable import VoxSAMBatch
 
@@ -14,7 +15,7 @@ final class SeriesSelectionTests: XCTestCase {
         try S.write(prompts, to: data + "/series-prompts.csv")
         let c = BatchConfiguration(studiesDirectory: data + "/studies", outputDirectory: out,
                                    prompts: try PromptsFile.load(path: data + "/series-prompts.csv"), segmentationProtocol: proto,
-                                   settings: BatchSettings(window: nil, propagation: "reference", axis: "k", lowConfidence: 0.6, outputs: [.nifti]),
+                                   settings: BatchSettings(segmentation: JobSettings(), outputs: [.labelMap(.nifti)]),
                                    shard: .whole, jobs: 1, resume: false, modelSHA256: "test", modelFileName: "threshold")
         let r = try BatchRunner(config: c, model: ThresholdModel()).run()
         return try XCTUnwrap(r.merged.first { $0.study == "two_series" })

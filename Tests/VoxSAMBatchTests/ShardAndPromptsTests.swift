@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 import VoxSAMCore
+import VoxSAMJob
 import VoxSAMIO
 import VoxSAMProtocol
 @testable import VoxSAMBatch
@@ -124,7 +125,7 @@ final class ShardAndPromptsTests: XCTestCase {
         func rec(_ study: String, _ status: ManifestRecord.Status, _ at: String) -> ManifestRecord {
             ManifestRecord(study: study, status: status, error: status == .failed ? "bad, \"broken\"" : nil, key: "k", image: nil, series: nil,
                            inputs: [], prompts: nil, masks: [], protocolName: nil, protocolSHA256: nil, modelSHA256: "m",
-                           settings: BatchSettings(window: nil, propagation: "reference", axis: "k", lowConfidence: 0.6, outputs: [.nifti]),
+                           settings: BatchSettings(segmentation: JobSettings(), outputs: [.labelMap(.nifti)]),
                            outputs: [], objects: [], encoderCalls: nil, timings: nil, shard: "0/2", host: "h", pid: 1,
                            startedAt: at, finishedAt: at)
         }
@@ -144,14 +145,5 @@ final class ShardAndPromptsTests: XCTestCase {
         XCTAssertEqual(merged.map(\.status), [.done, .done, .skipped], "the latest record of b wins")
         let csv = try String(contentsOfFile: store.summaryPath, encoding: .utf8)
         XCTAssertTrue(csv.contains("c,skipped,"), csv)
-    }
-
-    /// The protocol layer's window presets are exactly the ones `Window.parse` accepts.
-    func testProtocolWindowsParseAsSegmentWindows() throws {
-        for name in ProtocolWindow.presetNames { XCTAssertNoThrow(try Window.parse(name), name) }
-        for p in Window.ctPresets { XCTAssertTrue(ProtocolWindow.presetNames.contains(p.name), p.name) }
-        for t in ["400,40", "p0.5,99.5", "1500,-600"] {
-            XCTAssertNoThrow(try Window.parse(try ProtocolWindow(parsing: t).text))
-        }
     }
 }

@@ -33,7 +33,7 @@ final class OrientationExportTests: XCTestCase {
             let source = try VolumeReader.read(path: seriesDir)
             let labels = try VolumeReader.read(path: labelsPath)
             XCTAssertNotEqual(labels.geometry.orientationCode, source.geometry.orientationCode, "\(name): the label map is stored in another axis order")
-            for (format, file) in [(ExportFormat.dicomSEG, "seg.dcm"), (.rtstruct, "rt.dcm")] {
+            for (format, file) in [(OutputFormat.dicomSEG, "seg.dcm"), (.rtstruct, "rt.dcm")] {
                 let out = folder + "/" + file
                 _ = try Exporter.export(ExportRequest(labelMap: labels, labelMapPath: labelsPath, source: source, sourcePath: seriesDir,
                                                       segments: segments, format: format, output: out))

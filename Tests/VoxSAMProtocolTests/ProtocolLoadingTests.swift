@@ -10,9 +10,9 @@ final class ProtocolLoadingTests: XCTestCase {
         let p = try SegmentationProtocol.parse(S.valid, path: S.testPath)
         XCTAssertEqual(p.name, "test")
         XCTAssertEqual(p.modality, .ct)
-        XCTAssertEqual(p.window.text, "abdomen")
+        XCTAssertEqual(p.window, .widthLevel(width: 400, level: 40))
         XCTAssertEqual(p.propagation, ProtocolPropagation())
-        XCTAssertEqual(p.outputs, ProtocolOutput.defaults)
+        XCTAssertEqual(p.outputs, StudyOutput.defaults)
         XCTAssertEqual(p.structures.map(\.label), [1, 2])
         XCTAssertEqual(p.structures[0].type, CodedConcept("10200004", "SCT", "Liver"))
         XCTAssertEqual(p.structures[0].category, CodedConcept("123037004", "SCT", "Anatomical Structure"))
@@ -41,10 +41,10 @@ final class ProtocolLoadingTests: XCTestCase {
             """
         let p = try SegmentationProtocol.parse(text, path: S.testPath)
         XCTAssertEqual(p.modality, .mr)
-        XCTAssertEqual(p.window.kind, .percentile(low: 1, high: 99))
+        XCTAssertEqual(p.window, .percentile(low: 1, high: 99))
         XCTAssertEqual(p.seriesDescription, "t1 post")
-        XCTAssertEqual(p.propagation, ProtocolPropagation(mode: .adaptive, lowConfidence: 0.5, axis: "j"))
-        XCTAssertEqual(p.outputs, [.nrrd, .segNRRD, .confidenceCSV])
+        XCTAssertEqual(p.propagation, ProtocolPropagation(mode: .adaptive, lowConfidence: 0.5, axis: SliceAxis(1)))
+        XCTAssertEqual(p.outputs, [.labelMap(.nrrd), .labelMap(.segNRRD), .confidenceCSV])
         let t = try XCTUnwrap(p.structure(label: 300))
         XCTAssertEqual(t.color, RGB(1, 2, 3))
         XCTAssertEqual(t.anatomicRegion?.meaning, "Brain")
@@ -54,12 +54,18 @@ final class ProtocolLoadingTests: XCTestCase {
     }
 
     func testWindowSyntax() throws {
-        XCTAssertEqual(try ProtocolWindow(parsing: "400, 40").kind, .widthLevel(width: 400, level: 40))
-        XCTAssertEqual(try ProtocolWindow(parsing: "400, 40").text, "400,40")
-        XCTAssertEqual(try ProtocolWindow(parsing: "Lung").kind, .preset("lung"))
-        XCTAssertEqual(try ProtocolWindow(parsing: "p0.5,99.5").kind, .percentile(low: 0.5, high: 99.5))
-        XCTAssertThrowsError(try ProtocolWindow(parsing: "0,40"))
-        XCTAssertThrowsError(try ProtocolWindow(parsing: "400,40,3"))
+        // The one window grammar (Window.parse in VoxSAMCore); its text round-trips.
+        XCTAssertEqual(try Window.parse("400, 40"), .widthLevel(width: 400, level: 40))
+        XCTAssertEqual(try Window.parse("400, 40").text, "400,40")
+        XCTAssertEqual(try Window.parse("Lung"), .widthLevel(width: 1500, level: -600))
+        XCTAssertEqual(try Window.parse("p0.5,99.5"), .percentile(low: 0.5, high: 99.5))
+        for t in Window.presetNames + ["400,40", "p1,99", "5.5,-12.25"] {
+            let w = try Window.parse(t)
+            XCTAssertEqual(try Window.parse(w.text), w, t)
+        }
+        XCTAssertThrowsError(try Window.parse("0,40"))
+        XCTAssertThrowsError(try Window.parse("400,40,3"))
+        XCTAssertThrowsError(try Window.parse("nan,40"))
     }
 
     /// The shipped protocols load (this is what `voxsam protocol check` and `list` run) and say what they should.
@@ -77,7 +83,7 @@ final class ProtocolLoadingTests: XCTestCase {
         }
         let abdomen = try XCTUnwrap(byName["ct-abdomen"])
         XCTAssertEqual(abdomen.modality, .ct)
-        XCTAssertEqual(abdomen.window.text, "abdomen")
+        XCTAssertEqual(abdomen.window, .widthLevel(width: 400, level: 40))
         XCTAssertEqual(abdomen.structure(label: 1)?.name, "liver")
         XCTAssertEqual(abdomen.structure(label: 2)?.name, "spleen")
         // Codes written out in the file agree with the built-in table.
@@ -89,7 +95,7 @@ final class ProtocolLoadingTests: XCTestCase {
         }
         let brain = try XCTUnwrap(byName["mr-brain-tumour"])
         XCTAssertEqual(brain.modality, .mr)
-        XCTAssertEqual(brain.window.kind, .percentile(low: 0.5, high: 99.5))
+        XCTAssertEqual(brain.window, .percentile(low: 0.5, high: 99.5))
         XCTAssertEqual(brain.structure(label: 1)?.type.value, "108369006")
         XCTAssertEqual(brain.structure(label: 1)?.category.value, "49755003")
         // File names match protocol names, so `--protocol NAME` finds them.

@@ -69,23 +69,18 @@ enum NIfTILibrary {
         String(cString: nifti_datatype_string(code))
     }
 
-    /// Writes a 3D NIfTI-1 image with both sform and qform set from `affineRAS`.
-    /// `path` must end in .nii, .nii.gz, .hdr or .img (a pair is written for the latter two).
-    static func write(path: String, size: SIMD3<Int>, spacing: SIMD3<Double>, affineRAS: [[Double]],
-                      datatype: Int32, descrip: String, bytes: UnsafeRawBufferPointer) -> Bool {
+    /// The 348-byte NIfTI-1 header of a 3D image with both sform and qform set from `affineRAS`,
+    /// built by nifticlib (`nifti_convert_nim2n1hdr`). `pair`: for a `.hdr`/`.img` pair (magic
+    /// `ni1`, vox_offset 0); else single file (magic `n+1`, vox_offset 352). VoxSAM writes the
+    /// bytes itself: `nifti_image_write` returns nothing and a short write only prints a message.
+    static func header(size: SIMD3<Int>, spacing: SIMD3<Double>, affineRAS: [[Double]],
+                       datatype: Int32, descrip: String, pair isPair: Bool) -> [UInt8]? {
         _ = quiet
         var dims: [Int64] = [3, Int64(size.x), Int64(size.y), Int64(size.z), 1, 1, 1, 1]
         guard let nim = dims.withUnsafeMutableBufferPointer({ nifti_make_new_nim($0.baseAddress, datatype, 0) }) else {
-            return false
+            return nil
         }
-        defer {
-            nim.pointee.data = nil  // the buffer belongs to Swift
-            nifti_image_free(nim)
-        }
-        let lower = path.lowercased()
-        let isPair = lower.hasSuffix(".hdr") || lower.hasSuffix(".img") || lower.hasSuffix(".hdr.gz") || lower.hasSuffix(".img.gz")
-        guard nifti_set_filenames(nim, path, 0, 1) == 0 else { return false }
-        // After nifti_set_filenames, which derives a (NIfTI-1) type from the names.
+        defer { nifti_image_free(nim) }
         nim.pointee.nifti_type = isPair ? 2 : 1
         nim.pointee.iname_offset = isPair ? 0 : 352
 
@@ -118,12 +113,8 @@ enum NIfTILibrary {
             for (n, v) in b.enumerated() { raw[n] = v }
             raw[b.count] = 0
         }
-        nim.pointee.data = UnsafeMutableRawPointer(mutating: bytes.baseAddress)
-        nifti_image_write(nim)
-        // nifti_image_write reports failure only on stderr: check the file instead.
-        let written = URL(fileURLWithPath: isPair ? String(cString: nim.pointee.iname) : path)
-        guard let attrs = try? FileManager.default.attributesOfItem(atPath: written.path),
-              let n = attrs[.size] as? Int, n > 0 else { return false }
-        return true
+        var hdr = nifti_1_header()
+        guard nifti_convert_nim2n1hdr(nim, &hdr) == 0, hdr.sizeof_hdr == 348 else { return nil }
+        return withUnsafeBytes(of: &hdr) { Array($0.prefix(348)) }
     }
 }

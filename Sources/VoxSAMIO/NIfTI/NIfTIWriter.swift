@@ -7,7 +7,8 @@ import VoxSAMCore
 /// converted to RAS here. The file is NIfTI-1 (what every tool reads; nifticlib's writer does not
 /// produce NIfTI-2), so the affine is stored as float32 (~1e-5 mm on typical coordinates) and
 /// each axis holds at most 32767 voxels.
-/// The file is written to a temporary name and renamed when complete.
+/// VoxSAM writes the bytes itself (every write checked) to temporary names and renames them when
+/// complete; a `.hdr`/`.img` pair commits as one group.
 public enum NIfTIWriter {
     public static func write(_ volume: Volume, to path: String, description: String = "VoxSAM") throws {
         let lower = path.lowercased()
@@ -27,30 +28,35 @@ public enum NIfTIWriter {
         case .float32: dt = NIfTILibrary.DataType.float32
         }
         let isPair = lower.hasSuffix(".hdr")
-        if isPair {
-            // A pair is two files; write both under temporary names and rename both.
-            let imgPath = String(path.dropLast(4)) + (path.hasSuffix(".HDR") ? ".IMG" : ".img")
-            try AtomicWrite.checkDestination(path)
-            let tmp = AtomicWrite.temporaryPath(for: path)
-            let tmpImg = String(tmp.dropLast(4)) + ".img"
-            defer { unlink(tmp); unlink(tmpImg) }
-            let ok = volume.voxels.withUnsafeBytes { raw in
-                NIfTILibrary.write(path: tmp, size: size, spacing: volume.geometry.spacing,
-                                   affineRAS: volume.geometry.affineRAS, datatype: dt, 
-                                   descrip: description, bytes: raw)
-            }
-            guard ok, rename(tmpImg, imgPath) == 0, rename(tmp, path) == 0 else {
-                throw VoxSAMError(.writeFailed, "nifticlib could not write the NIfTI pair", path: path)
-            }
-            return
+        guard let header = NIfTILibrary.header(size: size, spacing: volume.geometry.spacing, affineRAS: volume.geometry.affineRAS,
+                                               datatype: dt, descrip: description, pair: isPair) else {
+            throw VoxSAMError(.internal, "nifticlib could not build the NIfTI-1 header", path: path)
         }
-        try AtomicWrite.write(to: path) { tmp in
-            let ok = volume.voxels.withUnsafeBytes { raw in
-                NIfTILibrary.write(path: tmp, size: size, spacing: volume.geometry.spacing,
-                                   affineRAS: volume.geometry.affineRAS, datatype: dt, 
-                                   descrip: description, bytes: raw)
+        let extender: [UInt8] = [0, 0, 0, 0]  // no extensions
+        // Both files of a pair, or the one file, commit together (and fail together).
+        try OutputGroup.commit { _ in
+            if isPair {
+                let imgPath = String(path.dropLast(4)) + (path.hasSuffix(".HDR") ? ".IMG" : ".img")
+                try AtomicWrite.write(Data(header + extender), to: path)
+                try AtomicWrite.write(to: imgPath) { tmp in
+                    try volume.voxels.withUnsafeBytes { try FileOutput.write($0, to: tmp, destination: imgPath) }
+                }
+                return
             }
-            guard ok else { throw VoxSAMError(.writeFailed, "nifticlib could not write the file", path: path) }
+            try AtomicWrite.write(to: path) { tmp in
+                try volume.voxels.withUnsafeBytes { raw in
+                    if lower.hasSuffix(".gz") {
+                        var whole = Data(header + extender)
+                        whole.append(contentsOf: raw)
+                        let packed = try whole.withUnsafeBytes { try Gzip.compress($0) }
+                        try FileOutput.write(packed, to: tmp, destination: path)
+                    } else {
+                        try (header + extender).withUnsafeBytes { h in
+                            try FileOutput.write(parts: [h, raw], to: tmp, destination: path)
+                        }
+                    }
+                }
+            }
         }
     }
 }

@@ -38,15 +38,19 @@ public struct NPZArchive: Sendable {
 
     /// Writes the archive (deflated members, as `np.savez_compressed`) atomically.
     public func write(to path: String) throws {
-        try AtomicWrite.write(to: path) { tmp in
-            let archive = try Archive(url: URL(fileURLWithPath: tmp), accessMode: .create)
-            for name in arrays.keys.sorted() {
-                let bytes = Data(arrays[name]!.npyBytes)
-                try archive.addEntry(with: name + ".npy", type: .file, uncompressedSize: Int64(bytes.count),
-                                     compressionMethod: .deflate) { position, size in
-                    bytes.subdata(in: Int(position)..<(Int(position) + size))
-                }
+        // Built in memory, then written with every write checked.
+        let archive: Archive
+        do { archive = try Archive(data: Data(), accessMode: .create) } catch {
+            throw VoxSAMError(.internal, "cannot create a ZIP archive in memory: \(error)", path: path)
+        }
+        for name in arrays.keys.sorted() {
+            let bytes = Data(arrays[name]!.npyBytes)
+            try archive.addEntry(with: name + ".npy", type: .file, uncompressedSize: Int64(bytes.count),
+                                 compressionMethod: .deflate) { position, size in
+                bytes.subdata(in: Int(position)..<(Int(position) + size))
             }
         }
+        guard let data = archive.data else { throw VoxSAMError(.internal, "the ZIP archive has no data", path: path) }
+        try AtomicWrite.write(data, to: path)
     }
 }

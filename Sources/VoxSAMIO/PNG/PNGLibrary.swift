@@ -53,14 +53,23 @@ public enum PNGIO {
             image.width = UInt32(raster.width)
             image.height = UInt32(raster.height)
             image.format = raster.channels == 1 ? formatGray : formatRGB
-            let ok = raster.pixels.withUnsafeBytes {
-                png_image_write_to_file(&image, tmp, 0, $0.baseAddress, Int32(raster.width * raster.channels), nil)
+            // Encoded in memory, then written with every write checked (libpng's FILE* path does not
+            // report a short write reliably).
+            var size = 0
+            let stride = Int32(raster.width * raster.channels)
+            var ok = raster.pixels.withUnsafeBytes { png_image_write_to_memory(&image, nil, &size, 0, $0.baseAddress, stride, nil) }
+            var encoded = [UInt8](repeating: 0, count: max(size, 1))
+            if ok != 0 {
+                ok = encoded.withUnsafeMutableBytes { out in
+                    raster.pixels.withUnsafeBytes { png_image_write_to_memory(&image, out.baseAddress, &size, 0, $0.baseAddress, stride, nil) }
+                }
             }
             guard ok != 0 else {
                 let m = message(&image)
                 png_image_free(&image)
-                throw VoxSAMError(.writeFailed, "libpng could not write the PNG: \(m)", path: path)
+                throw VoxSAMError(.writeFailed, "libpng could not encode the PNG: \(m)", path: path)
             }
+            try encoded.withUnsafeBytes { try FileOutput.write(UnsafeRawBufferPointer(rebasing: $0[0..<size]), to: tmp, destination: path) }
         }
     }
 

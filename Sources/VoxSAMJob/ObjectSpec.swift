@@ -1,0 +1,106 @@
+import Foundation
+import VoxSAMCore
+
+/// One object as a user gives it, before it meets a volume: a voxel box, a box in millimetres, or
+/// the box(es) of labels in an existing mask. `voxsam segment` options, its `--prompts` file and
+/// batch prompts files (JSON and CSV) all become these; `PromptResolver` turns them into boxes.
+public struct ObjectSpec: Sendable, Equatable, Codable {
+    public var name: String?
+    public var label: Int?
+    /// `[x0, y0, z0, x1, y1, z1]` voxel indices, inclusive.
+    public var box: [Int]?
+    /// Two opposite corners in LPS millimetres.
+    public var boxMM: [Double]?
+    /// A label map on the image's grid (axis order and flips may differ).
+    public var fromMask: String?
+    /// With `fromMask`: only this label of the mask (default: one object per label found).
+    public var maskLabel: Int?
+    public var keySlice: Int?
+    public var color: [Int]?
+
+    public init(name: String? = nil, label: Int? = nil, box: [Int]? = nil, boxMM: [Double]? = nil, fromMask: String? = nil,
+                maskLabel: Int? = nil, keySlice: Int? = nil, color: [Int]? = nil) {
+        self.name = name; self.label = label; self.box = box; self.boxMM = boxMM; self.fromMask = fromMask
+        self.maskLabel = maskLabel; self.keySlice = keySlice; self.color = color
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case name, label, box, boxMM = "box_mm", fromMask = "from_mask", maskLabel = "mask_label", keySlice = "key_slice", color
+    }
+
+    // MARK: The JSON object grammar (segment --prompts, batch prompts files)
+
+    /// The keys of one JSON object.
+    public static let jsonKeys = ["name", "label", "box", "box_mm", "from_mask", "mask_label", "key_slice", "color"]
+
+    /// One JSON object (as `JSONSerialization` gives it). `fail(field, message)` makes the error
+    /// with the caller's location (file, `studies[2].objects[0]`, …).
+    public static func parse(json od: [String: Any], fail: (String, String) -> VoxSAMError) throws -> ObjectSpec {
+        for k in od.keys where !jsonKeys.contains(k) { throw fail(k, "unknown key; expected \(jsonKeys.joined(separator: ", "))") }
+        func int(_ k: String) throws -> Int? {
+            guard let v = od[k], !(v is NSNull) else { return nil }
+            guard let n = v as? NSNumber, n.doubleValue == n.doubleValue.rounded(), abs(n.doubleValue) < 1e9 else {
+                throw fail(k, "must be a whole number")
+            }
+            return n.intValue
+        }
+        func numbers(_ k: String, _ count: Int) throws -> [Double]? {
+            guard let v = od[k], !(v is NSNull) else { return nil }
+            guard let a = v as? [NSNumber], a.count == count, a.allSatisfy({ $0.doubleValue.isFinite }) else {
+                throw fail(k, "must be a list of \(count) numbers")
+            }
+            return a.map(\.doubleValue)
+        }
+        func string(_ k: String) throws -> String? {
+            guard let v = od[k], !(v is NSNull) else { return nil }
+            guard let s = v as? String else { throw fail(k, "must be a string") }
+            return s
+        }
+        var s = ObjectSpec(name: try string("name"), label: try int("label"), fromMask: try string("from_mask"),
+                           maskLabel: try int("mask_label"), keySlice: try int("key_slice"))
+        if let b = try numbers("box", 6) {
+            guard b.allSatisfy({ $0 == $0.rounded() && abs($0) < 1e9 }) else { throw fail("box", "voxel indices must be whole numbers") }
+            s.box = b.map { Int($0) }
+        }
+        s.boxMM = try numbers("box_mm", 6)
+        if let c = try numbers("color", 3) {
+            guard c.allSatisfy({ (0...255).contains($0) && $0 == $0.rounded() }) else { throw fail("color", "must be [r, g, b] with whole numbers 0…255") }
+            s.color = c.map { Int($0) }
+        }
+        try s.check(fail: fail)
+        return s
+    }
+
+    /// The rules every way of giving an object shares.
+    public func check(fail: (String, String) -> VoxSAMError) throws {
+        let given = [box != nil, boxMM != nil, fromMask != nil].filter { $0 }.count
+        guard given == 1 else { throw fail("box", "give exactly one of box, box_mm or from_mask") }
+        if let l = label, let problem = LabelValue.problem(l) { throw fail("label", problem) }
+        if let l = maskLabel, let problem = LabelValue.problem(l) { throw fail("mask_label", problem) }
+        if maskLabel != nil && fromMask == nil { throw fail("mask_label", "is only for objects given with from_mask") }
+        if let c = color, c.count != 3 || !c.allSatisfy({ (0...255).contains($0) }) {
+            throw fail("color", "must be [r, g, b] with values 0…255")
+        }
+    }
+
+    /// `voxsam segment --prompts FILE`: `{"objects": [ … ]}` or a bare list of objects.
+    public static func load(promptsFile path: String) throws -> [ObjectSpec] {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw VoxSAMError(.notFound, "the prompts file cannot be read; check the path", path: path)
+        }
+        let root: Any
+        do { root = try JSONSerialization.jsonObject(with: data) } catch {
+            throw VoxSAMError(.invalidArgument, "not valid JSON: \(error.localizedDescription)", path: path)
+        }
+        guard let list = ((root as? [String: Any])?["objects"] ?? root) as? [Any] else {
+            throw VoxSAMError(.invalidArgument, "expected {\"objects\": [{\"name\", \"label\", \"box\" or \"box_mm\" or \"from_mask\", …}]}", path: path)
+        }
+        return try list.enumerated().map { n, o in
+            func fail(_ field: String, _ message: String) -> VoxSAMError {
+                VoxSAMError(.invalidArgument, "objects[\(n)].\(field): \(message)", path: path)
+            }
+            guard let od = o as? [String: Any] else { throw fail("", "must be an object") }
+            return try parse(json: od, fail: fail)
+        }
+    }
+}

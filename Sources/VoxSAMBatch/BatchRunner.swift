@@ -49,6 +49,8 @@ public final class BatchRunner<Model: SliceSegmentationModel> {
         }
         let studies = all.filter { config.shard.contains(study: $0.name) }
         let store = ManifestStore(outputDirectory: out)
+        let lock = try BatchFolderLock(store: store, exclusive: config.shard == .whole)
+        defer { withExtendedLifetime(lock) {} }
         let shardFile = try store.shardFile(config.shard)
         let previous = store.latest()
         let job = SegmentationJob(model: model, settings: config.settings.segmentation, protocol: config.segmentationProtocol,

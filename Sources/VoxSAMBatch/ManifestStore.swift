@@ -102,3 +102,30 @@ public final class ManifestStore {
         return merged
     }
 }
+
+/// The lock a batch run holds on its output folder for as long as it runs: exclusive without
+/// shards (a second unsharded batch on the same folder would redo and replace the same studies),
+/// shared with shards (shards of one array share the folder by design, but not with an unsharded
+/// run). A run that cannot take it fails at once, naming the holder's pid.
+final class BatchFolderLock {
+    private let fd: Int32
+
+    init(store: ManifestStore, exclusive: Bool) throws {
+        try FileManager.default.createDirectory(atPath: store.manifestsDirectory, withIntermediateDirectories: true)
+        let path = (store.manifestsDirectory as NSString).appendingPathComponent(".batch.lock")
+        fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw VoxSAMError(.writeFailed, "cannot create the batch lock file: \(String(cString: strerror(errno)))", path: path) }
+        guard flock(fd, (exclusive ? LOCK_EX : LOCK_SH) | LOCK_NB) == 0 else {
+            var buf = [UInt8](repeating: 0, count: 64)
+            let n = pread(fd, &buf, buf.count, 0)
+            let holder = n > 0 ? String(decoding: buf[0..<n], as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines) : "?"
+            close(fd)
+            throw VoxSAMError(.writeFailed, "another voxsam batch (\(holder)) is writing to this output folder; wait for it to finish, or run the parts as shards (--shard I/N)", path: store.outputDirectory)
+        }
+        let me = Data("pid \(getpid()) on \(ProcessInfo.processInfo.hostName)\n".utf8)
+        if exclusive { ftruncate(fd, 0) }
+        _ = me.withUnsafeBytes { pwrite(fd, $0.baseAddress, $0.count, 0) }
+    }
+
+    deinit { flock(fd, LOCK_UN); close(fd) }
+}

@@ -26,7 +26,9 @@ public struct PromptsFile: Sendable {
     /// SHA-256 of the file (recorded in manifests; each study's own entry is hashed separately).
     public var sha256: String
 
-    public static func load(path: String) throws -> PromptsFile {
+    /// `allowAbsolutePaths`: `from_mask` may name a file anywhere (`--allow-absolute-data-file`); by
+    /// default masks must lie in the prompts file's folder or below.
+    public static func load(path: String, allowAbsolutePaths: Bool = false) throws -> PromptsFile {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw VoxSAMError(.notFound, "the prompts file cannot be read; check the path", path: path)
         }
@@ -41,6 +43,7 @@ public struct PromptsFile: Sendable {
         }
         var studies: [String: StudyPrompts] = [:]
         for s in list {
+            for o in s.objects { if let m = o.fromMask { try checkMaskPath(m, origin: s.origin, base: base, allowAbsolute: allowAbsolutePaths, path: path) } }
             if var existing = studies[s.study] {
                 // CSV: one row per object.
                 guard existing.series == s.series || s.series == nil, existing.image == s.image || s.image == nil else {
@@ -165,6 +168,22 @@ public struct PromptsFile: Sendable {
             let s = StudyPrompts(study: study, series: d["series"] as? String, image: d["image"] as? String, objects: specs, origin: origin)
             try validate(s, path: path)
             return s
+        }
+    }
+
+    /// A mask path stays in the prompts file's folder or below (no `..` out of it, no absolute path
+    /// unless allowed), so a prompts file cannot make VoxSAM read arbitrary files.
+    static func checkMaskPath(_ m: String, origin: String, base: String, allowAbsolute: Bool, path: String) throws {
+        if m.hasPrefix("/") {
+            guard allowAbsolute else {
+                throw VoxSAMError(.invalidArgument, "\(origin): from_mask `\(m)` is an absolute path; masks must lie in the prompts file's folder or below (or pass --allow-absolute-data-file)", path: path)
+            }
+            return
+        }
+        let root = URL(fileURLWithPath: base).standardizedFileURL.path
+        let resolved = URL(fileURLWithPath: base).appendingPathComponent(m).standardizedFileURL.path
+        guard resolved.hasPrefix(root.hasSuffix("/") ? root : root + "/") else {
+            throw VoxSAMError(.invalidArgument, "\(origin): from_mask `\(m)` leads out of the prompts file's folder; masks must lie in it or below", path: path)
         }
     }
 

@@ -83,12 +83,33 @@ struct StagedStudyFolder {
     /// Leftovers of earlier, interrupted runs on `study` (only this study's: other shards may be
     /// staging their own studies in the same folder at this moment).
     static func removeLeftovers(outputDirectory: String, study: String) {
-        try? FileManager.default.removeItem(atPath: stagingFolder(outputDirectory, study: study))
+        // Only what no live process on this host is still writing: a second batch on the same folder
+        // (or a shard) may be staging this study right now.
+        let folder = stagingFolder(outputDirectory, study: study)
+        for n in (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? [] where !ownedByLiveProcess(n, in: folder) {
+            try? FileManager.default.removeItem(atPath: (folder as NSString).appendingPathComponent(n))
+        }
+        rmdir(folder)
         // Temporary files of atomic writes directly in the study folder (older layouts, other tools).
         let final = (outputDirectory as NSString).appendingPathComponent(study)
         for n in (try? FileManager.default.contentsOfDirectory(atPath: final)) ?? [] where n.contains(".voxsam-tmp-") {
             try? FileManager.default.removeItem(atPath: (final as NSString).appendingPathComponent(n))
         }
+    }
+
+    /// Staging names are `HOST.PID.TAG[.old]` and `removed.PID.TAG`: owned by a live process when that
+    /// process (another than this one) is running on this host. Entries of other hosts count as live
+    /// for a day (their process cannot be asked), then as leftovers.
+    static func ownedByLiveProcess(_ name: String, in folder: String) -> Bool {
+        var parts = name.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
+        if parts.last == "old" { parts.removeLast() }
+        guard parts.count >= 3, let pid = Int32(parts[parts.count - 2]), pid != getpid() else { return false }
+        let owner = parts[..<(parts.count - 2)].joined(separator: ".")
+        let host = ProcessInfo.processInfo.hostName.replacingOccurrences(of: "/", with: "_")
+        if owner == "removed" || owner == host { return kill(pid, 0) == 0 || errno == EPERM }
+        let path = (folder as NSString).appendingPathComponent(name)
+        let modified = (try? FileManager.default.attributesOfItem(atPath: path))?[.modificationDate] as? Date ?? .distantPast
+        return Date().timeIntervalSince(modified) < 86_400
     }
 
     /// Removes `.staging/` when empty (another shard may still be using it: then it stays).

@@ -47,6 +47,9 @@ struct BatchCommand: ParsableCommand {
     @Option(name: .long, help: "Outputs per study, comma-separated: nifti, nrrd, npz, confidence-json, confidence-csv, qa-png, seg-nrrd, dicom-seg, rtstruct (default: the protocol's, else nifti,confidence-json,qa-png).")
     var outputs: String?
 
+    @Flag(name: .long, help: "Allow absolute from_mask paths in the prompts file (by default masks must lie in its folder or below).")
+    var allowAbsoluteDataFile = false
+
     @Flag(name: .long, help: "Remove the outputs of studies the prompts file leaves out or that fail now (by default finished work is kept).")
     var prune = false
 
@@ -80,7 +83,7 @@ struct BatchCommand: ParsableCommand {
         guard jobs >= 1 else { throw VoxSAMError(.invalidArgument, "--jobs must be at least 1") }
 
         let proto = try segmentation.loadProtocol()
-        let promptsFile = try PromptsFile.load(path: promptsPath)
+        let promptsFile = try PromptsFile.load(path: promptsPath, allowAbsolutePaths: allowAbsoluteDataFile)
         let shardSpec = try ShardSpec.resolve(option: shard, shardCount: shardCount, environment: ProcessInfo.processInfo.environment)
         var outputList = proto?.outputs ?? StudyOutput.defaults
         if let o = outputs { outputList = try o.split(separator: ",").map { try StudyOutput.parse(String($0)) } }

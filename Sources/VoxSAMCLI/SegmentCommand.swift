@@ -71,10 +71,11 @@ struct SegmentCommand: ParsableCommand {
         let proto = try segmentation.loadProtocol()
         let settings = try segmentation.settings(proto)
         let input = JobInput(path: self.input, readOptions: inputOptions.readOptions, objects: try objectSpecs(), origin: "segment")
+        // Read and check everything before the model loads.
+        let prepared = try JobReader(settings: settings, protocol: proto).prepare(input, plan: plan)
         let (model, modelPath) = try modelOptions.load()
         let job = SegmentationJob(model: LiteMedSAMSliceModel(model: model), settings: settings, protocol: proto,
                                   modelName: URL(fileURLWithPath: modelPath).lastPathComponent)
-        let prepared = try job.prepare(input, plan: plan)
         if !quiet {
             for w in prepared.warnings { Diagnostics.warn("\(self.input): \(w)") }
             Diagnostics.info("window \(prepared.window) (\(settings.window == nil ? "default for this volume" : "as given"))")

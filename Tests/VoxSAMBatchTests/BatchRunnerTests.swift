@@ -56,7 +56,7 @@ final class BatchRunnerTests: XCTestCase {
         XCTAssertTrue(byStudy["c"]?.error?.contains("broken.nii.gz") == true, byStudy["c"]?.error ?? "")
         XCTAssertEqual(byStudy["d"]?.status, .skipped)
         let a = try XCTUnwrap(byStudy["a"])
-        XCTAssertEqual(a.outputs.map(\.path), ["a/labels.nii.gz", "a/confidence.json", "a/qa.png"])
+        XCTAssertEqual(a.outputs.map(\.path), ["a/labels.nii.gz", "a/labels.labels.json", "a/labels.itksnap.txt", "a/confidence.json", "a/qa.png"])
         XCTAssertEqual(a.inputs.map(\.path), ["a.nii.gz"])
         XCTAssertEqual(a.objects.first?.voxels, 12 * 10 * 4, "the bright block on slices 1…4")
         XCTAssertEqual(a.objects.first?.volumeML ?? 0, 12 * 10 * 4 * 2 / 1000, accuracy: 1e-9)
@@ -136,7 +136,8 @@ final class BatchRunnerTests: XCTestCase {
         _ = try BatchRunner(config: try config(b, out: out), model: ThresholdModel()).run()
         // What a SIGKILL can leave: a staging folder, a half-written temporary file, a cut manifest line,
         // a study folder whose record never got written.
-        try S.write("partial", to: out + "/.staging/s0/host.123.xyz/labels.nii.gz")
+        // (a staging folder of this host whose process is gone: pid 2147483647 never runs)
+        try S.write("partial", to: out + "/.staging/s0/\(ProcessInfo.processInfo.hostName).2147483647.xyz/labels.nii.gz")
         try S.write("partial", to: out + "/s0/.labels.voxsam-tmp-123-abc.nii.gz")
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: out + "/manifests/shard-0-of-1.jsonl"))
         handle.seekToEndOfFile()
@@ -167,7 +168,7 @@ final class BatchRunnerTests: XCTestCase {
         let r = try BatchRunner(config: c, model: ThresholdModel()).run()
         XCTAssertEqual(r.done, 6)
         let a = try XCTUnwrap(r.merged.first { $0.study == "a" })
-        XCTAssertEqual(a.outputs.map(\.path), ["a/labels.nrrd", "a/confidence.csv"])
+        XCTAssertEqual(a.outputs.map(\.path), ["a/labels.nrrd", "a/labels.labels.json", "a/labels.itksnap.txt", "a/confidence.csv"])
         XCTAssertEqual(a.protocolName, "t")
         // A label the protocol lacks fails that study only.
         try S.write(#"{"studies": [{"study": "a", "objects": [{"name": "kidney", "label": 7, "box": [6, 4, 1, 22, 18, 4]}]}]}"#, to: root + "/p2.json")
@@ -209,6 +210,26 @@ final class BatchRunnerTests: XCTestCase {
         XCTAssertEqual(Set(failed.outputs.map(\.path)), Set(before.keys.map { "a/" + $0 }))
         XCTAssertEqual(try S.digest(root + "/out/a"), before, "a failed rerun keeps the previous good outputs")
         XCTAssertFalse(FileManager.default.fileExists(atPath: root + "/out/.staging"))
+    }
+
+    /// Two unsharded batches on one output folder: the second fails at once naming the first's pid
+    /// (they would redo and replace the same studies); shards share the folder.
+    func testASecondUnshardedBatchOnTheSameFolderIsRefused() throws {
+        let root = try S.temporaryFolder(self)
+        let b = try makeBatch(root)
+        let out = root + "/out"
+        var held: BatchFolderLock? = try BatchFolderLock(store: ManifestStore(outputDirectory: out), exclusive: true)
+        XCTAssertNotNil(held)
+        XCTAssertThrowsError(try BatchRunner(config: try config(b, out: out), model: ThresholdModel()).run()) { e in
+            XCTAssertEqual((e as? VoxSAMError)?.code, .writeFailed)
+            XCTAssertTrue("\(e)".contains("another voxsam batch (pid \(getpid())"), "\(e)")
+        }
+        XCTAssertThrowsError(try BatchRunner(config: try config(b, out: out, shard: try ShardSpec.parse("0/2")), model: ThresholdModel()).run(),
+                             "a shard does not run beside an unsharded batch either")
+        held = nil  // released: shards may now run together
+        let r = try BatchRunner(config: try config(b, out: out, shard: try ShardSpec.parse("0/2")), model: ThresholdModel()).run()
+        let r2 = try BatchRunner(config: try config(b, out: out, shard: try ShardSpec.parse("1/2")), model: ThresholdModel()).run()
+        XCTAssertEqual(r.studies + r2.studies, 8)
     }
 
     /// Finished work is never deleted: a prompts file that leaves studies out keeps their outputs

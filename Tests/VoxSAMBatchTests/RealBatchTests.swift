@@ -49,7 +49,7 @@ final class RealBatchTests: XCTestCase {
         XCTAssertEqual(byStudy["ct_sm"]?.objects.map(\.name), ["liver", "spleen"])
         XCTAssertEqual(byStudy["mr_brain2"]?.objects.count, 1, "the npz's own box")
         for r in report.merged where r.status == .done {
-            XCTAssertEqual(r.outputs.count, 3, r.study)
+            XCTAssertEqual(r.outputs.count, 5, "\(r.study): labels.nii.gz + its two sidecars, confidence.json, qa.png")
             for o in r.objects { XCTAssertGreaterThan(o.voxels, 0, "\(r.study) \(o.name)"); XCTAssertGreaterThan(o.meanIoU, 0.5, "\(r.study) \(o.name)") }
         }
         XCTAssertEqual(byStudy["ct3slice"]?.objects.first?.lowConfidenceSlices, [])
@@ -69,7 +69,7 @@ final class RealBatchTests: XCTestCase {
         XCTAssertEqual(e.failed, [])
         XCTAssertEqual(e.skipped, 6, "studies without a line in this prompts file")
         let ct = try XCTUnwrap(e.merged.first { $0.study == "ct3slice" })
-        XCTAssertEqual(ct.outputs.map(\.path), ["ct3slice/labels.nii.gz", "ct3slice/labels.seg.nrrd", "ct3slice/seg.dcm", "ct3slice/rtstruct.dcm"])
+        XCTAssertEqual(ct.outputs.map(\.path), ["ct3slice/labels.nii.gz", "ct3slice/labels.labels.json", "ct3slice/labels.itksnap.txt", "ct3slice/labels.seg.nrrd", "ct3slice/seg.dcm", "ct3slice/rtstruct.dcm"])
         let seg = try Data(contentsOf: URL(fileURLWithPath: root + "/exports/ct3slice/seg.dcm"))
         XCTAssertEqual(String(decoding: seg[128..<132], as: UTF8.self), "DICM")
         XCTAssertTrue(seg.range(of: Data("10200004".utf8)) != nil, "the liver's SNOMED CT code is in the DICOM SEG")

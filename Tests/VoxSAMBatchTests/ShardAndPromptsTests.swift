@@ -78,6 +78,24 @@ final class ShardAndPromptsTests: XCTestCase {
         XCTAssertThrowsError(try PromptsFile.load(path: root + "/bad4.csv")) { e in XCTAssertTrue("\(e)".contains("mask_label"), "\(e)") }
     }
 
+    /// A prompts file cannot make VoxSAM read files outside its folder: no `..` out of it, and absolute
+    /// mask paths only with --allow-absolute-data-file.
+    func testMaskPathsStayBelowThePromptsFolder() throws {
+        let root = try S.temporaryFolder(self)
+        try S.write("study,from_mask\nct1,masks/../m.nrrd\n", to: root + "/ok.csv")
+        XCTAssertNoThrow(try PromptsFile.load(path: root + "/ok.csv"))
+        try S.write("study,from_mask\nct1,../../etc/passwd\n", to: root + "/up.csv")
+        XCTAssertThrowsError(try PromptsFile.load(path: root + "/up.csv")) { e in
+            XCTAssertTrue("\(e)".contains("leads out of the prompts file's folder"), "\(e)")
+            XCTAssertTrue("\(e)".contains("up.csv:2"), "\(e)")
+        }
+        try S.write("study,from_mask\nct1,/etc/passwd\n", to: root + "/abs.csv")
+        XCTAssertThrowsError(try PromptsFile.load(path: root + "/abs.csv")) { e in
+            XCTAssertTrue("\(e)".contains("--allow-absolute-data-file"), "\(e)")
+        }
+        XCTAssertNoThrow(try PromptsFile.load(path: root + "/abs.csv", allowAbsolutePaths: true))
+    }
+
     func testJSONPrompts() throws {
         let root = try S.temporaryFolder(self)
         try S.write(#"{"studies": {"b": {"objects": [{"name": "x", "label": 3, "box": [1, 2, 3, 4, 5, 6], "color": [1, 2, 3]}]}, "a": {"series": "9"}}}"#,

@@ -12,7 +12,7 @@ final class ReliabilityTests: XCTestCase {
 
     static var executable: String { TestData.repoRoot.appendingPathComponent(".build/release/voxsam").path }
     static var sampleCT: String { TestData.sampleData.appendingPathComponent("ct/example_ct_sm.nii.gz").path }
-    static var sampleMR: String { TestData.sampleData.appendingPathComponent("reference/3DBox_MR_brain2/imgs.npz").path }
+    static var sampleMR: String { TestData.sampleData.appendingPathComponent("reference/3DBox_MR_brain2/img.npz").path }
 
     func requireExecutable() throws -> String {
         guard FileManager.default.isExecutableFile(atPath: Self.executable) else {

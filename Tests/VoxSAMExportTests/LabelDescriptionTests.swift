@@ -14,7 +14,7 @@ final class LabelDescriptionTests: XCTestCase {
         ]
         for (input, stem) in cases {
             let p = LabelDescriptionFiles.paths(besides: input)
-            let base = stem.hasPrefix("/") ? stem : FileManager.default.currentDirectoryPath + "/" + stem
+            let base = stem  // beside the label map as given (a relative path stays relative)
             XCTAssertEqual(p.json, base + ".labels.json", input)
             XCTAssertEqual(p.itksnap, base + ".itksnap.txt", input)
         }

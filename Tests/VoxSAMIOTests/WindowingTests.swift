@@ -24,7 +24,7 @@ final class WindowingTests: XCTestCase {
         XCTAssertEqual(try Window.parse("lung"), .widthLevel(width: 1500, level: -600))
         XCTAssertEqual(try Window.parse("350,50"), .widthLevel(width: 350, level: 50))
         XCTAssertEqual(try Window.parse("p1,99"), .percentile(low: 1, high: 99))
-        TestData.assertError(.invalidArgument, mentioning: "unknown window") { _ = try Window.parse("bright") }
+        TestData.assertError(.invalidArgument, mentioning: "is not a window") { _ = try Window.parse("bright") }
         TestData.assertError(.invalidArgument, mentioning: "width") { _ = try Window.parse("-5,40") }
     }
 

@@ -17,7 +17,7 @@ final class ProtocolErrorTests: XCTestCase {
                 label: 2
               - name: pancreas
                 label: 0
-            """, line: 9, field: "structures[2].label", mentioning: "0 is not a label value (1…65535)")
+            """, line: 9, field: "structures[2].label", mentioning: "0 is not a label value (1…65535; 0 is the background)")
         S.assertError("""
             name: test
             modality: CT
@@ -319,7 +319,7 @@ final class ProtocolErrorTests: XCTestCase {
         let bad = dir.appendingPathComponent("bad.yaml")
         try Data("name: x\nmodality: CT\nstructures:\n  - {name: liver, label: 0}\n".utf8).write(to: bad)
         XCTAssertThrowsError(try SegmentationProtocol.load(path: bad.path)) { e in
-            XCTAssertEqual("\(e)", "\(bad.path):4: structures[0].label: 0 is not a label value (1…65535)")
+            XCTAssertEqual("\(e)", "\(bad.path):4: structures[0].label: 0 is not a label value (1…65535; 0 is the background)")
         }
     }
 }

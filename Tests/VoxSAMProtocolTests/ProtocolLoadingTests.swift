@@ -130,6 +130,6 @@ final class ProtocolLoadingTests: XCTestCase {
         let (status, _, err) = try S.run(exe, ["protocol", "check", bad])
         XCTAssertEqual(status, 2)
         XCTAssertEqual(err.trimmingCharacters(in: .whitespacesAndNewlines),
-                       "voxsam: error: \(bad):9: structures[2].label: 0 is not a label value (1…65535)")
+                       "voxsam: error: \(bad):9: structures[2].label: 0 is not a label value (1…65535; 0 is the background)")
     }
 }

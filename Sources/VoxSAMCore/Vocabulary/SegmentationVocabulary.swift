@@ -104,7 +104,8 @@ public enum LabelValue {
 
     /// The error for a label-map voxel that is not 0 or a label value.
     public static func voxelError(_ d: Double, path: String?) -> VoxSAMError {
-        VoxSAMError(.invalidArgument, "voxel value \(d) is not a label (labels are integers 1…65535; 0 is the background)", path: path)
+        let why = d == d.rounded() ? "is not a label" : "is non-integer, not a label"
+        return VoxSAMError(.unsupportedData, "voxel value \(d) \(why) (labels are integers 1…65535; 0 is the background)", path: path)
     }
 
     /// The same rule as a message (for parsers that attach their own location, e.g. YAML lines).

@@ -66,6 +66,11 @@ private func text(_ buffer: [CChar]) -> String {
     String(decoding: buffer.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self)
 }
 
+/// A failure while saving is a write failure (exit 3), whatever DCMTK's status says.
+private func writing(_ body: () throws -> Void) throws {
+    do { try body() } catch let e as VoxSAMError { throw VoxSAMError(.writeFailed, e.message, path: e.path) }
+}
+
 private func check(_ status: vxd_status, _ error: vxd_error, path: String) throws {
     guard status == VXD_OK else { throw DCMTKLibrary.makeError(status, error, path: path) }
 }
@@ -126,7 +131,7 @@ final class DICOMSegBuilder {
     func write(to path: String) throws -> (instance: String, series: String) {
         var error = vxd_error()
         var instance = [CChar](repeating: 0, count: 72), series = [CChar](repeating: 0, count: 72)
-        try check(vxd_seg_write(handle, path, &instance, &series, &error), error, path: path)
+        try writing { try check(vxd_seg_write(handle, path, &instance, &series, &error), error, path: path) }
         return (text(instance), text(series))
     }
 }
@@ -176,7 +181,7 @@ final class RTStructBuilder {
     func write(to path: String) throws -> String {
         var error = vxd_error()
         var instance = [CChar](repeating: 0, count: 72)
-        try check(vxd_rtstruct_write(handle, path, &instance, &error), error, path: path)
+        try writing { try check(vxd_rtstruct_write(handle, path, &instance, &error), error, path: path) }
         return text(instance)
     }
 }

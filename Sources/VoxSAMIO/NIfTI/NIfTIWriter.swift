@@ -12,8 +12,8 @@ import VoxSAMCore
 public enum NIfTIWriter {
     public static func write(_ volume: Volume, to path: String, description: String = "VoxSAM") throws {
         let lower = path.lowercased()
-        guard lower.hasSuffix(".nii") || lower.hasSuffix(".nii.gz") || lower.hasSuffix(".hdr") else {
-            throw VoxSAMError(.unsupportedFormat, "a NIfTI output must end in .nii, .nii.gz or .hdr", path: path)
+        guard OutputFormat.implied(by: path) == .nifti else {
+            throw VoxSAMError(.unsupportedFormat, "a NIfTI output must end in \(OutputFormat.nifti.extensions.joined(separator: ", "))", path: path)
         }
         let size = volume.geometry.size
         guard max(size.x, size.y, size.z) <= 32767 else {

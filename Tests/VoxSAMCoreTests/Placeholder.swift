@@ -1,2 +1,0 @@
-import XCTest
-final class VoxSAMCoreTestsPlaceholder: XCTestCase { func testNothing() {} }

@@ -20,8 +20,10 @@ enum NIfTILibrary {
         var sto: [[Double]]        // 4×4 RAS
         var niftiType: Int32       // 0 Analyze, 1 NIfTI-1 single, 2 NIfTI-1 pair, 4/5 NIfTI-2
         var descrip: String
-        /// pixdim[1...3] as stored in the header (nifticlib replaces zero or NaN with 1 in `pixdim`).
-        var storedPixdim: [Double]
+        /// pixdim[1...3], quatern_b/c/d, qoffset_x/y/z as stored in the header (nifticlib replaces a
+        /// zero or NaN pixdim with 1 and builds the qform from what it repaired).
+        var stored: [Double]
+        var storedPixdim: ArraySlice<Double> { stored[0..<3] }
         /// Where the voxel data is: the file (`.nii`, `.nii.gz`, `.img`) and the offset in its
         /// (decompressed) bytes; whether values must be byte-swapped, in units of `swapSize`.
         var dataFile: String
@@ -60,22 +62,16 @@ enum NIfTILibrary {
                      sclSlope: n.scl_slope, sclInter: n.scl_inter, qformCode: Int32(n.qform_code),
                      sformCode: Int32(n.sform_code), qto: matrix(n.qto_xyz), sto: matrix(n.sto_xyz),
                      niftiType: Int32(n.nifti_type), descrip: descrip,
-                     storedPixdim: storedPixdim(headerFile, nifti2: n.nifti_type >= 4) ?? Array(pix.prefix(3)),
+                     stored: storedFields(headerFile, nifti2: n.nifti_type >= 4) ?? Array(pix.prefix(3)) + [0, 0, 0, 0, 0, 0],
                      dataFile: n.iname.map { String(cString: $0) } ?? path, dataOffset: Int(n.iname_offset),
                      swapSize: Int(n.swapsize), needsSwap: n.byteorder != nifti_short_order())
     }
 
-    /// pixdim[1...3] straight from the header file, before nifticlib's repairs.
-    private static func storedPixdim(_ headerFile: String, nifti2: Bool) -> [Double]? {
-        var swapped: Int32 = 0
-        if nifti2 {
-            guard let h = nifti_read_n2_hdr(headerFile, &swapped, 0) else { return nil }
-            defer { free(h) }
-            return withUnsafeBytes(of: h.pointee.pixdim) { Array($0.bindMemory(to: Double.self)[1...3]) }
-        }
-        guard let h = nifti_read_n1_hdr(headerFile, &swapped, 0) else { return nil }
-        defer { free(h) }
-        return withUnsafeBytes(of: h.pointee.pixdim) { $0.bindMemory(to: Float.self)[1...3].map(Double.init) }
+    /// pixdim[1...3], quatern_b/c/d, qoffset_x/y/z straight from the header file, before nifticlib's repairs.
+    private static func storedFields(_ headerFile: String, nifti2: Bool) -> [Double]? {
+        var out = [Double](repeating: 0, count: 9)
+        guard voxsam_nifti_stored_fields(headerFile, nifti2 ? 1 : 0, &out) == 0 else { return nil }
+        return out
     }
 
     /// Swaps `count` values of `size` bytes in place (data stored in the other byte order).

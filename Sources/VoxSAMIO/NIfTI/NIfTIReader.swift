@@ -77,9 +77,15 @@ public enum NIfTIReader {
         for (n, d) in image.storedDims.enumerated() where d <= 0 {
             throw VoxSAMError(.corruptFile, "dim[\(n + 1)] = \(d) is not a positive size", path: path)
         }
-        for (n, p) in image.storedPixdim.enumerated() where n < max(image.storedDims.count, 3) {
+        for (n, p) in image.storedPixdim.enumerated() {
             guard p.isFinite else { throw VoxSAMError(.geometry, "pixdim[\(n + 1)] is not finite (\(p))", path: path) }
             guard p != 0 || image.sformCode > 0 else { throw VoxSAMError(.geometry, "pixdim[\(n + 1)] is zero", path: path) }
+        }
+        if image.qformCode > 0 {
+            let names = ["quatern_b", "quatern_c", "quatern_d", "qoffset_x", "qoffset_y", "qoffset_z"]
+            for (name, v) in zip(names, image.stored[3..<9]) where !v.isFinite {
+                throw VoxSAMError(.geometry, "qform: \(name) is NaN or infinite (\(v))", path: path)
+            }
         }
     }
 
@@ -120,7 +126,7 @@ public enum NIfTIReader {
         var lps = ras
         for c in 0..<4 { lps[0][c] = -lps[0][c]; lps[1][c] = -lps[1][c] }
         let g = Geometry(size: size, affineLPS: lps)
-        guard abs(g.stepMatrix.determinant) > 1e-12 else {
+        guard abs(Matrix3(rows: ras.prefix(3).map { Array($0.prefix(3)) }).determinant) > 1e-12, abs(g.stepMatrix.determinant) > 1e-12 else {
             throw VoxSAMError(.geometry, "\(transformName(image)): the affine is singular (a zero-length or repeated axis)", path: path)
         }
         if !g.isOrthonormal(tolerance: 1e-4) {

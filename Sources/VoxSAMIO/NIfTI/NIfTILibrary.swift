@@ -8,7 +8,6 @@ enum NIfTILibrary {
     /// The parts of a `nifti_image` VoxSAM uses, in NIfTI's own terms (RAS affines).
     struct Image {
         var dims: [Int]            // dim[1...7], length = ndim (at least 3 entries, padded with 1)
-        var storedDims: [Int]      // dim[1...ndim] as nifticlib read them (not clamped)
         var pixdim: [Double]       // pixdim[1...7]
         var datatype: Int32
         var bytesPerVoxel: Int
@@ -20,10 +19,14 @@ enum NIfTILibrary {
         var sto: [[Double]]        // 4×4 RAS
         var niftiType: Int32       // 0 Analyze, 1 NIfTI-1 single, 2 NIfTI-1 pair, 4/5 NIfTI-2
         var descrip: String
-        /// pixdim[1...3], quatern_b/c/d, qoffset_x/y/z as stored in the header (nifticlib replaces a
-        /// zero or NaN pixdim with 1 and builds the qform from what it repaired).
+        /// pixdim[1...3], quatern_b/c/d, qoffset_x/y/z, vox_offset, dim[0...7] as stored in the header
+        /// (nifticlib replaces a zero or NaN pixdim with 1, repairs dims and offsets, and builds the
+        /// qform from what it repaired).
         var stored: [Double]
         var storedPixdim: ArraySlice<Double> { stored[0..<3] }
+        var storedVoxOffset: Double { stored[9] }
+        /// dim[1...dim[0]] as stored (dim[0] clamped to 0...7).
+        var storedDims: [Double] { let n = min(max(Int(stored.count > 10 ? stored[10] : 0), 0), 7); return Array(stored[11..<(11 + n)]) }
         /// Where the voxel data is: the file (`.nii`, `.nii.gz`, `.img`) and the offset in its
         /// (decompressed) bytes; whether values must be byte-swapped, in units of `swapSize`.
         var dataFile: String
@@ -57,19 +60,21 @@ enum NIfTILibrary {
             let bytes = raw.prefix { $0 != 0 }
             return String(decoding: bytes, as: UTF8.self)
         }
+        let fallback = Array(pix.prefix(3)) + [0, 0, 0, 0, 0, 0, Double(n.iname_offset), Double(n.ndim)]
         let headerFile = n.fname.map { String(cString: $0) } ?? path
-        return Image(dims: dims, storedDims: stored, pixdim: pix, datatype: Int32(n.datatype), bytesPerVoxel: Int(n.nbyper),
+        return Image(dims: dims, pixdim: pix, datatype: Int32(n.datatype), bytesPerVoxel: Int(n.nbyper),
                      sclSlope: n.scl_slope, sclInter: n.scl_inter, qformCode: Int32(n.qform_code),
                      sformCode: Int32(n.sform_code), qto: matrix(n.qto_xyz), sto: matrix(n.sto_xyz),
                      niftiType: Int32(n.nifti_type), descrip: descrip,
-                     stored: storedFields(headerFile, nifti2: n.nifti_type >= 4) ?? Array(pix.prefix(3)) + [0, 0, 0, 0, 0, 0],
+                     stored: storedFields(headerFile, nifti2: n.nifti_type >= 4)
+                        ?? fallback + stored.map(Double.init) + Array(repeating: 1, count: 7 - stored.count),
                      dataFile: n.iname.map { String(cString: $0) } ?? path, dataOffset: Int(n.iname_offset),
                      swapSize: Int(n.swapsize), needsSwap: n.byteorder != nifti_short_order())
     }
 
     /// pixdim[1...3], quatern_b/c/d, qoffset_x/y/z straight from the header file, before nifticlib's repairs.
     private static func storedFields(_ headerFile: String, nifti2: Bool) -> [Double]? {
-        var out = [Double](repeating: 0, count: 9)
+        var out = [Double](repeating: 0, count: Int(VOXSAM_NIFTI_STORED_COUNT))
         guard voxsam_nifti_stored_fields(headerFile, nifti2 ? 1 : 0, &out) == 0 else { return nil }
         return out
     }

@@ -74,10 +74,18 @@ public enum NIfTIReader {
     /// Dimensions and voxel sizes nifticlib accepts but VoxSAM refuses: a non-positive dim, a
     /// zero, NaN or infinite pixdim[1...3].
     static func checkHeader(_ image: NIfTILibrary.Image, path: String) throws {
-        for (n, d) in image.storedDims.enumerated() where d <= 0 {
-            throw VoxSAMError(.corruptFile, "dim[\(n + 1)] = \(d) is not a positive size", path: path)
+        for (n, d) in image.storedDims.enumerated() where d < 1 {
+            throw VoxSAMError(.corruptFile, "dim[\(n + 1)] = \(Int(d)) is not a positive size", path: path)
         }
-        for (n, p) in image.storedPixdim.enumerated() {
+        // A single file (.nii) has its data after the header; nifticlib silently moves a bad offset there.
+        let single = image.niftiType == 1 || image.niftiType == 4
+        let headerSize = image.niftiType >= 4 ? 544.0 : 352.0
+        let offset = image.storedVoxOffset
+        guard offset.isFinite, offset >= 0, offset < Double(Int.max / 2), !single || offset >= headerSize else {
+            throw VoxSAMError(.corruptFile, "vox_offset = \(offset) is not a valid data offset\(single ? " (at least \(Int(headerSize)) in a .nii file)" : "")",
+                              path: path)
+        }
+        for (n, p) in image.storedPixdim.enumerated() where n < max(image.storedDims.count, 2) {
             guard p.isFinite else { throw VoxSAMError(.geometry, "pixdim[\(n + 1)] is not finite (\(p))", path: path) }
             guard p != 0 || image.sformCode > 0 else { throw VoxSAMError(.geometry, "pixdim[\(n + 1)] is zero", path: path) }
         }

@@ -196,7 +196,7 @@ def make_nifti():
     add("nii1_gz_short.nii.gz", gz(nifti1(dims=(3, 64, 64, 64)) + bytes(rng.randrange(256) for _ in range(1000))), "NIfTI-1 gz", "dim vs gzip stream", "too short|truncated")
     add("nii1_gz_huge.nii.gz", gz(nifti1(dims=(3, 1000, 1000, 1000)) + bytes(64)), "NIfTI-1 gz", "dim vs compressed size",
         "inflate to at most")
-    add("nii1_vox_offset_huge.nii", nifti1(vox_offset=1e30) + ok, "NIfTI-1", "vox_offset", "vox_offset|NIfTI")
+    add("nii1_vox_offset_huge.nii", nifti1(vox_offset=1e30) + ok, "NIfTI-1", "vox_offset", "vox_offset|not a valid data offset")
     add("nii1_vox_offset_past_end.nii", nifti1(vox_offset=100000.0) + ok, "NIfTI-1", "vox_offset", "before its data starts")
     add("nii1_pixdim_nan.nii", nifti1(pixdim=(1, nan, 1), qform=1, sform=0) + ok, "NIfTI-1", "pixdim[2]", "pixdim[2]|not finite")
     add("nii1_pixdim_inf.nii", nifti1(pixdim=(inf, 1, 1)) + ok, "NIfTI-1", "pixdim[1]", "pixdim[1]|not finite")
@@ -212,7 +212,7 @@ def make_nifti():
     add("nii1_qoffset_inf.nii", nifti1(qform=1, sform=0, qoffset=(0, inf, 0)) + ok, "NIfTI-1", "qoffset_y", "qform|NaN")
     add("nii1_datatype_bad.nii", nifti1(datatype=9999) + ok, "NIfTI-1", "datatype", "datatype")
     add("nii1_datatype_rgb.nii", nifti1(datatype=128, bitpix=24) + ok * 3, "NIfTI-1", "datatype", "datatype|RGB")
-    add("nii1_dim_negative.nii", nifti1(dims=(3, 4, -4, 4)) + ok, "NIfTI-1", "dim[2]", "NIfTI|dim")
+    add("nii1_dim_negative.nii", nifti1(dims=(3, 4, -4, 4)) + ok, "NIfTI-1", "dim[2]", "dim[2] = -4|not a positive size")
     add("nii1_dim0_bad.nii", nifti1(dims=(9, 4, 4, 4)) + ok, "NIfTI-1", "dim[0]", "NIfTI")
     add("nii1_sizeof_hdr.nii", struct.pack("<i", 1234) + nifti1()[4:] + ok, "NIfTI-1", "sizeof_hdr", "NIfTI")
     add("nii2_dims_overflow.nii", nifti2(dims=(3, 1 << 40, 1 << 40, 1 << 40)), "NIfTI-2", "dim[1..3]", "dim|overflows")
@@ -220,7 +220,7 @@ def make_nifti():
     add("nii2_truncated.nii", nifti2(dims=(3, 64, 64, 64)) + ok, "NIfTI-2", "dim vs file size", "too short|truncated")
     add("nii2_pixdim_nan.nii", nifti2(pixdim=(1, 1, nan), qform=1, sform=0) + ok, "NIfTI-2", "pixdim[3]", "pixdim[3]|not finite")
     add("nii2_srow_nan.nii", nifti2(srow=((1, 0, 0, 0), (0, 1, 0, 0), (0, 0, nan, 0))) + ok, "NIfTI-2", "srow_z", "sform|NaN")
-    add("nii2_vox_offset_negative.nii", nifti2(vox_offset=-1 << 62) + ok, "NIfTI-2", "vox_offset", "NIfTI|vox_offset|offset")
+    add("nii2_vox_offset_negative.nii", nifti2(vox_offset=-1 << 62) + ok, "NIfTI-2", "vox_offset", "vox_offset|not a valid data offset")
     # Analyze-style pair: the .img is shorter than the .hdr declares.
     add("pair_short.hdr", nifti1(dims=(3, 16, 16, 16), vox_offset=0.0, magic=b"ni1\0")[:348], "NIfTI-1 pair", "dim vs .img size",
         "too short")

@@ -23,7 +23,11 @@ enum DeclaredData {
     ///     e.g. further volumes, legitimately follow and are not needed).
     static func read(file: String, offset: Int, encoding: Encoding, skip: Int = 0, count: Int, verifyEnd: Bool = true,
                      describe: String, path: String) throws -> [UInt8] {
-        try ReadLimits.requireRegularFileOrFolder(file, allowFolder: false, what: describe)
+        switch ReadLimits.kind(of: file) {
+        case .regular, .missing: break
+        case .directory: throw VoxSAMError(.invalidArgument, "\(describe) is not a regular file (it is a folder)", path: path)
+        case .other(let what): throw VoxSAMError(.invalidArgument, "\(describe) is not a regular file (it is \(what))", path: path)
+        }
         let fd = open(file, O_RDONLY)
         guard fd >= 0 else {
             throw VoxSAMError(.notFound, "\(describe): cannot be opened (\(String(cString: strerror(errno))))", path: path)

@@ -16,6 +16,25 @@ bool getDoubles(DcmItem *item, const DcmTagKey &key, double *out, unsigned long 
     return true;
 }
 
+/// For geometry attributes, whose bad values must be reported rather than ignored: 0 when the
+/// element is absent or empty, 1 when it holds `count` finite numbers (copied to `out`), 2 when
+/// it is present but not that (`out` is filled with NaN so that the caller names the attribute).
+int getGeometry(DcmItem *item, const DcmTagKey &key, double *out, unsigned long count) {
+    if (item == nullptr) return 0;
+    DcmElement *e = nullptr;
+    if (item->findAndGetElement(key, e).bad() || e == nullptr || e->getLength() == 0) return 0;
+    if (getDoubles(item, key, out, count)) return 1;
+    for (unsigned long i = 0; i < count; ++i) out[i] = std::nan("");
+    return 2;
+}
+
+/// getGeometry on the functional-group macro item, then on the top level.
+int32_t getGeometry(DcmItem *macro, DcmItem *top, const DcmTagKey &key, double *out, unsigned long count) {
+    int r = getGeometry(macro, key, out, count);
+    if (r == 0) r = getGeometry(top, key, out, count);
+    return r != 0 ? 1 : 0;
+}
+
 bool getInt(DcmItem *item, const DcmTagKey &key, int64_t &out) {
     if (item == nullptr) return false;
     DcmElement *e = nullptr;
@@ -112,16 +131,13 @@ vxd_status readFrameInfo(vxd_file *file, int32_t frameIndex, vxd_frame_info *out
             for (int k = 0; k < 3; ++k) out->position[k] = file->mosaicOrigin[k] + frameIndex * file->mosaicStep[k];
         }
     } else {
-        out->has_position = getDoubles(src.macro(DCM_PlanePositionSequence), DCM_ImagePositionPatient, out->position, 3) ||
-                            getDoubles(ds, DCM_ImagePositionPatient, out->position, 3);
+        out->has_position = getGeometry(src.macro(DCM_PlanePositionSequence), ds, DCM_ImagePositionPatient, out->position, 3);
     }
-    out->has_orientation = getDoubles(src.macro(DCM_PlaneOrientationSequence), DCM_ImageOrientationPatient, out->orientation, 6) ||
-                           getDoubles(ds, DCM_ImageOrientationPatient, out->orientation, 6);
+    out->has_orientation = getGeometry(src.macro(DCM_PlaneOrientationSequence), ds, DCM_ImageOrientationPatient, out->orientation, 6);
     if (!info.is_enhanced && !info.is_mosaic && info.stored_frame_count > 1 && out->has_position && out->has_orientation)
         applyGridFrameOffset(ds, frameIndex, info.stored_frame_count, out);
     DcmItem *measures = src.macro(DCM_PixelMeasuresSequence);
-    out->has_pixel_spacing = getDoubles(measures, DCM_PixelSpacing, out->pixel_spacing, 2) ||
-                             getDoubles(ds, DCM_PixelSpacing, out->pixel_spacing, 2);
+    out->has_pixel_spacing = getGeometry(measures, ds, DCM_PixelSpacing, out->pixel_spacing, 2);
     out->has_slice_thickness = getDoubles(measures, DCM_SliceThickness, &out->slice_thickness, 1) ||
                                getDoubles(ds, DCM_SliceThickness, &out->slice_thickness, 1);
     out->has_spacing_between = getDoubles(measures, DCM_SpacingBetweenSlices, &out->spacing_between_slices, 1) ||

@@ -34,9 +34,60 @@ bool imageTypeHas(DcmItem *item, const char *value) {
     return false;
 }
 
+/// More slices than any scanner puts in one mosaic.
+constexpr int maxMosaicSlices = 4096;
+
 } // namespace
 
 namespace vxd {
+
+/// Compares the pixel data the header declares (Rows x Columns x NumberOfFrames x SamplesPerPixel
+/// x BitsAllocated) with what PixelData (7FE0,0010) holds, with overflow-checked products: native
+/// data must hold every frame; encapsulated data needs a fragment per frame at least.
+vxd_status checkPixelDataSize(vxd_file *file, vxd_error *error) {
+    const vxd_image_info &info = file->info;
+    if (!info.has_pixel_data) return VXD_OK;
+    DcmElement *element = nullptr;
+    if (file->dataset->findAndGetElement(DCM_PixelData, element).bad() || element == nullptr) return VXD_OK;
+    const uint64_t factors[] = {static_cast<uint64_t>(info.stored_rows), static_cast<uint64_t>(info.stored_columns),
+                                static_cast<uint64_t>(info.stored_frame_count), static_cast<uint64_t>(info.samples_per_pixel),
+                                static_cast<uint64_t>(info.bits_allocated)};
+    uint64_t bits = 1;
+    for (uint64_t f : factors) {
+        if (__builtin_mul_overflow(bits, f, &bits)) {
+            return fail(error, VXD_CORRUPT, file->path,
+                        "Rows (0028,0010) x Columns (0028,0011) x NumberOfFrames (0028,0008) x SamplesPerPixel (0028,0002) x "
+                        "BitsAllocated (0028,0100) overflows");
+        }
+    }
+    const uint64_t declared = (bits + 7) / 8;
+    if (!info.is_encapsulated) {
+        const uint64_t held = element->getLength();
+        if (held < declared) {
+            return fail(error, VXD_CORRUPT, file->path,
+                        "PixelData (7FE0,0010) holds " + std::to_string(held) + " bytes but Rows x Columns x NumberOfFrames (0028,0008) x "
+                        "SamplesPerPixel x BitsAllocated/8 = " + std::to_string(info.stored_rows) + " x " +
+                            std::to_string(info.stored_columns) + " x " + std::to_string(info.stored_frame_count) + " x " +
+                            std::to_string(info.samples_per_pixel) + " x " + std::to_string(info.bits_allocated) + "/8 declares " +
+                            std::to_string(declared) + " (truncated pixel data or wrong header)");
+        }
+        return VXD_OK;
+    }
+    DcmPixelData *pixelData = OFstatic_cast(DcmPixelData *, element);
+    DcmPixelSequence *sequence = nullptr;
+    if (element->ident() != EVR_PixelData ||
+        pixelData->getEncapsulatedRepresentation(file->transferSyntax, nullptr, sequence).bad() || sequence == nullptr) {
+        return VXD_OK;  // left to the decoder, which reports it per frame
+    }
+    const unsigned long fragments = sequence->card() > 0 ? sequence->card() - 1 : 0;  // item 0: basic offset table
+    if (static_cast<uint64_t>(info.stored_frame_count) > fragments) {
+        return fail(error, VXD_CORRUPT, file->path,
+                    "NumberOfFrames (0028,0008) = " + std::to_string(info.stored_frame_count) +
+                        " but the encapsulated PixelData (7FE0,0010) holds only " + std::to_string(fragments) +
+                        " fragment" + (fragments == 1 ? "" : "s") + " (at least one per frame)");
+    }
+    return VXD_OK;
+}
 
 vxd_status readImageInfo(vxd_file *file, vxd_error *error) {
     DcmDataset *ds = file->dataset;
@@ -53,7 +104,14 @@ vxd_status readImageInfo(vxd_file *file, vxd_error *error) {
     info.stored_rows = getUint16(ds, DCM_Rows, 0);
     info.stored_columns = getUint16(ds, DCM_Columns, 0);
     Sint32 frames = 1;
-    if (ds->findAndGetSint32(DCM_NumberOfFrames, frames).bad() || frames < 1) frames = 1;
+    if (ds->tagExists(DCM_NumberOfFrames)) {
+        OFString text;
+        ds->findAndGetOFString(DCM_NumberOfFrames, text);
+        if (ds->findAndGetSint32(DCM_NumberOfFrames, frames).bad() || frames < 1) {
+            return fail(error, VXD_CORRUPT, file->path,
+                        "NumberOfFrames (0028,0008) is \"" + std::string(text.c_str()) + "\"; it must be 1 or more");
+        }
+    }
     info.stored_frame_count = frames;
     info.bits_allocated = getUint16(ds, DCM_BitsAllocated, 0);
     info.bits_stored = getUint16(ds, DCM_BitsStored, info.bits_allocated);
@@ -84,6 +142,9 @@ vxd_status readImageInfo(vxd_file *file, vxd_error *error) {
     info.columns = info.stored_columns;
     info.frame_count = info.stored_frame_count;
 
+    vxd_status sized = checkPixelDataSize(file, error);
+    if (sized != VXD_OK) return sized;
+
     // Siemens mosaic: one stored frame holding N slices as tiles of a square grid.
     if (info.has_pixel_data && !info.is_enhanced && info.stored_frame_count == 1 && imageTypeHas(ds, "MOSAIC")) {
         CSAValues csa;
@@ -103,6 +164,11 @@ vxd_status readImageInfo(vxd_file *file, vxd_error *error) {
                         count = raw[0] | (raw[1] << 8);
                 }
             }
+        }
+        if (count > maxMosaicSlices) {
+            return fail(error, VXD_CORRUPT, file->path,
+                        "Siemens mosaic: NumberOfImagesInMosaic = " + std::to_string(count) + " is implausible (more than " +
+                            std::to_string(maxMosaicSlices) + ")");
         }
         if (count < 1) {
             return fail(error, VXD_UNSUPPORTED, file->path,

@@ -1,4 +1,5 @@
 import ArgumentParser
+import VoxSAMCore
 import VoxSAMIO
 
 /// Options every command that reads a volume shares.
@@ -12,7 +13,18 @@ struct InputOptions: ParsableArguments {
     @Flag(name: .long, help: "DICOM: accept irregular slice spacing (gaps, gantry tilt) by using the mean spacing, with a warning.")
     var allowIrregular = false
 
+    @Option(name: .long, help: "Refuse images of more voxels than this (checked from the header before reading; default \(ReadLimits.defaultMaxVoxels)).")
+    var maxVoxels: Int = ReadLimits.defaultMaxVoxels
+
+    @Flag(name: .long, help: "NRRD: accept an absolute `data file:` path in a detached header (default: only files in the header's folder or below).")
+    var allowAbsoluteDataFile = false
+
+    func validate() throws {
+        guard maxVoxels > 0 else { throw ValidationError("--max-voxels must be positive") }
+    }
+
     var readOptions: VolumeReadOptions {
-        VolumeReadOptions(series: series, volumeIndex: volume, allowIrregular: allowIrregular)
+        VolumeReadOptions(series: series, volumeIndex: volume, allowIrregular: allowIrregular,
+                          maxVoxels: maxVoxels, allowAbsoluteDataFile: allowAbsoluteDataFile)
     }
 }

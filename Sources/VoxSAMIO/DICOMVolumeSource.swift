@@ -4,6 +4,7 @@ import VoxSAMCore
 enum DICOMVolumeSource {
     static func read(path: String, options: VolumeReadOptions) throws -> Volume {
         try DICOMReader.read(path: path, series: options.series,
-                             options: DICOMReadOptions(allowIrregular: options.allowIrregular, volumeIndex: options.volumeIndex))
+                             options: DICOMReadOptions(allowIrregular: options.allowIrregular, volumeIndex: options.volumeIndex,
+                                                          maxVoxels: options.maxVoxels))
     }
 }

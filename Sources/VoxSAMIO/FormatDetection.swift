@@ -8,8 +8,10 @@ public enum VolumeFormat: String, Sendable, CaseIterable {
 }
 
 enum FormatDetection {
-    /// Throws `.notFound` when `path` does not exist or cannot be read.
+    /// Throws `.notFound` when `path` does not exist or cannot be read, `.invalidArgument` when it
+    /// is neither a regular file nor a folder (FIFO, device: reading it could block forever).
     static func checkReadable(_ path: String) throws {
+        try ReadLimits.requireRegularFileOrFolder(path)
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else {
             throw VoxSAMError(.notFound, "no such file or folder", path: path)

@@ -9,11 +9,20 @@ public struct VolumeReadOptions: Sendable {
     public var volumeIndex: Int?
     /// DICOM: accept irregular slice spacing (gaps, tilt) by using the mean spacing, with a warning.
     public var allowIrregular: Bool = false
+    /// Largest volume (in voxels) a reader accepts; checked from the header before anything is
+    /// allocated. CLI: `--max-voxels`.
+    public var maxVoxels: Int = ReadLimits.defaultMaxVoxels
+    /// NRRD: accept an absolute `data file:` path. Without it only files in the header's folder
+    /// or below are read. CLI: `--allow-absolute-data-file`.
+    public var allowAbsoluteDataFile: Bool = false
 
-    public init(series: String? = nil, volumeIndex: Int? = nil, allowIrregular: Bool = false) {
+    public init(series: String? = nil, volumeIndex: Int? = nil, allowIrregular: Bool = false,
+                maxVoxels: Int = ReadLimits.defaultMaxVoxels, allowAbsoluteDataFile: Bool = false) {
         self.series = series
         self.volumeIndex = volumeIndex
         self.allowIrregular = allowIrregular
+        self.maxVoxels = maxVoxels
+        self.allowAbsoluteDataFile = allowAbsoluteDataFile
     }
 }
 
@@ -22,9 +31,9 @@ public enum VolumeReader {
     public static func read(path: String, options: VolumeReadOptions = VolumeReadOptions()) throws -> Volume {
         let format = try FormatDetection.detect(path)
         switch format {
-        case .nifti: return try NIfTIReader.read(path: path, options: .init(volumeIndex: options.volumeIndex))
-        case .nrrd: return try NRRDReader.read(path: path)
-        case .npz: return try NPZVolume.read(path: path)
+        case .nifti: return try NIfTIReader.read(path: path, options: .init(volumeIndex: options.volumeIndex, maxVoxels: options.maxVoxels))
+        case .nrrd: return try NRRDReader.read(path: path, options: options)
+        case .npz: return try NPZVolume.read(path: path, maxVoxels: options.maxVoxels)
         case .dicom: return try DICOMVolumeSource.read(path: path, options: options)
         }
     }

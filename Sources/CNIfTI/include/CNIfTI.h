@@ -3,4 +3,11 @@
 #ifndef VOXSAM_CNIFTI_H
 #define VOXSAM_CNIFTI_H
 #include <nifti2_io.h>
+
+/// Fields of the header file as stored, before nifticlib repairs them (a zero or NaN pixdim becomes
+/// 1, a bad dim or vox_offset is replaced): out = pixdim[1..3], quatern_b/c/d, qoffset_x/y/z,
+/// vox_offset, dim[0..7]. Returns 0, or -1 when the header cannot be read. (The header structs are
+/// packed, which Swift cannot import faithfully.)
+enum { VOXSAM_NIFTI_STORED_COUNT = 18 };
+int voxsam_nifti_stored_fields(const char *header_file, int nifti2, double out[VOXSAM_NIFTI_STORED_COUNT]);
 #endif

@@ -26,6 +26,7 @@ struct DICOMScan: Sendable {
 /// Finds DICOM files under a path and reads their headers.
 enum DICOMFileScanner {
     static func scan(_ path: String) throws -> DICOMScan {
+        try ReadLimits.requireRegularFileOrFolder(path)
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
             throw VoxSAMError(.notFound, "no such file or folder", path: path)
@@ -123,7 +124,7 @@ enum DICOMFileScanner {
                   let match = entries.first(where: { $0.caseInsensitiveCompare(component) == .orderedSame }) else { return nil }
             current = (current as NSString).appendingPathComponent(match)
         }
-        var isDirectory: ObjCBool = false
-        return FileManager.default.fileExists(atPath: current, isDirectory: &isDirectory) && !isDirectory.boolValue ? current : nil
+        // Regular files only: a FIFO or device named by a DICOMDIR would block the reader.
+        return ReadLimits.kind(of: current) == .regular ? current : nil
     }
 }

@@ -1,3 +1,5 @@
+import VoxSAMCore
+
 /// How `DICOMReader.read` turns a series into a volume.
 public struct DICOMReadOptions: Sendable, Equatable {
     /// Read a series whose slices are not a regular grid (missing slices, non-uniform spacing,
@@ -12,10 +14,14 @@ public struct DICOMReadOptions: Sendable, Equatable {
     /// Apply RescaleSlope (0028,1053) / RescaleIntercept (0028,1052) (per frame for enhanced
     /// images), e.g. CT stored values → Hounsfield units. false keeps the stored values.
     public var applyRescale: Bool
+    /// Largest volume (voxels) to decode; checked before the voxel buffer is allocated. CLI: `--max-voxels`.
+    public var maxVoxels: Int
 
-    public init(allowIrregular: Bool = false, volumeIndex: Int? = nil, applyRescale: Bool = true) {
+    public init(allowIrregular: Bool = false, volumeIndex: Int? = nil, applyRescale: Bool = true,
+                maxVoxels: Int = ReadLimits.defaultMaxVoxels) {
         self.allowIrregular = allowIrregular
         self.volumeIndex = volumeIndex
         self.applyRescale = applyRescale
+        self.maxVoxels = maxVoxels
     }
 }

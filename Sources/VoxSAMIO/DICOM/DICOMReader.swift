@@ -49,6 +49,9 @@ public enum DICOMReader {
         let groups = DICOMSeriesGrouping.group(headers)
         let group = try choose(series, from: groups, headers: headers, path: path)
         let plan = try DICOMVolumePlanner.plan(group, headers: headers, options: options, sourcePath: path)
+        let size = plan.geometry.size
+        let count = try ReadLimits.product([size.x, size.y, size.z], field: "Columns (0028,0011) x Rows (0028,0010) x slices", path: path)
+        try ReadLimits.checkVoxels(count, limit: options.maxVoxels, field: "Columns (0028,0011) x Rows (0028,0010) x slices", path: path)
         let voxels = try DICOMPixelAssembler.assemble(plan, headers: headers, options: options)
         var metadata = DICOMMetadataBuilder.metadata(plan, group: group, headers: headers, sourcePath: path)
         if !scan.problems.isEmpty {

@@ -45,10 +45,14 @@ enum DICOMVolumePlanner {
         let rows = header.image.rows, columns = header.image.columns
         let firstAttributes = attributes(first)
         var pixelSpacing = SIMD2<Double>(1, 1)
-        if let ps = firstAttributes.pixelSpacing, ps.x > 0, ps.y > 0 {
+        if let ps = firstAttributes.pixelSpacing {
+            guard ps.x > 0, ps.y > 0, ps.x.isFinite, ps.y.isFinite else {
+                throw fail(.geometry, "\(DICOMTag.pixelSpacing) of \(describe(first, headers)) is \(ps.x.isNaN || ps.y.isNaN ? "not two numbers" : format(ps.x) + "\\" + format(ps.y)): "
+                    + "it must be two positive numbers (mm)")
+            }
             pixelSpacing = ps
         } else {
-            warnings.append("PixelSpacing (0028,0030) is absent or not positive (also in PixelMeasuresSequence (0028,9110)); using 1 mm")
+            warnings.append("PixelSpacing (0028,0030) is absent (also in PixelMeasuresSequence (0028,9110)); using 1 mm")
         }
 
         let located = refs.filter { attributes($0).position != nil && attributes($0).orientation != nil }
@@ -62,10 +66,14 @@ enum DICOMVolumePlanner {
                 + "\(DICOMTag.imageOrientationPatient) (e.g. \(describe(missing, headers))); cannot place them in the volume")
         }
 
+        if let bad = refs.first(where: { !(attributes($0).position!.x.isFinite && attributes($0).position!.y.isFinite && attributes($0).position!.z.isFinite) }) {
+            throw fail(.geometry, "\(DICOMTag.imagePositionPatient) of \(describe(bad, headers)) is not three finite numbers")
+        }
+
         // Axes from the first image's orientation.
         let orientation = firstAttributes.orientation!
         let rowLength = length(orientation.row), columnLength = length(orientation.column)
-        guard rowLength > 0.5, columnLength > 0.5 else {
+        guard rowLength > 0.5, columnLength > 0.5, rowLength.isFinite, columnLength.isFinite else {
             throw fail(.geometry, "\(DICOMTag.imageOrientationPatient) of \(describe(first, headers)) is not made of unit vectors")
         }
         let row = orientation.row / rowLength, column = orientation.column / columnLength

@@ -19,7 +19,20 @@ enum NIfTILibrary {
         var sto: [[Double]]        // 4×4 RAS
         var niftiType: Int32       // 0 Analyze, 1 NIfTI-1 single, 2 NIfTI-1 pair, 4/5 NIfTI-2
         var descrip: String
-        var data: Data?            // raw voxel bytes in native byte order (swapped by nifticlib)
+        /// pixdim[1...3], quatern_b/c/d, qoffset_x/y/z, vox_offset, dim[0...7] as stored in the header
+        /// (nifticlib replaces a zero or NaN pixdim with 1, repairs dims and offsets, and builds the
+        /// qform from what it repaired).
+        var stored: [Double]
+        var storedPixdim: ArraySlice<Double> { stored[0..<3] }
+        var storedVoxOffset: Double { stored[9] }
+        /// dim[1...dim[0]] as stored (dim[0] clamped to 0...7).
+        var storedDims: [Double] { let n = min(max(Int(stored.count > 10 ? stored[10] : 0), 0), 7); return Array(stored[11..<(11 + n)]) }
+        /// Where the voxel data is: the file (`.nii`, `.nii.gz`, `.img`) and the offset in its
+        /// (decompressed) bytes; whether values must be byte-swapped, in units of `swapSize`.
+        var dataFile: String
+        var dataOffset: Int
+        var swapSize: Int
+        var needsSwap: Bool
     }
 
     private static let quiet: Void = { nifti_set_debug_level(0) }()
@@ -31,30 +44,45 @@ enum NIfTILibrary {
         }
     }
 
-    /// Reads a header (and the data when `readData`); nil when nifticlib cannot read it.
-    static func read(path: String, readData: Bool) -> Image? {
+    /// Reads a header (never the data); nil when nifticlib cannot read it.
+    static func readHeader(path: String) -> Image? {
         _ = quiet
-        guard let nim = nifti_image_read(path, readData ? 1 : 0) else { return nil }
+        guard let nim = nifti_image_read(path, 0) else { return nil }
         defer { nifti_image_free(nim) }
         let n = nim.pointee
         let ndim = max(Int(n.ndim), 3)
         let dimAll = withUnsafeBytes(of: n.dim) { Array($0.bindMemory(to: Int64.self)) }
         let pixAll = withUnsafeBytes(of: n.pixdim) { Array($0.bindMemory(to: Double.self)) }
         let dims = (1...min(ndim, 7)).map { max(Int(dimAll[$0]), 1) }
+        let stored = (1...min(max(Int(n.ndim), 1), 7)).map { Int(dimAll[$0]) }
         let pix = (1...7).map { pixAll[$0] }
         let descrip = withUnsafeBytes(of: n.descrip) { raw -> String in
             let bytes = raw.prefix { $0 != 0 }
             return String(decoding: bytes, as: UTF8.self)
         }
-        var data: Data?
-        if readData {
-            guard let p = n.data else { return nil }
-            data = Data(bytes: p, count: Int(n.nvox) * Int(n.nbyper))
-        }
+        let fallback = Array(pix.prefix(3)) + [0, 0, 0, 0, 0, 0, Double(n.iname_offset), Double(n.ndim)]
+        let headerFile = n.fname.map { String(cString: $0) } ?? path
         return Image(dims: dims, pixdim: pix, datatype: Int32(n.datatype), bytesPerVoxel: Int(n.nbyper),
                      sclSlope: n.scl_slope, sclInter: n.scl_inter, qformCode: Int32(n.qform_code),
                      sformCode: Int32(n.sform_code), qto: matrix(n.qto_xyz), sto: matrix(n.sto_xyz),
-                     niftiType: Int32(n.nifti_type), descrip: descrip, data: data)
+                     niftiType: Int32(n.nifti_type), descrip: descrip,
+                     stored: storedFields(headerFile, nifti2: n.nifti_type >= 4)
+                        ?? fallback + stored.map(Double.init) + Array(repeating: 1, count: 7 - stored.count),
+                     dataFile: n.iname.map { String(cString: $0) } ?? path, dataOffset: Int(n.iname_offset),
+                     swapSize: Int(n.swapsize), needsSwap: n.byteorder != nifti_short_order())
+    }
+
+    /// pixdim[1...3], quatern_b/c/d, qoffset_x/y/z straight from the header file, before nifticlib's repairs.
+    private static func storedFields(_ headerFile: String, nifti2: Bool) -> [Double]? {
+        var out = [Double](repeating: 0, count: Int(VOXSAM_NIFTI_STORED_COUNT))
+        guard voxsam_nifti_stored_fields(headerFile, nifti2 ? 1 : 0, &out) == 0 else { return nil }
+        return out
+    }
+
+    /// Swaps `count` values of `size` bytes in place (data stored in the other byte order).
+    static func swap(_ buffer: inout [UInt8], size: Int) {
+        guard size > 1 else { return }
+        buffer.withUnsafeMutableBytes { nifti_swap_Nbytes(Int64($0.count / size), Int32(size), $0.baseAddress) }
     }
 
     /// Datatype codes (nifti1.h DT_*).

@@ -13,27 +13,32 @@ public enum NIfTIReader {
     public struct Options: Sendable {
         /// For 4D+ images: which volume (0-based). nil = the first, with a warning.
         public var volumeIndex: Int?
-        public init(volumeIndex: Int? = nil) { self.volumeIndex = volumeIndex }
+        /// Largest volume (voxels) read; checked from the header before reading. CLI: `--max-voxels`.
+        public var maxVoxels: Int
+        public init(volumeIndex: Int? = nil, maxVoxels: Int = ReadLimits.defaultMaxVoxels) {
+            self.volumeIndex = volumeIndex
+            self.maxVoxels = maxVoxels
+        }
     }
 
     public static func read(path: String, options: Options = Options()) throws -> Volume {
         try FormatDetection.checkReadable(path)
         // Header first, so that a broken header and broken voxel data get different messages.
-        guard let header = NIfTILibrary.read(path: path, readData: false) else {
+        guard let image = NIfTILibrary.readHeader(path: path) else {
             throw VoxSAMError(.corruptFile, "not a readable NIfTI/Analyze header (corrupt, truncated or not NIfTI)", path: path)
         }
-        try checkDatatype(header, path: path)
-        guard let image = NIfTILibrary.read(path: path, readData: true), let data = image.data else {
-            throw VoxSAMError(.corruptFile, "the NIfTI header is valid but the voxel data could not be read (truncated or corrupt file)", path: path)
-        }
+        try checkDatatype(image, path: path)
+        try checkHeader(image, path: path)
         var metadata = VolumeMetadata()
         metadata.sourcePath = path
         metadata.sourceFormat = "nifti"
         if !image.descrip.isEmpty { metadata.seriesDescription = image.descrip }
 
         let size = SIMD3(image.dims[0], image.dims[1], image.dims[2])
-        let perVolume = size.x * size.y * size.z
-        let volumes = image.dims.dropFirst(3).reduce(1, *)
+        let perVolume = try ReadLimits.product(Array(image.dims.prefix(3)), field: "dim[1...3]", path: path)
+        let volumes = try ReadLimits.product(Array(image.dims.dropFirst(3)), field: "dim[4...]", path: path)
+        _ = try ReadLimits.product([perVolume, volumes, image.bytesPerVoxel], field: "dim x bitpix", path: path)
+        try ReadLimits.checkVoxels(perVolume, limit: options.maxVoxels, field: "dim[1...3]", path: path)
         var index = 0
         if volumes > 1 {
             if let v = options.volumeIndex {
@@ -49,12 +54,47 @@ public enum NIfTIReader {
         }
 
         let geometry = try Self.geometry(image, size: size, path: path, warnings: &metadata.warnings)
-        let voxels = try data.withUnsafeBytes { raw -> VoxelBuffer in
-            let bpv = image.bytesPerVoxel
-            let slice = UnsafeRawBufferPointer(rebasing: raw[(index * perVolume * bpv)..<((index + 1) * perVolume * bpv)])
-            return try convert(slice, image: image, path: path)
+        // Only the chosen volume is read; its bytes are compared with the file before allocating.
+        let volumeBytes = perVolume * image.bytesPerVoxel
+        let start = try ReadLimits.sum(image.dataOffset, index * volumeBytes, field: "vox_offset", path: path)
+        let describe = image.dataFile == path ? "voxel data" : "voxel data in \((image.dataFile as NSString).lastPathComponent)"
+        var bytes: [UInt8]
+        if DeclaredData.isGzip(image.dataFile) {
+            bytes = try DeclaredData.read(file: image.dataFile, offset: 0, encoding: .gzip, skip: start, count: volumeBytes,
+                                          verifyEnd: index == volumes - 1, describe: describe, path: path)
+        } else {
+            bytes = try DeclaredData.read(file: image.dataFile, offset: start, encoding: .raw, count: volumeBytes,
+                                          describe: describe, path: path)
         }
+        if image.needsSwap { NIfTILibrary.swap(&bytes, size: image.swapSize) }
+        let voxels = try bytes.withUnsafeBytes { try convert($0, image: image, path: path) }
         return Volume(geometry: geometry, voxels: voxels, metadata: metadata)
+    }
+
+    /// Dimensions and voxel sizes nifticlib accepts but VoxSAM refuses: a non-positive dim, a
+    /// zero, NaN or infinite pixdim[1...3].
+    static func checkHeader(_ image: NIfTILibrary.Image, path: String) throws {
+        for (n, d) in image.storedDims.enumerated() where d < 1 {
+            throw VoxSAMError(.corruptFile, "dim[\(n + 1)] = \(Int(d)) is not a positive size", path: path)
+        }
+        // A single file (.nii) has its data after the header; nifticlib silently moves a bad offset there.
+        let single = image.niftiType == 1 || image.niftiType == 4
+        let headerSize = image.niftiType >= 4 ? 544.0 : 352.0
+        let offset = image.storedVoxOffset
+        guard offset.isFinite, offset >= 0, offset < Double(Int.max / 2), !single || offset >= headerSize else {
+            throw VoxSAMError(.corruptFile, "vox_offset = \(offset) is not a valid data offset\(single ? " (at least \(Int(headerSize)) in a .nii file)" : "")",
+                              path: path)
+        }
+        for (n, p) in image.storedPixdim.enumerated() where n < max(image.storedDims.count, 2) {
+            guard p.isFinite else { throw VoxSAMError(.geometry, "pixdim[\(n + 1)] is not finite (\(p))", path: path) }
+            guard p != 0 || image.sformCode > 0 else { throw VoxSAMError(.geometry, "pixdim[\(n + 1)] is zero", path: path) }
+        }
+        if image.qformCode > 0 {
+            let names = ["quatern_b", "quatern_c", "quatern_d", "qoffset_x", "qoffset_y", "qoffset_z"]
+            for (name, v) in zip(names, image.stored[3..<9]) where !v.isFinite {
+                throw VoxSAMError(.geometry, "qform: \(name) is NaN or infinite (\(v))", path: path)
+            }
+        }
     }
 
     static func checkDatatype(_ image: NIfTILibrary.Image, path: String) throws {
@@ -89,18 +129,23 @@ public enum NIfTIReader {
             warnings.append("no sform or qform (sform_code = qform_code = 0): geometry from pixdim only, centred as nibabel does; patient position and orientation are unknown")
         }
         guard ras.prefix(3).allSatisfy({ $0.allSatisfy(\.isFinite) }) else {
-            throw VoxSAMError(.corruptFile, "the NIfTI affine contains NaN or infinite values", path: path)
+            throw VoxSAMError(.geometry, "\(transformName(image)): the affine contains NaN or infinite values", path: path)
         }
         var lps = ras
         for c in 0..<4 { lps[0][c] = -lps[0][c]; lps[1][c] = -lps[1][c] }
         let g = Geometry(size: size, affineLPS: lps)
-        guard abs(g.stepMatrix.determinant) > 1e-12 else {
-            throw VoxSAMError(.corruptFile, "the NIfTI affine is singular (a zero-length or repeated axis)", path: path)
+        guard abs(Matrix3(rows: ras.prefix(3).map { Array($0.prefix(3)) }).determinant) > 1e-12, abs(g.stepMatrix.determinant) > 1e-12 else {
+            throw VoxSAMError(.geometry, "\(transformName(image)): the affine is singular (a zero-length or repeated axis)", path: path)
         }
         if !g.isOrthonormal(tolerance: 1e-4) {
             warnings.append("the \(image.sformCode > 0 ? "sform" : "qform") affine is sheared (non-orthogonal axes, e.g. gantry tilt); the shear is kept in the direction matrix")
         }
         return g
+    }
+
+    /// The header fields the geometry came from.
+    static func transformName(_ image: NIfTILibrary.Image) -> String {
+        image.sformCode > 0 ? "sform (srow_x/y/z)" : image.qformCode > 0 ? "qform (quatern_b/c/d, qoffset, pixdim)" : "pixdim"
     }
 
     static func convert(_ raw: UnsafeRawBufferPointer, image: NIfTILibrary.Image, path: String) throws -> VoxelBuffer {

@@ -23,12 +23,28 @@ public struct NPYArray: Sendable {
         self.data = data
     }
 
-    /// Parses a `.npy` file image (format versions 1, 2 and 3).
-    public init(npy bytes: [UInt8], name: String, path: String) throws {
+    /// What a `.npy` header declares: dtype, shape, byte order and where the data starts.
+    struct Header: Sendable {
+        var dtype: DType
+        var shape: [Int]
+        var bigEndian: Bool
+        /// Offset of the data in the file image.
+        var dataStart: Int
+        /// Declared data bytes (shape product × dtype size, overflow-checked).
+        var dataCount: Int
+    }
+
+    /// Longest header accepted (numpy writes well under 1 kB).
+    static let maxHeaderLength = 1 << 16
+
+    /// Parses the header at the start of `bytes`; nil when more bytes are needed to finish it.
+    /// Sizes are checked (overflow, `maxVoxels`) before any data is looked at.
+    static func parseHeader(_ bytes: [UInt8], name: String, path: String, maxVoxels: Int) throws -> Header? {
         func fail(_ why: String) -> VoxSAMError {
             VoxSAMError(.corruptFile, "array `\(name)`: \(why)", path: path)
         }
-        guard bytes.count >= 10, bytes[0] == 0x93, bytes[1...5].elementsEqual("NUMPY".utf8) else {
+        guard bytes.count >= 12 else { return nil }
+        guard bytes[0] == 0x93, bytes[1...5].elementsEqual("NUMPY".utf8) else {
             throw fail("not a .npy array (bad magic)")
         }
         let major = bytes[6]
@@ -38,13 +54,13 @@ public struct NPYArray: Sendable {
             headerLength = Int(bytes[8]) | Int(bytes[9]) << 8
             start = 10
         case 2, 3:
-            guard bytes.count >= 12 else { throw fail("truncated header") }
             headerLength = Int(bytes[8]) | Int(bytes[9]) << 8 | Int(bytes[10]) << 16 | Int(bytes[11]) << 24
             start = 12
         default:
             throw fail("unsupported .npy format version \(major)")
         }
-        guard start + headerLength <= bytes.count else { throw fail("truncated header") }
+        guard headerLength <= maxHeaderLength else { throw fail("header length \(headerLength) is implausibly large") }
+        guard start + headerLength <= bytes.count else { return nil }
         let header = String(decoding: bytes[start..<(start + headerLength)], as: UTF8.self)
         let dict = try NPYHeaderDict.parse(header, fail: fail)
         guard let descr = dict["descr"] else { throw fail("header has no 'descr'") }
@@ -60,19 +76,30 @@ public struct NPYArray: Sendable {
         guard let shapeText = dict["shape"] else { throw fail("header has no 'shape'") }
         let shape = try shapeText.trimmingCharacters(in: CharacterSet(charactersIn: "() "))
             .split(separator: ",").map { s -> Int in
-                guard let v = Int(s.trimmingCharacters(in: .whitespaces)), v >= 0 else { throw fail("bad shape \(shapeText)") }
+                guard let v = Int(s.trimmingCharacters(in: .whitespaces)), v >= 0 else { throw fail("shape: bad entry in \(shapeText)") }
                 return v
             }
-        let n = shape.reduce(1, *) * dt.size
-        let body = start + headerLength
+        let count = try ReadLimits.product(shape, field: "array `\(name)`: shape", path: path)
+        try ReadLimits.checkVoxels(count, limit: maxVoxels, field: "array `\(name)`: shape \(shapeText)", path: path)
+        let n = try ReadLimits.product([count, dt.size], field: "array `\(name)`: shape x dtype", path: path)
+        return Header(dtype: dt, shape: shape, bigEndian: bigEndian, dataStart: start + headerLength, dataCount: n)
+    }
+
+    /// Parses a `.npy` file image (format versions 1, 2 and 3).
+    public init(npy bytes: [UInt8], name: String, path: String, maxVoxels: Int = ReadLimits.defaultMaxVoxels) throws {
+        guard let h = try Self.parseHeader(bytes, name: name, path: path, maxVoxels: maxVoxels) else {
+            throw VoxSAMError(.corruptFile, "array `\(name)`: truncated header", path: path)
+        }
+        let n = h.dataCount, body = h.dataStart
         guard bytes.count - body >= n else {
-            throw fail("data is truncated: \(bytes.count - body) bytes for shape \(shape) of \(dt.rawValue)")
+            throw VoxSAMError(.corruptFile, "array `\(name)`: data is truncated: \(bytes.count - body) bytes for shape \(h.shape) of \(h.dtype.rawValue)",
+                              path: path)
         }
         var data = Array(bytes[body..<(body + n)])
-        if bigEndian && dt.size > 1 {
-            for v in stride(from: 0, to: n, by: dt.size) { data[v..<(v + dt.size)].reverse() }
+        if h.bigEndian && h.dtype.size > 1 {
+            for v in stride(from: 0, to: n, by: h.dtype.size) { data[v..<(v + h.dtype.size)].reverse() }
         }
-        self.init(dtype: dt, shape: shape, data: data)
+        self.init(dtype: h.dtype, shape: h.shape, data: data)
     }
 
     /// The array as a `.npy` (version 1.0) file image.

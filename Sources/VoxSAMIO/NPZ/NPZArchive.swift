@@ -10,8 +10,14 @@ public struct NPZArchive: Sendable {
 
     public subscript(name: String) -> NPYArray? { arrays[name] }
 
-    public static func read(path: String) throws -> NPZArchive {
+    /// Reads the `.npy` members of an archive; with `members`, only those (names without `.npy`)
+    /// are inflated and the others are never touched. Each member's header is checked (overflow,
+    /// `maxVoxels`) as soon as it is inflated, and inflating stops with an error as soon as the
+    /// member holds more bytes than its header declares.
+    public static func read(path: String, members: Set<String>? = nil,
+                            maxVoxels: Int = ReadLimits.defaultMaxVoxels) throws -> NPZArchive {
         try FormatDetection.checkReadable(path)
+        try ReadLimits.requireRegularFileOrFolder(path, allowFolder: false)
         let archive: Archive
         do {
             archive = try Archive(url: URL(fileURLWithPath: path), accessMode: .read)
@@ -20,20 +26,47 @@ public struct NPZArchive: Sendable {
         }
         var arrays: [String: NPYArray] = [:]
         for entry in archive where entry.type == .file && entry.path.hasSuffix(".npy") {
-            var bytes = [UInt8]()
-            bytes.reserveCapacity(Int(entry.uncompressedSize))
-            do {
-                _ = try archive.extract(entry, skipCRC32: false) { chunk in bytes.append(contentsOf: chunk) }
-            } catch {
-                throw VoxSAMError(.corruptFile, "member \(entry.path) cannot be extracted (corrupt or truncated archive)", path: path, cause: error)
-            }
             let name = String(entry.path.dropLast(4))
-            arrays[name] = try NPYArray(npy: bytes, name: name, path: path)
+            if let members, !members.contains(name) { continue }
+            arrays[name] = try extract(entry, name: name, from: archive, path: path, maxVoxels: maxVoxels)
         }
         if arrays.isEmpty {
-            throw VoxSAMError(.corruptFile, "the archive holds no .npy arrays", path: path)
+            throw VoxSAMError(.corruptFile, "the archive holds no .npy arrays\(members.map { " named " + $0.sorted().joined(separator: ", ") } ?? "")",
+                              path: path)
         }
         return NPZArchive(arrays: arrays)
+    }
+
+    /// Inflates one member, bounded by what its `.npy` header declares.
+    private static func extract(_ entry: Entry, name: String, from archive: Archive, path: String, maxVoxels: Int) throws -> NPYArray {
+        var bytes = [UInt8]()
+        var header: NPYArray.Header?
+        do {
+            _ = try archive.extract(entry, skipCRC32: false) { chunk in
+                bytes.append(contentsOf: chunk)
+                if header == nil, let h = try NPYArray.parseHeader(bytes, name: name, path: path, maxVoxels: maxVoxels) {
+                    header = h
+                    let declared = h.dataStart + h.dataCount
+                    if entry.isCompressed {
+                        let most = Gzip.maxInflatedSize(compressed: Int(entry.compressedSize))
+                        guard declared <= most else {
+                            throw VoxSAMError(.corruptFile, "array `\(name)`: its header declares \(declared) bytes but the member's "
+                                + "\(entry.compressedSize) compressed bytes inflate to at most \(most) (truncated archive or wrong header)", path: path)
+                        }
+                    }
+                    bytes.reserveCapacity(declared)
+                }
+                if let h = header, bytes.count > h.dataStart + h.dataCount {
+                    throw VoxSAMError(.corruptFile, "array `\(name)`: the member inflates to more than the \(h.dataStart + h.dataCount) "
+                        + "bytes its header declares (a decompression bomb or a wrong header)", path: path)
+                }
+            }
+        } catch let e as VoxSAMError {
+            throw e
+        } catch {
+            throw VoxSAMError(.corruptFile, "member \(entry.path) cannot be extracted (corrupt or truncated archive)", path: path, cause: error)
+        }
+        return try NPYArray(npy: bytes, name: name, path: path, maxVoxels: maxVoxels)
     }
 
     /// Writes the archive (deflated members, as `np.savez_compressed`) atomically.

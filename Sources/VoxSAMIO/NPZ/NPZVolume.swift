@@ -11,14 +11,18 @@ import VoxSAMCore
 /// geometry is axis-aligned LPS at the origin.
 public enum NPZVolume {
     /// Reads the image array (`imgs` by default, or the first of `segs`/`gts` when asked).
-    public static func read(path: String, array: String? = nil) throws -> Volume {
-        let npz = try NPZArchive.read(path: path)
+    /// Only the members a volume needs are inflated (`neededMembers` plus `array`).
+    public static func read(path: String, array: String? = nil, maxVoxels: Int = ReadLimits.defaultMaxVoxels) throws -> Volume {
+        let npz = try NPZArchive.read(path: path, members: neededMembers.union(array.map { [$0] } ?? []), maxVoxels: maxVoxels)
         let name = array ?? (npz["imgs"] != nil ? "imgs" : npz["segs"] != nil ? "segs" : npz["gts"] != nil ? "gts" : "")
         guard let a = npz[name] else {
             throw VoxSAMError(.corruptFile, "the .npz has no `\(array ?? "imgs")` array (found: \(npz.arrays.keys.sorted().joined(separator: ", ")))", path: path)
         }
         return try volume(a, name: name, archive: npz, path: path)
     }
+
+    /// The members a volume is read from: image or label arrays and the geometry.
+    public static let neededMembers: Set<String> = ["imgs", "segs", "gts", "spacing", "direction", "origin"]
 
     public static func volume(_ a: NPYArray, name: String, archive npz: NPZArchive, path: String) throws -> Volume {
         guard a.shape.count == 3 || a.shape.count == 2 else {
@@ -33,17 +37,19 @@ public enum NPZVolume {
         let sitkStyle = npz["direction"] != nil && npz["origin"] != nil
         if let s = npz["spacing"]?.doubles {
             guard s.count == 3, s.allSatisfy({ $0 > 0 && $0.isFinite }) else {
-                throw VoxSAMError(.corruptFile, "`spacing` must hold 3 positive numbers, found \(s)", path: path)
+                throw VoxSAMError(.geometry, "spacing: must hold 3 positive finite numbers, found \(s)", path: path)
             }
             geometry.spacing = sitkStyle ? SIMD3(s[0], s[1], s[2]) : SIMD3(s[2], s[1], s[0])
         } else {
             md.warnings.append("the .npz has no `spacing`; assuming 1 mm voxels")
         }
         if sitkStyle, let d = npz["direction"]?.doubles, let o = npz["origin"]?.doubles, d.count == 9, o.count == 3 {
+            guard d.allSatisfy(\.isFinite) else { throw VoxSAMError(.geometry, "direction: contains NaN or infinite values", path: path) }
+            guard o.allSatisfy(\.isFinite) else { throw VoxSAMError(.geometry, "origin: contains NaN or infinite values", path: path) }
             geometry.direction = Matrix3(rows: [Array(d[0..<3]), Array(d[3..<6]), Array(d[6..<9])])
             geometry.origin = SIMD3(o[0], o[1], o[2])
             guard abs(geometry.direction.determinant) > 1e-6 else {
-                throw VoxSAMError(.corruptFile, "`direction` is singular", path: path)
+                throw VoxSAMError(.geometry, "direction: the matrix is singular", path: path)
             }
         }
         let voxels: VoxelBuffer = try a.data.withUnsafeBytes { raw in

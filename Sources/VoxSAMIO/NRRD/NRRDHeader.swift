@@ -72,12 +72,27 @@ enum NRRDVector {
         return out
     }
 
+    /// Refuses a vector that is not three finite numbers (or is zero when `nonZero`); `name`
+    /// is the field as messages show it ("space directions: vector 2").
+    static func check(_ v: [Double], name: String, nonZero: Bool, path: String) throws {
+        let text = "(" + v.map { fmt($0) }.joined(separator: ",") + ")"
+        guard v.count == 3 else {
+            throw VoxSAMError(.corruptFile, "\(name) has \(v.count) components \(text); expected 3", path: path)
+        }
+        guard v.allSatisfy(\.isFinite) else {
+            throw VoxSAMError(.geometry, "\(name) is not finite: \(text)", path: path)
+        }
+        if nonZero && v.allSatisfy({ $0 == 0 }) {
+            throw VoxSAMError(.geometry, "\(name) is zero", path: path)
+        }
+    }
+
     static func format(_ v: SIMD3<Double>) -> String {
         "(\(fmt(v.x)),\(fmt(v.y)),\(fmt(v.z)))"
     }
 
     /// Shortest text that reads back as the same Double.
     static func fmt(_ d: Double) -> String {
-        d == d.rounded() && abs(d) < 1e15 ? String(Int64(d)) : "\(d)"
+        d.isFinite && d == d.rounded() && abs(d) < 1e15 ? String(Int64(d)) : "\(d)"
     }
 }

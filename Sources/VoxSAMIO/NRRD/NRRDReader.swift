@@ -7,22 +7,24 @@ import VoxSAMCore
 /// 4D images with one non-spatial axis (`space directions` entry `none`, e.g. Slicer segmentation
 /// layers) are reduced to their first component with a warning.
 public enum NRRDReader {
-    public static func read(path: String) throws -> Volume {
-        try FormatDetection.checkReadable(path)
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw VoxSAMError(.notFound, "the file cannot be read", path: path)
-        }
-        let (header, dataOffset) = try splitHeader(data, path: path)
-        return try volume(from: header, data: data, dataOffset: dataOffset, path: path)
+    public static func read(path: String, options: VolumeReadOptions = VolumeReadOptions()) throws -> Volume {
+        let (header, dataOffset) = try splitHeader(try head(path), path: path)
+        return try volume(from: header, dataOffset: dataOffset, path: path, options: options)
     }
 
     /// Reads only the header (for `voxsam info` and Slicer segment metadata).
     public static func readHeader(path: String) throws -> NRRDHeader {
+        try splitHeader(try head(path), path: path).0
+    }
+
+    /// The header must end within the first MiB of the file.
+    static let maxHeaderBytes = 1 << 20
+
+    private static func head(_ path: String) throws -> Data {
         try FormatDetection.checkReadable(path)
         guard let fh = FileHandle(forReadingAtPath: path) else { throw VoxSAMError(.notFound, "the file cannot be read", path: path) }
         defer { try? fh.close() }
-        let head = (try? fh.read(upToCount: 1 << 20)) ?? Data()
-        return try splitHeader(head, path: path).0
+        return (try? fh.read(upToCount: maxHeaderBytes)) ?? Data()
     }
 
     static func splitHeader(_ data: Data, path: String) throws -> (NRRDHeader, Int) {
@@ -58,7 +60,7 @@ public enum NRRDReader {
         }
     }
 
-    static func volume(from header: NRRDHeader, data: Data, dataOffset: Int, path: String) throws -> Volume {
+    static func volume(from header: NRRDHeader, dataOffset: Int, path: String, options: VolumeReadOptions) throws -> Volume {
         func require(_ k: String) throws -> String {
             guard let v = header.field(k) else { throw VoxSAMError(.corruptFile, "NRRD header has no `\(k)` field", path: path) }
             return v
@@ -77,6 +79,11 @@ public enum NRRDReader {
         guard sizes.count == dimension else {
             throw VoxSAMError(.corruptFile, "NRRD `sizes` lists \(sizes.count) values for dimension \(dimension)", path: path)
         }
+        // Checked before anything else is read or allocated.
+        let total = try ReadLimits.product(sizes, field: "sizes", path: path)
+        try ReadLimits.checkVoxels(total, limit: options.maxVoxels, field: "sizes", path: path)
+        let srcBytes: Int = ["u8": 1, "i8": 1, "i16": 2, "u16": 2, "i32": 4, "f32": 4, "f64": 8][source]!
+        let byteCount = try ReadLimits.product([total, srcBytes], field: "sizes x type", path: path)
 
         // Space and axes.
         var toLPS = SIMD3<Double>(1, 1, 1)
@@ -95,10 +102,15 @@ public enum NRRDReader {
             guard directions.count == dimension else {
                 throw VoxSAMError(.corruptFile, "NRRD `space directions` lists \(directions.count) entries for dimension \(dimension)", path: path)
             }
+            for (n, d) in directions.enumerated() {
+                guard let d else { continue }
+                try NRRDVector.check(d, name: "space directions: vector \(n + 1)", nonZero: true, path: path)
+            }
         } else if let sp = header.field("spacings") {
             let s = sp.split(separator: " ").map { Double($0) }
             for a in 0..<min(dimension, s.count) {
                 if let v = s[a], v.isFinite {
+                    guard v != 0 else { throw VoxSAMError(.geometry, "spacings: value \(a + 1) is zero", path: path) }
                     var d = [0.0, 0.0, 0.0]
                     if a < 3 { d[a] = v }
                     directions[a] = d
@@ -121,6 +133,7 @@ public enum NRRDReader {
             guard v.count == 1, let c = v[0], c.count == 3 else {
                 throw VoxSAMError(.corruptFile, "NRRD `space origin` must be one 3-vector", path: path)
             }
+            try NRRDVector.check(c, name: "space origin", nonZero: false, path: path)
             origin = SIMD3(c[0], c[1], c[2]) * toLPS
         }
         var cols: [SIMD3<Double>] = spatial.map { a in
@@ -136,41 +149,43 @@ public enum NRRDReader {
         affine[3] = [0, 0, 0, 1]
         let geometry = Geometry(size: SIMD3(size[0], size[1], size[2]), affineLPS: affine)
         guard abs(geometry.stepMatrix.determinant) > 1e-12 else {
-            throw VoxSAMError(.corruptFile, "NRRD `space directions` are degenerate (zero or parallel vectors)", path: path)
+            throw VoxSAMError(.geometry, "space directions: the vectors are degenerate (zero or parallel)", path: path)
         }
 
-        // Data.
+        // Data: compared with what the file holds before the buffer is allocated.
         let encoding = (header.field("encoding") ?? "raw").lowercased()
-        let srcBytes: Int = ["u8": 1, "i8": 1, "i16": 2, "u16": 2, "i32": 4, "f32": 4, "f64": 8][source]!
-        let total = sizes.reduce(1, *)
         let endian = (header.field("endian") ?? "little").lowercased()
-        var payload: [UInt8]
-        var body = data
-        var bodyOffset = dataOffset
+        var dataPath = path
+        var describe = "NRRD data"
+        var offset = dataOffset
         if let file = header.field("data file") ?? header.field("datafile") {
-            let url = URL(fileURLWithPath: path).deletingLastPathComponent().appendingPathComponent(file)
-            guard let d = FileManager.default.contents(atPath: url.path) else {
-                throw VoxSAMError(.notFound, "the NRRD data file `\(file)` named by the header does not exist", path: path)
+            dataPath = try dataFile(file, headerPath: path, allowAbsolute: options.allowAbsoluteDataFile)
+            describe = "data file `\(file)`"
+            offset = 0
+        }
+        var skip = 0
+        if let text = header.field("byte skip") {
+            guard let v = Int(text), v >= -1 else {
+                throw VoxSAMError(.corruptFile, "byte skip: `\(text)` is not a byte count (-1 or more)", path: path)
             }
-            body = d
-            bodyOffset = 0
+            skip = v
         }
-        if let skip = header.field("byte skip"), let s = Int(skip), s > 0 { bodyOffset += s }
-        guard bodyOffset <= body.count else {
-            throw VoxSAMError(.corruptFile, "the NRRD file ends before its data starts", path: path)
-        }
+        var payload: [UInt8]
         switch encoding {
         case "raw":
-            payload = [UInt8](body[(body.startIndex + bodyOffset)...])
-        case "gzip", "gz":
-            payload = try body.withUnsafeBytes { raw in
-                try Gzip.decompress(UnsafeRawBufferPointer(rebasing: raw[bodyOffset...]), expectedSize: total * srcBytes, path: path)
+            if skip == -1 {
+                // -1: the data are the last bytes of the file.
+                offset = max(0, (ReadLimits.fileSize(dataPath) ?? 0) - byteCount)
+            } else {
+                offset = try ReadLimits.sum(offset, skip, field: "byte skip", path: path)
             }
+            payload = try DeclaredData.read(file: dataPath, offset: offset, encoding: .raw, count: byteCount, describe: describe, path: path)
+        case "gzip", "gz":
+            guard skip >= 0 else { throw VoxSAMError(.unsupportedData, "byte skip: -1 is only allowed with raw encoding", path: path) }
+            payload = try DeclaredData.read(file: dataPath, offset: offset, encoding: .gzip, skip: skip, count: byteCount,
+                                            describe: describe, path: path)
         default:
             throw VoxSAMError(.unsupportedData, "NRRD encoding `\(encoding)` is not supported; re-save with raw or gzip encoding", path: path)
-        }
-        guard payload.count >= total * srcBytes else {
-            throw VoxSAMError(.corruptFile, "the NRRD data is too short: \(payload.count) bytes for \(total) voxels of \(srcBytes) bytes (truncated file)", path: path)
         }
         if endian == "big" && srcBytes > 1 {
             for v in stride(from: 0, to: total * srcBytes, by: srcBytes) { payload[v..<(v + srcBytes)].reverse() }
@@ -207,5 +222,40 @@ public enum NRRDReader {
         default: voxels = .float32(pick(Double.self).map { Float($0) })
         }
         return Volume(geometry: geometry, voxels: voxels, metadata: md)
+    }
+
+    /// The detached data file a header names: in the header's folder or below (symbolic links and
+    /// `..` resolved), or an absolute path when `allowAbsolute`.
+    static func dataFile(_ name: String, headerPath: String, allowAbsolute: Bool) throws -> String {
+        if name.hasPrefix("LIST") || name.contains("%") {
+            throw VoxSAMError(.unsupportedData, "data file: `\(name)` (several data files) is not supported; use one data file", path: headerPath)
+        }
+        if name.hasPrefix("/") {
+            guard allowAbsolute else {
+                throw VoxSAMError(.invalidArgument, "data file: `\(name)` is an absolute path; only files in the header's folder or below "
+                    + "are read unless you pass --allow-absolute-data-file (VolumeReadOptions.allowAbsoluteDataFile)", path: headerPath)
+            }
+            guard FileManager.default.fileExists(atPath: name) else {
+                throw VoxSAMError(.notFound, "data file: the NRRD data file `\(name)` named by the header does not exist", path: headerPath)
+            }
+            return name
+        }
+        let folder = URL(fileURLWithPath: headerPath).deletingLastPathComponent().path
+        let joined = URL(fileURLWithPath: folder).appendingPathComponent(name).path
+        guard let realFolder = realPath(folder), let target = realPath(joined) else {
+            throw VoxSAMError(.notFound, "data file: the NRRD data file `\(name)` named by the header does not exist", path: headerPath)
+        }
+        let inside = realFolder == "/" ? target.hasPrefix("/") : target.hasPrefix(realFolder + "/")
+        guard inside else {
+            throw VoxSAMError(.invalidArgument, "data file: `\(name)` resolves to \(target), outside the header's folder \(realFolder); "
+                + "detached data must be in the header's folder or below", path: headerPath)
+        }
+        return target
+    }
+
+    private static func realPath(_ path: String) -> String? {
+        guard let p = realpath(path, nil) else { return nil }
+        defer { free(p) }
+        return String(cString: p)
     }
 }

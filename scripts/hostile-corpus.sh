@@ -6,13 +6,13 @@
 # input), corpus files that must be refused exit non-zero, and its peak RSS is <= MAX_RSS_MB
 # (default 200; measured with /usr/bin/time -v). Exits non-zero on any failure.
 #
-#   scripts/hostile-corpus.sh [path/to/voxsam]   (default: .build-reader/release/voxsam, then .build/release/voxsam)
+#   scripts/hostile-corpus.sh [path/to/voxsam]   (default: .build/release/voxsam)
 set -u
 cd "$(dirname "$0")/.."
 . scripts/env.sh
 VOXSAM="${1:-}"
 if [ -z "$VOXSAM" ]; then
-  for c in .build-reader/release/voxsam .build/release/voxsam; do [ -x "$c" ] && { VOXSAM="$c"; break; }; done
+  for c in .build/release/voxsam; do [ -x "$c" ] && { VOXSAM="$c"; break; }; done
 fi
 [ -x "${VOXSAM:-}" ] || { echo "hostile-corpus: build first (swift build -c release), or pass the voxsam binary" >&2; exit 1; }
 [ -x /usr/bin/time ] || { echo "hostile-corpus: /usr/bin/time (GNU time) is needed" >&2; exit 1; }

@@ -3,11 +3,15 @@
 # dicom3tools (dciodvfy) from Debian, and pydicom, highdicom, SimpleITK, nibabel, pynrrd and
 # slicerio from PyPI (pinned). Test-only: VoxSAM itself needs none of them. Idempotent.
 set -euo pipefail
-if ! command -v dciodvfy >/dev/null 2>&1; then
-  echo "setup-interop: installing dicom3tools" >&2
+# dicom3tools (dciodvfy) and GNU time (/usr/bin/time -v: peak RSS in scripts/hostile-corpus.sh).
+missing=()
+command -v dciodvfy >/dev/null 2>&1 || missing+=(dicom3tools)
+[ -x /usr/bin/time ] || missing+=(time)
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup-interop: installing ${missing[*]}" >&2
   SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
   $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends dicom3tools >/dev/null
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 pins=(pydicom==3.0.2 highdicom==0.28.2 SimpleITK==2.5.7 nibabel==5.4.2 pynrrd==1.1.3 slicerio==1.4.0)
 if ! python3 - "${pins[@]}" <<'PY' >/dev/null 2>&1

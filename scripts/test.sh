@@ -34,4 +34,6 @@ rm -f "$log"
 # (uninterrupted, two concurrent shards, SIGKILLed ≥ 5 times and resumed: byte-identical outputs)
 # and the documented SLURM array job on a single-node SLURM started by the script.
 ./scripts/batch-acceptance.sh || [ $? -eq 77 ] || exit 1
+# Hostile-header corpus against the release binary: no exit >= 128, peak RSS <= 200 MB, nothing hangs.
+./scripts/hostile-corpus.sh
 ./scripts/slurm-batch-test.sh || [ $? -eq 77 ] || exit 1

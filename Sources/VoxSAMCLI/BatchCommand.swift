@@ -47,8 +47,11 @@ struct BatchCommand: ParsableCommand {
     @Option(name: .long, help: "Outputs per study, comma-separated: nifti, nrrd, npz, confidence-json, confidence-csv, qa-png, seg-nrrd, dicom-seg, rtstruct (default: the protocol's, else nifti,confidence-json,qa-png).")
     var outputs: String?
 
-    @Flag(name: .long, help: "Allow absolute from_mask paths in the prompts file (by default masks must lie in its folder or below).")
+    @Flag(name: .long, help: "Allow absolute paths: from_mask in the prompts file, NRRD `data file:` (by default only files in the prompts file's or header's folder or below).")
     var allowAbsoluteDataFile = false
+
+    @Option(name: .long, help: "Refuse images of more voxels than this (checked from the header before reading; default \(ReadLimits.defaultMaxVoxels)).")
+    var maxVoxels: Int = ReadLimits.defaultMaxVoxels
 
     @Flag(name: .long, help: "Remove the outputs of studies the prompts file leaves out or that fail now (by default finished work is kept).")
     var prune = false
@@ -94,7 +97,8 @@ struct BatchCommand: ParsableCommand {
         var config = BatchConfiguration(studiesDirectory: studies, outputDirectory: out, prompts: promptsFile, segmentationProtocol: proto,
                                         settings: settings, shard: shardSpec, jobs: jobs, resume: resume, modelSHA256: modelHash,
                                         modelFileName: URL(fileURLWithPath: modelPath).lastPathComponent,
-                                        readOptions: .init(allowIrregular: allowIrregular))
+                                        readOptions: .init(allowIrregular: allowIrregular, maxVoxels: maxVoxels,
+                                                           allowAbsoluteDataFile: allowAbsoluteDataFile))
         config.prune = prune
         let runner = BatchRunner(config: config, model: LiteMedSAMSliceModel(model: model),
                                  log: quiet ? { _ in } : { Diagnostics.info("batch: \($0)") })

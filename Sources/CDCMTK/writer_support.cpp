@@ -2,6 +2,12 @@
 #include "writer_support.hpp"
 
 #include "dcmtk/dcmdata/dcuid.h"
+#include "dcmtk/dcmdata/dcostrmb.h"
+
+#include <cerrno>
+#include <fcntl.h>
+#include <unistd.h>
+#include <vector>
 
 #include <cmath>
 #include <cstdio>
@@ -109,10 +115,48 @@ OFCondition loadSourceHeader(DcmFileFormat &file, const std::string &path, std::
     return cond;
 }
 
+// DCMTK's saveFile does not report a short write (a full disk or a file-size limit left a truncated
+// RTSTRUCT with success): encode the file in memory with DcmFileFormat::write (preamble, meta header,
+// dataset — what saveFile writes), then write the bytes with every write(2), fsync(2) and close(2)
+// checked.
 vxd_status saveDataset(DcmFileFormat &file, const std::string &path, E_TransferSyntax transferSyntax, vxd_error *error) {
     LogCapture capture;
-    OFCondition cond = file.saveFile(path.c_str(), transferSyntax, EET_ExplicitLength, EGL_recalcGL, EPD_withoutPadding);
-    if (cond.bad()) return fail(error, VXD_INTERNAL, path, "cannot write the DICOM file", capture.messages() + " " + cond.text());
+    std::vector<char> bytes;
+    std::vector<char> buffer(1 << 20);
+    DcmOutputBufferStream out(buffer.data(), static_cast<offile_off_t>(buffer.size()));
+    file.transferInit();
+    OFCondition cond;
+    void *chunk = nullptr;
+    offile_off_t length = 0;
+    while ((cond = file.write(out, transferSyntax, EET_ExplicitLength, nullptr, EGL_recalcGL, EPD_withoutPadding)) == EC_StreamNotifyClient) {
+        out.flushBuffer(chunk, length);
+        bytes.insert(bytes.end(), static_cast<char *>(chunk), static_cast<char *>(chunk) + length);
+    }
+    file.transferEnd();
+    if (cond.bad()) return fail(error, VXD_INTERNAL, path, "cannot encode the DICOM file", capture.messages() + " " + cond.text());
+    out.flush();
+    out.flushBuffer(chunk, length);
+    bytes.insert(bytes.end(), static_cast<char *>(chunk), static_cast<char *>(chunk) + length);
+
+    int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+    if (fd < 0) return fail(error, VXD_INTERNAL, path, "cannot create the DICOM file", std::strerror(errno));
+    size_t done = 0;
+    while (done < bytes.size()) {
+        ssize_t n = ::write(fd, bytes.data() + done, std::min<size_t>(bytes.size() - done, 1 << 30));
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) {
+            int e = n < 0 ? errno : EIO;
+            ::close(fd);
+            return fail(error, VXD_INTERNAL, path, "writing the DICOM file failed", std::strerror(e));
+        }
+        done += static_cast<size_t>(n);
+    }
+    if (::fsync(fd) != 0) {
+        int e = errno;
+        ::close(fd);
+        return fail(error, VXD_INTERNAL, path, "the DICOM file could not be flushed to disk", std::strerror(e));
+    }
+    if (::close(fd) != 0) return fail(error, VXD_INTERNAL, path, "closing the DICOM file failed", std::strerror(errno));
     return VXD_OK;
 }
 

@@ -47,21 +47,14 @@ struct BatchCommand: ParsableCommand {
     @Option(name: .long, help: "Outputs per study, comma-separated: nifti, nrrd, npz, confidence-json, confidence-csv, qa-png, seg-nrrd, dicom-seg, rtstruct (default: the protocol's, else nifti,confidence-json,qa-png).")
     var outputs: String?
 
-    @Flag(name: .long, help: "Allow absolute paths: from_mask in the prompts file, NRRD `data file:` (by default only files in the prompts file's or header's folder or below).")
-    var allowAbsoluteDataFile = false
-
-    @Option(name: .long, help: "Refuse images of more voxels than this (checked from the header before reading; default \(ReadLimits.defaultMaxVoxels)).")
-    var maxVoxels: Int = ReadLimits.defaultMaxVoxels
-
     @Flag(name: .long, help: "Remove the outputs of studies the prompts file leaves out or that fail now (by default finished work is kept).")
     var prune = false
 
-    @Flag(name: .long, help: "DICOM: accept irregular slice spacing (mean spacing, with a warning).")
-    var allowIrregular = false
 
     @Option(name: .customLong("merge-manifests"), help: "Only merge the shard manifests of this output folder into manifest.jsonl and summary.csv (after all shards ran).")
     var mergeManifests: String?
 
+    @OptionGroup var reading: ReadingOptions
     @OptionGroup var segmentation: SegmentationOptions
     @OptionGroup var modelOptions: ModelOptions
 
@@ -86,7 +79,7 @@ struct BatchCommand: ParsableCommand {
         guard jobs >= 1 else { throw VoxSAMError(.invalidArgument, "--jobs must be at least 1") }
 
         let proto = try segmentation.loadProtocol()
-        let promptsFile = try PromptsFile.load(path: promptsPath, allowAbsolutePaths: allowAbsoluteDataFile)
+        let promptsFile = try PromptsFile.load(path: promptsPath, allowAbsolutePaths: reading.allowAbsoluteDataFile)
         let shardSpec = try ShardSpec.resolve(option: shard, shardCount: shardCount, environment: ProcessInfo.processInfo.environment)
         var outputList = proto?.outputs ?? StudyOutput.defaults
         if let o = outputs { outputList = try o.split(separator: ",").map { try StudyOutput.parse(String($0)) } }
@@ -97,8 +90,7 @@ struct BatchCommand: ParsableCommand {
         var config = BatchConfiguration(studiesDirectory: studies, outputDirectory: out, prompts: promptsFile, segmentationProtocol: proto,
                                         settings: settings, shard: shardSpec, jobs: jobs, resume: resume, modelSHA256: modelHash,
                                         modelFileName: URL(fileURLWithPath: modelPath).lastPathComponent,
-                                        readOptions: .init(allowIrregular: allowIrregular, maxVoxels: maxVoxels,
-                                                           allowAbsoluteDataFile: allowAbsoluteDataFile))
+                                        readOptions: reading.readOptions)
         config.prune = prune
         let runner = BatchRunner(config: config, model: LiteMedSAMSliceModel(model: model),
                                  log: quiet ? { _ in } : { Diagnostics.info("batch: \($0)") })

@@ -2,21 +2,16 @@ import ArgumentParser
 import VoxSAMCore
 import VoxSAMIO
 
-/// Options every command that reads a volume shares.
-struct InputOptions: ParsableArguments {
-    @Option(name: .long, help: "DICOM: the SeriesInstanceUID (or series key shown by `voxsam info`) to read when a folder holds several series.")
-    var series: String?
-
-    @Option(name: .long, help: "NIfTI 4D: which volume to read (0-based; default: the first, with a warning).")
-    var volume: Int?
-
+/// How any volume is read (limits and permissions): shared by every command that reads volumes,
+/// `batch` included.
+struct ReadingOptions: ParsableArguments {
     @Flag(name: .long, help: "DICOM: accept irregular slice spacing (gaps, gantry tilt) by using the mean spacing, with a warning.")
     var allowIrregular = false
 
     @Option(name: .long, help: "Refuse images of more voxels than this (checked from the header before reading; default \(ReadLimits.defaultMaxVoxels)).")
     var maxVoxels: Int = ReadLimits.defaultMaxVoxels
 
-    @Flag(name: .long, help: "NRRD: accept an absolute `data file:` path in a detached header (default: only files in the header's folder or below).")
+    @Flag(name: .long, help: "Accept absolute paths in inputs that name other files: NRRD `data file:`, batch `from_mask` (default: only files in the header's / prompts file's folder or below).")
     var allowAbsoluteDataFile = false
 
     func validate() throws {
@@ -24,7 +19,24 @@ struct InputOptions: ParsableArguments {
     }
 
     var readOptions: VolumeReadOptions {
-        VolumeReadOptions(series: series, volumeIndex: volume, allowIrregular: allowIrregular,
-                          maxVoxels: maxVoxels, allowAbsoluteDataFile: allowAbsoluteDataFile)
+        VolumeReadOptions(allowIrregular: allowIrregular, maxVoxels: maxVoxels, allowAbsoluteDataFile: allowAbsoluteDataFile)
+    }
+}
+
+/// Options every command that reads one volume shares.
+struct InputOptions: ParsableArguments {
+    @Option(name: .long, help: "DICOM: the SeriesInstanceUID (or series key shown by `voxsam info`) to read when a folder holds several series.")
+    var series: String?
+
+    @Option(name: .long, help: "NIfTI 4D: which volume to read (0-based; default: the first, with a warning).")
+    var volume: Int?
+
+    @OptionGroup var reading: ReadingOptions
+
+    var readOptions: VolumeReadOptions {
+        var o = reading.readOptions
+        o.series = series
+        o.volumeIndex = volume
+        return o
     }
 }

@@ -32,8 +32,8 @@ final class OneJobTests: XCTestCase {
         let segOut = root.appendingPathComponent("segment")
         try FileManager.default.createDirectory(at: segOut, withIntermediateDirectories: true)
         let cwd = FileManager.default.currentDirectoryPath
-        FileManager.default.changeCurrentDirectoryPath(studies.path)
-        defer { FileManager.default.changeCurrentDirectoryPath(cwd) }
+        XCTAssertTrue(FileManager.default.changeCurrentDirectoryPath(studies.path))
+        defer { _ = FileManager.default.changeCurrentDirectoryPath(cwd) }
         try run(["segment", "case1/ct.nii.gz", "--box", "44,25,11,105,83,17", "--name", "liver", "--label", "1",
                  "--box", "10,22,12,34,54,15", "--name", "spleen", "--label", "2",
                  "-o", segOut.appendingPathComponent("labels.nii.gz").path,

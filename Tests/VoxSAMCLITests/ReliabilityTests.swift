@@ -69,7 +69,8 @@ final class ReliabilityTests: XCTestCase {
             let bad = try run(["convert", Self.sampleCT, out], fileLimitKiB: 40)
             XCTAssertEqual(bad.status, 3, "\(name): \(bad.stderr)")
             XCTAssertTrue(bad.stderr.contains("file-size limit"), bad.stderr)
-            XCTAssertTrue(bad.stderr.contains(name), "names \(name): \(bad.stderr)")
+            let failing = name == "pair.hdr" ? "pair.img" : name  // the pair's data file is the one past the limit
+            XCTAssertTrue(bad.stderr.contains(failing), "names \(failing): \(bad.stderr)")
             XCTAssertFalse(bad.stderr.contains("voxsam-tmp"), "never the temporary name: \(bad.stderr)")
             XCTAssertEqual(bad.stderr.split(separator: "\n").filter { $0.hasPrefix("voxsam: error") }.count, 1, bad.stderr)
             XCTAssertEqual(files(dir), before, "\(name): the old output (both files of a pair) survives byte-identical")
@@ -126,6 +127,27 @@ final class ReliabilityTests: XCTestCase {
         XCTAssertEqual(bad.status, 3, bad.stderr)
         XCTAssertEqual(files(dir), before, "label map and sidecars unchanged")
         assertNoTemporaryFiles(dir)
+    }
+
+    /// DICOM SEG and RTSTRUCT that cannot be written: exit 3 like every write failure, naming the user's
+    /// file (not the temporary one), nothing left behind.
+    func testDICOMExportWriteFailuresExitThree() throws {
+        let dir = try TestData.temporaryFolder(self)
+        let series = TestData.sampleData.appendingPathComponent("dicom-ct3").path
+        let grid = try VolumeReader.read(path: series)
+        var voxels = [UInt8](repeating: 0, count: grid.voxels.count)
+        for i in stride(from: voxels.count / 3, to: voxels.count / 2, by: 1) { voxels[i] = 1 }
+        let map = dir.appendingPathComponent("map.nrrd").path
+        try VolumeWriter.write(Volume(geometry: grid.geometry, voxels: .uint8(voxels)), to: map)
+        for (format, name) in [("dicom-seg", "seg.dcm"), ("rtstruct", "rt.dcm")] {
+            let before = files(dir)
+            let r = try run(["export", map, "--reference", series, "--to", format, "--names", "1=liver", "--output", dir.appendingPathComponent(name).path],
+                            fileLimitKiB: 1)
+            XCTAssertEqual(r.status, 3, "\(format): \(r.stderr)")
+            XCTAssertTrue(r.stderr.contains(name), r.stderr)
+            XCTAssertFalse(r.stderr.contains("voxsam-tmp"), r.stderr)
+            XCTAssertEqual(files(dir), before)
+        }
     }
 
     /// `voxsam segment` whose QA picture cannot be written: no new label map, sidecar or report; the old
@@ -221,7 +243,7 @@ final class ReliabilityTests: XCTestCase {
         let dir = try TestData.temporaryFolder(self)
         let stale = dir.appendingPathComponent(".x.voxsam-tmp-1-abc.nii").path
         let fresh = dir.appendingPathComponent(".x.voxsam-tmp-2-def.nii").path
-        for p in [stale, fresh] { FileManager.default.createFile(atPath: p, contents: Data("patient data".utf8)) }
+        for p in [stale, fresh] { XCTAssertTrue(FileManager.default.createFile(atPath: p, contents: Data("patient data".utf8))) }
         try FileManager.default.setAttributes([.modificationDate: Date().addingTimeInterval(-2 * 86_400)], ofItemAtPath: stale)
         let r = try run(["convert", Self.sampleMR, dir.appendingPathComponent("x.nii").path])
         XCTAssertEqual(r.status, 0, r.stderr)

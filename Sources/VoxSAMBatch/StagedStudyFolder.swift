@@ -35,6 +35,7 @@ struct StagedStudyFolder {
         do { try FileManager.default.createDirectory(atPath: p, withIntermediateDirectories: false) } catch {
             throw VoxSAMError(.writeFailed, "cannot create a staging folder: \(error.localizedDescription)", path: p)
         }
+        TemporaryFiles.register(p)  // SIGINT/SIGTERM remove it with the run's other unfinished outputs
         return StagedStudyFolder(outputDirectory: outputDirectory, study: study, path: p)
     }
 
@@ -44,18 +45,23 @@ struct StagedStudyFolder {
     func commit() throws {
         let final = finalPath
         var old: String?
-        if FileManager.default.fileExists(atPath: final) {
-            let o = path + ".old"
-            guard rename(final, o) == 0 else {
-                throw VoxSAMError(.writeFailed, "cannot move the previous outputs aside (\(String(cString: strerror(errno))))", path: final)
+        // Both renames happen with SIGINT/SIGTERM held off: the study has its old or its new folder.
+        try TemporaryFiles.withSignalsHeld {
+            if FileManager.default.fileExists(atPath: final) {
+                let o = path + ".old"
+                guard rename(final, o) == 0 else {
+                    throw VoxSAMError(.writeFailed, "cannot move the previous outputs aside (\(String(cString: strerror(errno))))", path: final)
+                }
+                old = o
             }
-            old = o
+            guard rename(path, final) == 0 else {
+                let msg = String(cString: strerror(errno))
+                if let old { _ = rename(old, final) }
+                throw VoxSAMError(.writeFailed, "cannot move the finished outputs into place (\(msg))", path: final)
+            }
         }
-        guard rename(path, final) == 0 else {
-            let msg = String(cString: strerror(errno))
-            if let old { _ = rename(old, final) }
-            throw VoxSAMError(.writeFailed, "cannot move the finished outputs into place (\(msg))", path: final)
-        }
+        TemporaryFiles.unregister(path)
+        FileOutput.sync(folder: outputDirectory)
         if let old { try? FileManager.default.removeItem(atPath: old) }
         rmdir((path as NSString).deletingLastPathComponent)
     }
@@ -63,6 +69,7 @@ struct StagedStudyFolder {
     /// Removes the staged folder (after a failure).
     func discard() {
         try? FileManager.default.removeItem(atPath: path)
+        TemporaryFiles.unregister(path)
         rmdir((path as NSString).deletingLastPathComponent)
     }
 

@@ -2,7 +2,7 @@
 // VoxSAM fuzzing: one libFuzzer executable (`voxsam-fuzz`) holding every harness; the harness is
 // chosen with VOXSAM_FUZZ_TARGET (see scripts/fuzz.sh). A separate package so that the root
 // package's `swift build` / `swift test` never see it: it links only with
-//   swift build -c release --sanitize=fuzzer --sanitize=address
+//   swift build -c release --sanitize=address --sanitize=fuzzer   (this order: see scripts/fuzz.sh)
 // (libFuzzer supplies `main`; without -sanitize=fuzzer the link fails by design).
 import PackageDescription
 import Foundation

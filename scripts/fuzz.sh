@@ -37,12 +37,14 @@ elif printf '%s\n' "${targets[@]}" | grep -qx -- "$what"; then run=("$what")
 else usage
 fi
 
+# --sanitize=address before --sanitize=fuzzer: swiftc given `-sanitize=fuzzer -sanitize=address` in that
+# order drops the coverage instrumentation of Swift code (Swift 6.3.1; the reverse order keeps it).
 scratch=$root/.build-fuzz
 bin=$scratch/release/voxsam-fuzz
 if [ -z "${FUZZ_NO_BUILD:-}" ]; then
   start=$(date +%s)
   if ! swift build -c release --package-path Fuzz --scratch-path "$scratch" \
-        --sanitize=fuzzer --sanitize=address --product voxsam-fuzz >"$scratch.build.log" 2>&1; then
+        --sanitize=address --sanitize=fuzzer --product voxsam-fuzz >"$scratch.build.log" 2>&1; then
     tail -40 "$scratch.build.log" >&2
     echo "fuzz: the sanitized build failed (log: $scratch.build.log)" >&2
     exit 1
@@ -54,7 +56,6 @@ fi
 # LeakSanitizer: Fuzz/lsan.supp lists the one-time runtime allocations it must not report.
 export ASAN_OPTIONS="detect_leaks=1:allocator_may_return_null=1:handle_abort=1:symbolize=1${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
 export LSAN_OPTIONS="suppressions=$root/Fuzz/lsan.supp:print_suppressions=0${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
-export TMPDIR=${TMPDIR:-/tmp}
 
 failed=()
 printf '%-16s %12s %8s %8s  %s\n' target executions seconds exit result > "$scratch.summary"
@@ -62,6 +63,11 @@ for t in "${run[@]}"; do
   export VOXSAM_FUZZ_TARGET=$t
   log=$scratch/logs/$t.log
   mkdir -p "$scratch/corpus/$t" "$scratch/artifacts/$t" "$scratch/logs"
+  # The harness writes each input to a file in its own folder below TMPDIR; when a crash kills the
+  # process before libFuzzer can save the input (stack smashing, nested ASan reports) the newest of
+  # those files is the input, and it is copied to the artifacts.
+  rm -rf "$scratch/tmp/$t"; mkdir -p "$scratch/tmp/$t"
+  export TMPDIR="$scratch/tmp/$t"
   : > "$log"
   status=0 result=ok
   # 1. Regressions: every input that once failed must now pass.
@@ -83,6 +89,8 @@ for t in "${run[@]}"; do
   if [ $status -ne 0 ]; then
     failed+=("$t")
     grep -E '^==[0-9]+==ERROR|^SUMMARY|Fatal error|Test unit written|deadly signal|ERROR: libFuzzer' "$log" | head -8 >&2
+    last=$(ls -t "$scratch"/tmp/"$t"/voxsam-fuzz.*/* 2>/dev/null | head -1)
+    [ -n "$last" ] && cp "$last" "$scratch/artifacts/$t/last-input-$(date +%s)-$(basename "$last")"
     artifact=$(ls -t "$scratch/artifacts/$t/" 2>/dev/null | head -1)
     [ -n "$artifact" ] && echo "fuzz: replay with: VOXSAM_FUZZ_TARGET=$t $bin $scratch/artifacts/$t/$artifact" >&2
   fi

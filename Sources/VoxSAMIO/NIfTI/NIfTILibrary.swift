@@ -78,8 +78,7 @@ enum NIfTILibrary {
     /// as stored must be 0...7 before nifticlib converts the header; unreadable headers are left to it.
     private static func storedDim0IsValid(_ path: String) -> Bool {
         let header = nifti_findhdrname(path).map { p -> String in defer { free(p) }; return String(cString: p) } ?? path
-        guard let fields = storedFields(header, nifti2: false) else { return true }
-        return (0...7).contains(fields[10])
+        return voxsam_nifti_dim0_valid(header) != 0
     }
 
     /// pixdim[1...3], quatern_b/c/d, qoffset_x/y/z straight from the header file, before nifticlib's repairs.

@@ -91,7 +91,8 @@ for t in "${run[@]}"; do
     grep -E '^==[0-9]+==ERROR|^SUMMARY|Fatal error|Test unit written|deadly signal|ERROR: libFuzzer' "$log" | head -8 >&2
     last=$(ls -t "$scratch"/tmp/"$t"/voxsam-fuzz.*/* 2>/dev/null | head -1)
     [ -n "$last" ] && cp "$last" "$scratch/artifacts/$t/last-input-$(date +%s)-$(basename "$last")"
-    artifact=$(ls -t "$scratch/artifacts/$t/" 2>/dev/null | head -1)
+    artifact=$(ls -t "$scratch/artifacts/$t/" 2>/dev/null | grep -Ev '^last-input-' | head -1)
+    [ -n "$artifact" ] || artifact=$(ls -t "$scratch/artifacts/$t/" 2>/dev/null | head -1)
     [ -n "$artifact" ] && echo "fuzz: replay with: VOXSAM_FUZZ_TARGET=$t $bin $scratch/artifacts/$t/$artifact" >&2
   fi
 done

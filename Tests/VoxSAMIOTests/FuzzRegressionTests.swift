@@ -35,6 +35,19 @@ final class FuzzRegressionTests: XCTestCase {
         }
     }
 
+    /// 766-byte DICOM file, Columns missing, NumberOfFrames = 1000000, an undefined-length pixel sequence
+    /// under an unknown (so native) transfer syntax: nothing bounded the frame count, and reading the
+    /// header asked DCMTK for each frame's attributes a million times (> 10 s under ASan). Now refused
+    /// where the pixel data size is checked, before any per-frame work.
+    func testDICOMEmptyFramesAreRefusedQuickly() throws {
+        let file = Self.regressions.appendingPathComponent("dicom/frames_1e6_no_columns_timeout.dcm").path
+        let start = Date()
+        TestData.assertError(.corruptFile, mentioning: "PixelData", path: file) {
+            _ = try VolumeReader.read(path: file)
+        }
+        XCTAssertLessThan(Date().timeIntervalSince(start), 2)
+    }
+
     /// Every volume-reader regression: read or refused, never a crash.
     func testEveryVolumeRegressionIsReadOrRefused() throws {
         var count = 0

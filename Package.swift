@@ -30,6 +30,9 @@ let package = Package(
         .library(name: "VoxSAMCore", targets: ["VoxSAMCore"]),
         .library(name: "VoxSAMIO", targets: ["VoxSAMIO"]),
         .library(name: "VoxSAMModel", targets: ["VoxSAMModel"]),
+        // For the fuzzing package in Fuzz/ (its harnesses call the checkpoint and batch-prompts readers).
+        .library(name: "VoxSAMCheckpoint", targets: ["VoxSAMCheckpoint"]),
+        .library(name: "VoxSAMBatch", targets: ["VoxSAMBatch"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),

@@ -36,4 +36,7 @@ rm -f "$log"
 ./scripts/batch-acceptance.sh || [ $? -eq 77 ] || exit 1
 # Hostile-header corpus against the release binary: no exit >= 128, peak RSS <= 200 MB, nothing hangs.
 ./scripts/hostile-corpus.sh
+# Fuzzers (Fuzz/README.md): the ASan + libFuzzer build of Fuzz/ into .build-fuzz (~2.5 min cold), the
+# inputs of Fuzz/regressions replayed, then every target fuzzed 20 s; a crash, leak, hang or OOM fails.
+./scripts/fuzz.sh all 20
 ./scripts/slurm-batch-test.sh || [ $? -eq 77 ] || exit 1

@@ -49,6 +49,16 @@ vxd_status checkPixelDataSize(vxd_file *file, vxd_error *error) {
     if (!info.has_pixel_data) return VXD_OK;
     DcmElement *element = nullptr;
     if (file->dataset->findAndGetElement(DCM_PixelData, element).bad() || element == nullptr) return VXD_OK;
+    // Every frame must take room in PixelData, or NumberOfFrames is bounded by nothing and the
+    // per-frame work runs for each declared frame (found by fuzzing: a 766-byte file with Columns
+    // missing and NumberOfFrames = 1000000 took minutes; Fuzz/regressions/dicom).
+    if (info.stored_rows < 1 || info.stored_columns < 1 || info.samples_per_pixel < 1 || info.bits_allocated < 1) {
+        return fail(error, VXD_CORRUPT, file->path,
+                    "PixelData (7FE0,0010) is present but Rows (0028,0010) x Columns (0028,0011) x SamplesPerPixel (0028,0002) x "
+                    "BitsAllocated (0028,0100) = " + std::to_string(info.stored_rows) + " x " + std::to_string(info.stored_columns) +
+                        " x " + std::to_string(info.samples_per_pixel) + " x " + std::to_string(info.bits_allocated) +
+                        " declares empty frames");
+    }
     const uint64_t factors[] = {static_cast<uint64_t>(info.stored_rows), static_cast<uint64_t>(info.stored_columns),
                                 static_cast<uint64_t>(info.stored_frame_count), static_cast<uint64_t>(info.samples_per_pixel),
                                 static_cast<uint64_t>(info.bits_allocated)};
@@ -62,6 +72,11 @@ vxd_status checkPixelDataSize(vxd_file *file, vxd_error *error) {
     }
     const uint64_t declared = (bits + 7) / 8;
     if (!info.is_encapsulated) {
+        if (element->getLengthField() == DCM_UndefinedLength) {
+            return fail(error, VXD_CORRUPT, file->path,
+                        "PixelData (7FE0,0010) is encapsulated (undefined length) but the transfer syntax " +
+                            std::string(DcmXfer(file->transferSyntax).getXferName()) + " is native");
+        }
         const uint64_t held = element->getLength();
         if (held < declared) {
             return fail(error, VXD_CORRUPT, file->path,

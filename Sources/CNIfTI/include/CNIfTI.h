@@ -10,4 +10,8 @@
 /// packed, which Swift cannot import faithfully.)
 enum { VOXSAM_NIFTI_STORED_COUNT = 18 };
 int voxsam_nifti_stored_fields(const char *header_file, int nifti2, double out[VOXSAM_NIFTI_STORED_COUNT]);
+/// 1 when dim[0] as stored (in the byte order sizeof_hdr gives) is 0...7 or the file is no NIfTI-1/2
+/// header at all, 0 otherwise: nifticlib's NIfTI-2 conversion writes past dim[8] on its stack when
+/// dim[0] > 7 (found by fuzzing: Fuzz/regressions/nifti). Reads only the first 48 bytes.
+int voxsam_nifti_dim0_valid(const char *header_file);
 #endif

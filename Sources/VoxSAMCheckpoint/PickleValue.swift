@@ -34,6 +34,47 @@ enum PickleValue {
     }
 }
 
+extension PickleValue {
+    /// A list or dict as a value.
+    static func container(_ o: AnyObject) -> PickleValue {
+        if let l = o as? PickleList { return .list(l) }
+        return .dict(o as! PickleDict)
+    }
+
+    /// Whether a list or dict reachable from `roots` contains itself. Iterative (no recursion on
+    /// deep nesting); visits at most `budget` values — a pickle that shares values more than that
+    /// (memo references doubling tuples) counts as cyclic rather than taking exponential time.
+    static func hasCycle(_ roots: [PickleValue], budget: Int) -> Bool {
+        enum Step { case visit(PickleValue), leave(ObjectIdentifier) }
+        var done: [ObjectIdentifier: Bool] = [:]  // false: on the current path, true: finished
+        var work: [Step] = roots.map { .visit($0) }
+        var visited = 0
+        while let step = work.popLast() {
+            guard case .visit(let v) = step else {
+                if case .leave(let id) = step { done[id] = true }
+                continue
+            }
+            visited += 1
+            if visited > budget { return true }
+            var id: ObjectIdentifier?
+            var children: [PickleValue] = []
+            switch v {
+            case .tuple(let a): children = a
+            case .list(let l): id = ObjectIdentifier(l); children = l.items
+            case .dict(let d): id = ObjectIdentifier(d); children = d.items.flatMap { [$0.key, $0.value] }
+            default: continue
+            }
+            if let id {
+                if let finished = done[id] { if finished { continue } else { return true } }
+                done[id] = false
+                work.append(.leave(id))
+            }
+            work.append(contentsOf: children.map { .visit($0) })
+        }
+        return false
+    }
+}
+
 /// A mutable Python list.
 final class PickleList {
     var items: [PickleValue] = []

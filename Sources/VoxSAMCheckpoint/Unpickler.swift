@@ -30,8 +30,38 @@ struct Unpickler {
         self.path = path
     }
 
+    /// Every list and dict made, so that a cyclic pickle (a list that contains itself, possible
+    /// through the memo; never in a state dict) can be refused and its cycles broken — Swift would
+    /// otherwise leak them (found by the pickle fuzzer).
+    private var containers: [AnyObject] = []
+
     /// Runs the pickle up to STOP and returns the top-level value.
     mutating func load() throws -> PickleValue {
+        do {
+            let value = try run()
+            if PickleValue.hasCycle(containers.map(PickleValue.container), budget: 4 * bytes.count + 1024) {
+                throw unsupported("a list or dict that contains itself (a cyclic pickle)")
+            }
+            containers = []
+            return value
+        } catch {
+            breakCycles()
+            throw error
+        }
+    }
+
+    /// Empties every list and dict made (nothing of them is returned after a failure).
+    private mutating func breakCycles() {
+        for c in containers {
+            (c as? PickleList)?.items = []
+            (c as? PickleDict)?.items = []
+        }
+        containers = []
+        stack = []
+        memo = [:]
+    }
+
+    private mutating func run() throws -> PickleValue {
         while true {
             guard pos < bytes.count else {
                 throw corrupt("the pickle ends at byte \(bytes.count) without a STOP opcode (truncated)")
@@ -58,7 +88,9 @@ struct Unpickler {
                 stack.append(.storage(try persistentLoad(try pop())))
             case 0x52: // REDUCE
                 let args = try pop(), callable = try pop()
-                stack.append(try call(callable, args))
+                let made = try call(callable, args)
+                if case .dict(let d) = made { containers.append(d) }  // OrderedDict()
+                stack.append(made)
             case 0x62: // BUILD
                 let state = try pop()
                 guard let target = stack.last else { throw corrupt("BUILD on an empty stack") }
@@ -81,7 +113,9 @@ struct Unpickler {
             case 0x29: // EMPTY_TUPLE
                 stack.append(.tuple([]))
             case 0x7D: // EMPTY_DICT
-                stack.append(.dict(PickleDict()))
+                let d = PickleDict()
+                containers.append(d)
+                stack.append(.dict(d))
             case 0x73: // SETITEM
                 let value = try pop(), key = try pop()
                 try topDict().items.append((key, value))
@@ -95,7 +129,9 @@ struct Unpickler {
                     i += 2
                 }
             case 0x5D: // EMPTY_LIST
-                stack.append(.list(PickleList()))
+                let l = PickleList()
+                containers.append(l)
+                stack.append(.list(l))
             case 0x61: // APPEND
                 let value = try pop()
                 try topList().items.append(value)

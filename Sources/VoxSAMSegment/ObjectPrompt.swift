@@ -122,49 +122,6 @@ public enum PromptSource {
         }
     }
 
-    /// A prompts file: `{"objects": [{"name", "label", "box" | "box_mm", "key_slice", "color"}]}` (or a bare array).
-    public static func fromJSON(path: String, geometry: Geometry) throws -> [ObjectPrompt] {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw VoxSAMError(.notFound, "the prompts file cannot be read", path: path)
-        }
-        struct Entry: Decodable {
-            var name: String?
-            var label: Int?
-            var box: [Int]?
-            var box_mm: [Double]?
-            var key_slice: Int?
-            var color: [Int]?
-        }
-        struct File: Decodable { var objects: [Entry] }
-        let entries: [Entry]
-        do {
-            if let f = try? JSONDecoder().decode(File.self, from: data) { entries = f.objects } else { entries = try JSONDecoder().decode([Entry].self, from: data) }
-        } catch {
-            throw VoxSAMError(.invalidArgument, "the prompts file is not valid: expected {\"objects\": [{\"name\", \"label\", \"box\" or \"box_mm\", …}]} (\(error))", path: path)
-        }
-        return try entries.enumerated().map { n, e in
-            let name = e.name ?? "object\(n + 1)"
-            let what = "\(path): object `\(name)`"
-            let box: VoxelBox
-            if let b = e.box {
-                guard b.count == 6 else { throw VoxSAMError(.invalidArgument, "\(what): `box` must have 6 integers") }
-                box = VoxelBox(b)
-            } else if let mm = e.box_mm {
-                box = try Self.box(fromMillimetres: mm, geometry: geometry, what: what)
-            } else {
-                throw VoxSAMError(.invalidArgument, "\(what): needs `box` (voxels) or `box_mm` (LPS mm)")
-            }
-            var color: RGB?
-            if let c = e.color {
-                guard c.count == 3, c.allSatisfy({ (0...255).contains($0) }) else {
-                    throw VoxSAMError(.invalidArgument, "\(what): `color` must be [r, g, b] with values 0…255")
-                }
-                color = RGB(UInt8(c[0]), UInt8(c[1]), UInt8(c[2]))
-            }
-            return ObjectPrompt(name: name, label: e.label ?? n + 1, box: box, keySlice: e.key_slice, color: color)
-        }
-    }
-
     /// Checks labels are unique and each box fits.
     public static func validate(_ prompts: [ObjectPrompt], size: SIMD3<Int>, axis: Int) throws {
         guard !prompts.isEmpty else {

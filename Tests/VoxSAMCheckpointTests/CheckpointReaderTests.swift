@@ -176,6 +176,16 @@ final class CheckpointReaderTests: XCTestCase {
         c.zip64 = false  // silence "never mutated"
     }
 
+    /// A list that contains itself (through the memo) is refused, and its cycle broken so it does not
+    /// leak (found by the pickle fuzzer: Fuzz/regressions/pickle).
+    func testCyclicPickleIsRefused() throws {
+        // PROTO 2, EMPTY_LIST, BINPUT 0, BINGET 0, APPEND, STOP: `l = []; l.append(l)`.
+        let pickle: [UInt8] = [0x80, 0x02, 0x5D, 0x71, 0x00, 0x68, 0x00, 0x61, 0x2E]
+        let url = dir.appendingPathComponent("cyclic.pth")
+        try Data(ZipWriter.archive([("archive/data.pkl", pickle)], zip64: false)).write(to: url)
+        assertVoxSAMError(try PyTorchCheckpoint.load(path: url.path), code: .unsupportedFormat, "contains itself")
+    }
+
     func testTensorOutsideItsStorage() throws {
         var c = SyntheticCheckpoint()
         c.storages["0"] = [UInt8](repeating: 0, count: 16)

@@ -41,19 +41,4 @@ final class PromptTests: XCTestCase {
         XCTAssertEqual(prompts.first?.box, VoxelBox([7, 5, 3, 30, 15, 9]))
         XCTAssertThrowsError(try PromptSource.fromLabelMap(v, only: [5]))
     }
-
-    func testPromptsFile() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("voxsam-prompts-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let f = dir.appendingPathComponent("p.json")
-        try Data(#"{"objects": [{"name": "liver", "label": 5, "box": [1,2,3,40,50,9], "color": [255,0,0]}, {"name": "x", "box_mm": [0,0,0,4,4,4]}]}"#.utf8).write(to: f)
-        let p = try PromptSource.fromJSON(path: f.path, geometry: Geometry(size: size))
-        XCTAssertEqual(p.count, 2)
-        XCTAssertEqual(p[0].label, 5)
-        XCTAssertEqual(p[0].color, RGB(255, 0, 0))
-        XCTAssertEqual(p[1].box, VoxelBox([0, 0, 0, 4, 4, 4]))
-        try Data(#"{"objects": [{"name": "bad"}]}"#.utf8).write(to: f)
-        XCTAssertThrowsError(try PromptSource.fromJSON(path: f.path, geometry: Geometry(size: size)))
-    }
 }

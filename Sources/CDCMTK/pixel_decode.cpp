@@ -3,6 +3,9 @@
 // through OpenJPEG (j2k_decode.cpp). Values are masked to BitsStored and sign-extended.
 #include "bridge_internal.hpp"
 
+#include "dcmtk/dcmdata/dcpixseq.h"
+#include "dcmtk/dcmdata/dcpxitem.h"
+
 #include <cstring>
 
 namespace {
@@ -15,6 +18,50 @@ bool isJPEG2000(E_TransferSyntax xfer) {
 } // namespace
 
 namespace vxd {
+
+// DCMTK 3.6.7's RLE decoder trusts the segment offsets in each frame's RLE header and reads past the
+// fragment (a fuzzed file with an offset of 5 MB in a 6 kB fragment crashed it: Fuzz/regressions/dicom).
+// The header (PS3.5 G.5) is checked first: 1…15 segments, the first at byte 64, offsets increasing and
+// inside the fragment. RLE puts each frame in one fragment, so frame n is item n + 1 (item 0 is the
+// offset table); a file laid out otherwise has every fragment checked.
+static vxd_status checkRLEHeaders(vxd_file *file, DcmPixelData *pixelData, int storedIndex, vxd_error *error) {
+    DcmPixelSequence *sequence = nullptr;
+    if (pixelData->getEncapsulatedRepresentation(EXS_RLELossless, nullptr, sequence).bad() || sequence == nullptr) {
+        return VXD_OK;  // not encapsulated as expected: DCMTK's decoder reports it
+    }
+    const unsigned long items = sequence->card();
+    unsigned long first = 1, last = items;  // [first, last)
+    if (items == static_cast<unsigned long>(file->info.stored_frame_count) + 1) { first = static_cast<unsigned long>(storedIndex) + 1; last = first + 1; }
+    for (unsigned long n = first; n < last; ++n) {
+        DcmPixelItem *item = nullptr;
+        if (sequence->getItem(item, n).bad() || item == nullptr) continue;
+        Uint8 *data = nullptr;
+        const Uint32 length = item->getLength();
+        const std::string where = "RLE fragment " + std::to_string(n) + " of PixelData (7FE0,0010)";
+        if (length < 64 || item->getUint8Array(data).bad() || data == nullptr) {
+            return fail(error, VXD_CORRUPT, file->path, where + " is shorter than its 64-byte RLE header");
+        }
+        auto ul = [data](int k) {
+            const Uint8 *b = data + 4 * k;
+            return static_cast<Uint32>(b[0]) | static_cast<Uint32>(b[1]) << 8 | static_cast<Uint32>(b[2]) << 16 | static_cast<Uint32>(b[3]) << 24;
+        };
+        const Uint32 segments = ul(0);
+        if (segments < 1 || segments > 15) {
+            return fail(error, VXD_CORRUPT, file->path, where + " declares " + std::to_string(segments) + " RLE segments (1 to 15 allowed)");
+        }
+        Uint32 previous = 0;
+        for (Uint32 k = 1; k <= segments; ++k) {
+            const Uint32 offset = ul(static_cast<int>(k));
+            if ((k == 1 && offset != 64) || (k > 1 && offset <= previous) || offset >= length) {
+                return fail(error, VXD_CORRUPT, file->path,
+                            where + ": RLE segment " + std::to_string(k) + " starts at byte " + std::to_string(offset) +
+                                ", outside the fragment's " + std::to_string(length) + " bytes (or out of order)");
+            }
+            previous = offset;
+        }
+    }
+    return VXD_OK;
+}
 
 vxd_status decodeStoredFrame(vxd_file *file, int32_t storedIndex, vxd_error *error) {
     if (file->cachedFrame.index == storedIndex) return VXD_OK;
@@ -108,6 +155,11 @@ vxd_status decodeStoredFrame(vxd_file *file, int32_t storedIndex, vxd_error *err
                             std::to_string(storedIndex + 1) + " needs " + std::to_string(needed) +
                             " (Rows x Columns x NumberOfFrames x BitsAllocated/8): pixel data is truncated");
         }
+    }
+
+    if (file->transferSyntax == EXS_RLELossless) {
+        vxd_status st = checkRLEHeaders(file, pixelData, storedIndex, error);
+        if (st != VXD_OK) return st;
     }
 
     std::vector<Uint8> buffer(frameSize + (frameSize & 1u), 0);

@@ -48,6 +48,19 @@ final class FuzzRegressionTests: XCTestCase {
         XCTAssertLessThan(Date().timeIntervalSince(start), 2)
     }
 
+    /// RLE Lossless frame whose RLE header puts segment 2 at byte 5,461,404 of a 6,108-byte fragment:
+    /// DCMTK 3.6.7's RLE decoder read there (SIGSEGV). The header is now checked before DCMTK decodes.
+    func testRLEHeaderOutsideItsFragmentIsRefused() throws {
+        let file = Self.regressions.appendingPathComponent("dicom/rle_segment_offset_outside_fragment.dcm").path
+        TestData.assertError(.corruptFile, mentioning: "RLE segment 2", path: file) {
+            _ = try VolumeReader.read(path: file)
+        }
+        // A valid RLE file still decodes to the same voxels as its uncompressed twin.
+        let rle = try VolumeReader.read(path: TestData.sampleData.appendingPathComponent("dicom/MR_small_RLE.dcm").path)
+        let plain = try VolumeReader.read(path: TestData.sampleData.appendingPathComponent("dicom/MR_small.dcm").path)
+        XCTAssertEqual(rle.voxels, plain.voxels)
+    }
+
     /// Every volume-reader regression: read or refused, never a crash.
     func testEveryVolumeRegressionIsReadOrRefused() throws {
         var count = 0

@@ -1,5 +1,6 @@
 import Foundation
 import VoxSAMCore
+import VoxSAMExport
 
 /// What a job writes, and where. Every file of a plan commits as one group.
 public struct OutputPlan: Sendable, Equatable {
@@ -38,7 +39,7 @@ public struct OutputPlan: Sendable, Equatable {
 
     /// Every file the plan writes (with the `.img` of a pair and label sidecars).
     public var files: [String] {
-        labelMaps.flatMap { [$0.path] + $0.format.companions(of: $0.path, labelSidecars: true) } + confidence + qa
+        labelMaps.flatMap { Exporter.plannedFiles(format: $0.format, output: $0.path) } + confidence + qa
     }
 
     public var needsDICOMSource: Bool { labelMaps.contains { $0.format.needsDICOMSource } }

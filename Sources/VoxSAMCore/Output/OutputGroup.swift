@@ -43,9 +43,6 @@ public final class OutputGroup: @unchecked Sendable {
         }
     }
 
-    /// The destinations staged so far.
-    public var destinations: [String] { entries.map(\.destination) }
-
     /// A new temporary path for `destination` (same folder, same extensions), registered for
     /// removal on failure or signal. Checks the folder first.
     public func stage(_ destination: String) throws -> String {

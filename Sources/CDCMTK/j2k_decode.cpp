@@ -235,6 +235,24 @@ vxd_status decodeJPEG2000Frame(vxd_file *file, int32_t storedIndex, std::vector<
     const std::string where = "JPEG 2000 frame " + std::to_string(storedIndex + 1) + " of PixelData (7FE0,0010)";
     if (!opj_setup_decoder(d.codec, &parameters) || !opj_read_header(d.stream, d.codec, &d.image) || d.image == nullptr)
         return fail(error, VXD_CORRUPT, file->path, "cannot read the header of " + where + (messages.empty() ? "" : " (OpenJPEG: " + messages + ")"));
+    // The codestream's own header decides what OpenJPEG allocates: check it against the DICOM
+    // header (whose size the reader has bounded) before decoding, or a 40 kB file declaring a
+    // 30000 x 30000 codestream makes OpenJPEG allocate ~1 GB (found by the dicom fuzz target).
+    {
+        const opj_image_t &h = *d.image;
+        const uint64_t width = h.x1 > h.x0 ? uint64_t(h.x1 - h.x0) : 0, height = h.y1 > h.y0 ? uint64_t(h.y1 - h.y0) : 0;
+        if (h.numcomps != 1) {
+            return fail(error, VXD_UNSUPPORTED, file->path,
+                        where + " has " + std::to_string(h.numcomps) + " components; only grayscale images are decoded");
+        }
+        if (h.comps == nullptr || h.comps[0].dx != 1 || h.comps[0].dy != 1 ||
+            width != uint64_t(file->info.stored_columns) || height != uint64_t(file->info.stored_rows)) {
+            return fail(error, VXD_CORRUPT, file->path,
+                        where + " declares " + std::to_string(width) + " x " + std::to_string(height) +
+                            ", Columns x Rows (0028,0011/0010) is " + std::to_string(file->info.stored_columns) + " x " +
+                            std::to_string(file->info.stored_rows));
+        }
+    }
     if (!opj_decode(d.codec, d.stream, d.image) || !opj_end_decompress(d.codec, d.stream))
         return fail(error, VXD_CORRUPT, file->path, "cannot decode " + where + (messages.empty() ? "" : " (OpenJPEG: " + messages + ")"));
 

@@ -16,9 +16,9 @@ public enum VoxSAM {
     /// (`voxsam model fetch` installs it), loaded and checked against the architecture.
     /// `threads`: the model's thread count (default `$VOXSAM_THREADS`, else every core).
     public static func loadModel(path: String? = nil, threads: Int? = nil) throws -> (model: LiteMedSAMSliceModel, path: String) {
-        try OpenBLASRuntime.configureThreads(option: threads)
+        let n = try OpenBLASRuntime.threadCount(option: threads)
         let p = try ModelStore.resolve(modelOption: path)
-        return (LiteMedSAMSliceModel(model: try LiteMedSAM(checkpointPath: p)), p)
+        return (LiteMedSAMSliceModel(model: try LiteMedSAM(checkpointPath: p, threads: n)), p)
     }
 
     /// A job with the LiteMedSAM checkpoint loaded once (reuse it for many volumes).

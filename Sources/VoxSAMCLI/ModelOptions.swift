@@ -12,11 +12,11 @@ struct ModelOptions: ParsableArguments {
     @Option(name: .long, help: "Threads for the model (default: $VOXSAM_THREADS, else every core).")
     var threads: Int?
 
-    /// Sets the thread count (explicitly, once), then resolves and loads LiteMedSAM; errors say
+    /// Decides the thread count (once), then resolves and loads LiteMedSAM with it; errors say
     /// which command fixes them.
     func load() throws -> (LiteMedSAM, path: String) {
-        try OpenBLASRuntime.configureThreads(option: threads)
+        let n = try OpenBLASRuntime.threadCount(option: threads)
         let path = try ModelStore.resolve(modelOption: model)
-        return (try LiteMedSAM(checkpointPath: path), path)
+        return (try LiteMedSAM(checkpointPath: path, threads: n), path)
     }
 }

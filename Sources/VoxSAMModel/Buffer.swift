@@ -35,6 +35,10 @@ final class FloatBuffer: @unchecked Sendable {
 /// encoder and decoder allocate nothing per call once warmed up.
 final class Workspace: @unchecked Sendable {
     private var buffers: [String: FloatBuffer] = [:]
+    /// How the layers that get this workspace split their work (the model's thread count).
+    let par: Parallel
+
+    init(_ par: Parallel) { self.par = par }
 
     func get(_ name: String, _ count: Int) -> UnsafeMutablePointer<Float> {
         if let b = buffers[name], b.count >= count { return b.p }

@@ -87,8 +87,9 @@ public struct MaskPrediction: Sendable {
 /// LiteMedSAM: TinyViT image encoder + SAM prompt encoder + SAM mask decoder, on OpenBLAS.
 ///
 /// One instance may be used from one thread at a time (calls are serialised by a lock); inside,
-/// each call splits its work over `Parallel.threads` Dispatch workers, GEMMs included (each block a
-/// single-threaded OpenBLAS call; OpenBLAS's own thread count is set to 1 for the duration).
+/// each call splits its work over `threads` workers (fixed when the model is made), GEMMs included:
+/// each block a single-threaded OpenBLAS call (`OpenBLASRuntime.keepBLASSingleThreaded` keeps OpenBLAS's
+/// own thread pool at one thread).
 public final class LiteMedSAM: @unchecked Sendable {
     public let configuration: LiteMedSAMConfiguration
     public let checkpointPath: String
@@ -96,8 +97,11 @@ public final class LiteMedSAM: @unchecked Sendable {
     let promptEncoder: PromptEncoder
     let maskDecoder: MaskDecoder
     let densePE: FloatBuffer  // [e*e][C]
-    private let encoderWorkspace = Workspace()
-    private let decoderWorkspace = Workspace()
+    /// Workers per call: `--threads`, `VOXSAM_THREADS` or every core (`OpenBLASRuntime.threadCount`).
+    public let threads: Int
+    private let parallel: Parallel
+    private let encoderWorkspace: Workspace
+    private let decoderWorkspace: Workspace
     /// The embedding whose prompt-independent decoder inputs are in the decoder workspace
     /// ("dec.keys0", "dec.kk0"); weak, so a freed embedding can never match a new one.
     private weak var preparedEmbedding: ImageEmbedding?
@@ -106,7 +110,8 @@ public final class LiteMedSAM: @unchecked Sendable {
 
     /// Loads a PyTorch checkpoint (`lite_medsam.pth`) strictly: every tensor must exist with the
     /// expected shape and nothing may be left over. A folder with `index.txt` + raw tensors works too.
-    public convenience init(checkpointPath: String, configuration: LiteMedSAMConfiguration = .liteMedSAM) throws {
+    public convenience init(checkpointPath: String, configuration: LiteMedSAMConfiguration = .liteMedSAM,
+                            threads: Int) throws {
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: checkpointPath, isDirectory: &isDir) else {
             throw VoxSAMError(.notFound, "model checkpoint not found", path: checkpointPath)
@@ -114,12 +119,18 @@ public final class LiteMedSAM: @unchecked Sendable {
         let source: WeightSource = isDir.boolValue
             ? try DirectoryWeightSource(path: checkpointPath)
             : try checkpointWeightSource(path: checkpointPath)
-        try self.init(weights: source, path: checkpointPath, configuration: configuration)
+        try self.init(weights: source, path: checkpointPath, configuration: configuration, threads: threads)
     }
 
-    public init(weights: WeightSource, path: String = "", configuration: LiteMedSAMConfiguration = .liteMedSAM) throws {
+    public init(weights: WeightSource, path: String = "", configuration: LiteMedSAMConfiguration = .liteMedSAM,
+                threads: Int) throws {
         self.configuration = configuration
         checkpointPath = path
+        self.threads = max(1, threads)
+        parallel = Parallel(threads: self.threads)
+        OpenBLASRuntime.keepBLASSingleThreaded()
+        encoderWorkspace = Workspace(parallel)
+        decoderWorkspace = Workspace(parallel)
         let l = Loader(source: weights)
         do {
             imageEncoder = try TinyViT(l, "image_encoder", configuration: configuration)
@@ -144,11 +155,8 @@ public final class LiteMedSAM: @unchecked Sendable {
         defer { lock.unlock() }
         let e = configuration.embeddingSize, c = configuration.neckDim
         let out = FloatBuffer(count: e * e * c)
-        // The encoder splits its GEMMs over `Parallel` itself (OpenBLAS on one thread meanwhile).
-        OpenBLASRuntime.singleThreaded {
-            input.tensor.withUnsafeBufferPointer { p in
-                imageEncoder.forward(p.baseAddress!, into: out.p, ws: encoderWorkspace, probe: probe)
-            }
+        input.tensor.withUnsafeBufferPointer { p in
+            imageEncoder.forward(p.baseAddress!, into: out.p, ws: encoderWorkspace, probe: probe)
         }
         return ImageEmbedding(tokens: out, channels: c, size: e, from: input)
     }
@@ -170,7 +178,7 @@ public final class LiteMedSAM: @unchecked Sendable {
             Profiling.measure("d:prep") {
                 promptEncoder.noMaskEmbed.withUnsafeBufferPointer { nm in
                     let src = embedding.tokens.p, bias = nm.baseAddress!, pe = densePE.p
-                    Parallel.chunks(hw, cost: d * 4) { lo, hi in
+                    parallel.chunks(hw, cost: d * 4) { lo, hi in
                         vk_bias_pe_rows(src, bias, pe, keys0, keysPE0, Int32(d), lo, hi)
                     }
                 }
@@ -179,13 +187,17 @@ public final class LiteMedSAM: @unchecked Sendable {
             preparedBuffer = keys0
         }
         let indices = multimask ? Array(1..<maskDecoder.numMaskTokens) : [0]
-        // The decoder splits its GEMMs over `Parallel` itself (OpenBLAS on one thread meanwhile).
-        let (masks, iou) = Profiling.measure("d:total") { OpenBLASRuntime.singleThreaded {
+        let (masks, iou) = Profiling.measure("d:total") {
             maskDecoder.predictMasks(keys: keys0, keysPE: keysPE0, e: e, keyPE: densePE.p, sparse: sparse,
                                      maskIndices: indices, ws: ws)
-        } }
+        }
         return MaskPrediction(logits: masks, iou: indices.map { iou[$0] }, count: indices.count, size: 4 * e)
     }
+
+    /// The most workers that ran at once since the last `resetThreadUsage()` (≤ `threads`; less
+    /// than `threads` only when the machine has fewer cores or the model was never run).
+    public var threadsUsed: Int { parallel.usage.peak }
+    public func resetThreadUsage() { parallel.usage.reset() }
 
     /// Sparse prompt embeddings of a box, (1, 2, 256) — exposed for tests.
     func sparseEmbeddings(box256: SIMD4<Float>) -> [Float] { promptEncoder.embedBox(box256) }

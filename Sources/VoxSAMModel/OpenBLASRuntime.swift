@@ -51,10 +51,10 @@ public enum OpenBLASRuntime {
     /// The ISA of VoxSAM's own kernels ("avx512f", "avx2", "default").
     public static func kernelISA() -> String { String(cString: vk_kernel_isa()) }
 
-    /// The thread count for a run, set once at start-up by every command that runs the model:
-    /// `option` (`--threads`), else `VOXSAM_THREADS`, else every core this process may use.
-    @discardableResult
-    public static func configureThreads(option: Int?, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> Int {
+    /// The thread count for a run, decided once at start-up by every command that runs the model and
+    /// passed to it (`LiteMedSAM(…, threads:)`): `option` (`--threads`), else `VOXSAM_THREADS`, else
+    /// every core this process may use.
+    public static func threadCount(option: Int?, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> Int {
         var n = ProcessInfo.processInfo.activeProcessorCount
         if let e = environment["VOXSAM_THREADS"], !e.isEmpty {
             guard let v = Int(e), v >= 1 else { throw VoxSAMError(.invalidArgument, "VOXSAM_THREADS=\(e) is not a thread count (1 or more)") }
@@ -64,29 +64,14 @@ public enum OpenBLASRuntime {
             guard o >= 1 else { throw VoxSAMError(.invalidArgument, "--threads \(o) is not a thread count (1 or more)") }
             n = o
         }
-        setThreads(n)
-        return n
+        return max(1, n)
     }
 
-    /// Number of threads OpenBLAS (and VoxSAM's own parallel loops) use.
-    public static func setThreads(_ n: Int) {
-        let t = max(1, n)
-        openblas_set_num_threads(Int32(t))
-        Parallel.threads = t
-    }
-
-    public static var threads: Int { Int(openblas_get_num_threads()) }
-
-    /// Runs `body` with OpenBLAS on one thread: the caller splits its GEMMs over `Parallel` itself
-    /// (concurrent single-threaded OpenBLAS calls are safe, and row blocks give the same bits as one
-    /// call). The model runs this way: OpenBLAS's own workers spin for ~0.1 s after every call and
-    /// then compete with the Dispatch workers (the model's other loops, or the decoder right after
-    /// the encoder) for the cores. Process-wide while it runs, like `setThreads`.
-    static func singleThreaded<R>(_ body: () -> R) -> R {
-        let n = openblas_get_num_threads()
-        if n <= 1 { return body() }
-        openblas_set_num_threads(1)
-        defer { openblas_set_num_threads(n) }
-        return body()
+    /// OpenBLAS's own thread pool is kept at one thread: the model splits every GEMM into row blocks
+    /// over its own workers (concurrent single-threaded OpenBLAS calls are safe, and row blocks give
+    /// the same bits as one call). OpenBLAS's workers would spin for ~0.1 s after every call and then
+    /// compete with the model's workers for the cores. Called when a model is made; idempotent.
+    static func keepBLASSingleThreaded() {
+        if openblas_get_num_threads() != 1 { openblas_set_num_threads(1) }
     }
 }

@@ -194,15 +194,15 @@ public enum Postprocessor {
     public static let logitThreshold: Float = 1.5 * 0x1p-24
 
     /// Crops the (size x size) logits to newHeight x newWidth and resizes them bilinearly
-    /// (align_corners = false, PyTorch CPU arithmetic) to height x width.
+    /// (align_corners = false, PyTorch CPU arithmetic) to height x width, on `threads` workers.
     public static func resizeLogits(_ logits: ArraySlice<Float>, size: Int, newHeight: Int, newWidth: Int,
-                                    height: Int, width: Int) -> [Float] {
+                                    height: Int, width: Int, threads: Int = 1) -> [Float] {
         precondition(logits.count == size * size)
         var out = [Float](repeating: 0, count: height * width)
         logits.withUnsafeBufferPointer { src in
             out.withUnsafeMutableBufferPointer { dst in
                 let s = src.baseAddress!, d = dst.baseAddress!
-                Parallel.chunks(height, cost: width * 8) { lo, hi in
+                Parallel(threads: threads).chunks(height, cost: width * 8) { lo, hi in
                     vk_bilinear_resize(s, Int32(newHeight), Int32(newWidth), Int32(size), d, Int32(height),
                                        Int32(width), Int32(lo), Int32(hi))
                 }

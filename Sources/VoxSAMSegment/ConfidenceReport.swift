@@ -36,11 +36,14 @@ public struct ConfidenceReport: Codable, Sendable {
     public var lowConfidenceThreshold: Float
     public var encoderCalls: Int
     public var seconds: Double
+    /// Threads the model was given, and the most that worked at once.
+    public var threads: Int?
+    public var threadsUsed: Int?
     public var objects: [Object]
 
     enum CodingKeys: String, CodingKey {
         case version, input, model, propagation, axis, window, lowConfidenceThreshold = "low_confidence_threshold"
-        case encoderCalls = "encoder_calls", seconds, objects
+        case encoderCalls = "encoder_calls", seconds, threads, threadsUsed = "threads_used", objects
     }
 
     public init(result: SegmentationResult, input: String, model: String) {
@@ -51,6 +54,8 @@ public struct ConfidenceReport: Codable, Sendable {
         lowConfidenceThreshold = result.lowConfidenceThreshold
         encoderCalls = result.encoderCalls
         seconds = (result.seconds * 1000).rounded() / 1000
+        threads = result.threads?.configured
+        threadsUsed = result.threads?.used
         objects = result.objects.map { o in
             let ious = o.slices.map(\.iouPrediction)
             let range = result.axis.planeBox(o.prompt.box).slices

@@ -16,7 +16,7 @@ public final class LiteMedSAMSliceModel: SliceSegmentationModel {
     public func predict(_ e: ImageEmbedding, box: SIMD4<Float>) -> (logits: [Float], iou: Float) {
         let p = model.decode(e, box256: box)
         let logits = Postprocessor.resizeLogits(p.plane(0), size: p.size, newHeight: e.newHeight, newWidth: e.newWidth,
-                                                height: e.height, width: e.width)
+                                                height: e.height, width: e.width, threads: model.threads)
         return (logits, p.iou[0])
     }
 
@@ -29,6 +29,9 @@ public final class LiteMedSAMSliceModel: SliceSegmentationModel {
     }
 
     public var logitThreshold: Float { Postprocessor.logitThreshold }
+
+    public var threadUsage: ThreadUsage? { ThreadUsage(configured: model.threads, used: model.threadsUsed) }
+    public func resetThreadUsage() { model.resetThreadUsage() }
 
     public func pixelBox(fromModelBox box: SIMD4<Float>, height: Int, width: Int) -> SIMD4<Double> {
         let f = Double(max(height, width)) / Double(preprocessor.targetSize)

@@ -44,6 +44,7 @@ public final class Propagator<Model: SliceSegmentationModel> {
     /// Segments `prompts` in the 8-bit volume `image8` (already windowed).
     public func run(image8: Volume, prompts: [ObjectPrompt]) throws -> SegmentationResult {
         let start = Date()
+        model.resetThreadUsage()
         let axis = settings.axis
         let size = image8.size
         try PromptSource.validate(prompts, size: size, axis: axis.axis)
@@ -158,7 +159,8 @@ public final class Propagator<Model: SliceSegmentationModel> {
         }
         return SegmentationResult(labelMap: labelMap, objects: objects, axis: axis, encoderCalls: encoded,
                                   uniqueSlices: unique, lowConfidenceThreshold: settings.lowConfidenceIoU,
-                                  mode: settings.mode, seconds: Date().timeIntervalSince(start))
+                                  mode: settings.mode, seconds: Date().timeIntervalSince(start),
+                                  threads: model.threadUsage)
     }
 
     private func paint<T: FixedWidthInteger>(_ a: inout [T], _ t: Track, _ value: T, axis: SliceAxis, size: SIMD3<Int>, h: Int, w: Int) {

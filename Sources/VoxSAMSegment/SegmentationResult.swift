@@ -55,5 +55,7 @@ public struct SegmentationResult: Sendable {
     public var lowConfidenceThreshold: Float
     public var mode: PropagationMode
     public var seconds: Double
+    /// Threads the model was given and used (nil for a model that does not report them).
+    public var threads: ThreadUsage?
 }
 

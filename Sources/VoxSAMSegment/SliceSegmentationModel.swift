@@ -21,4 +21,25 @@ public protocol SliceSegmentationModel: AnyObject {
 
     /// Inverse of the model-frame scaling, for reporting boxes in slice pixels.
     func pixelBox(fromModelBox box: SIMD4<Float>, height: Int, width: Int) -> SIMD4<Double>
+
+    /// The workers the model was given and the most that ran at once since `resetThreadUsage()`;
+    /// nil for a model that does not split its work.
+    var threadUsage: ThreadUsage? { get }
+    func resetThreadUsage()
+}
+
+/// Threads a run was given (`--threads`, `VOXSAM_THREADS` or every core) and the most that worked
+/// at the same moment: reported so that a run on fewer threads than configured is visible.
+public struct ThreadUsage: Sendable, Equatable {
+    public var configured: Int
+    public var used: Int
+    public init(configured: Int, used: Int) {
+        self.configured = configured
+        self.used = used
+    }
+}
+
+public extension SliceSegmentationModel {
+    var threadUsage: ThreadUsage? { nil }
+    func resetThreadUsage() {}
 }

@@ -1,7 +1,9 @@
 // voxsam-bench — LiteMedSAM speed on this machine.
 //
 //   swift run -c release voxsam-bench [--model PATH] [--runs N] [--threads T] [--slice FILE.bin]
-//   swift run -c release voxsam-bench --segment ../shared/reference/cases/imgs/3DBox_CT_TSdicom.npz
+//   swift run -c release voxsam-bench --segment ../shared/reference/cases/imgs/3DBox_CT_TSdicom.npz [--runs N]
+//       (times the `voxsam segment` process built beside it — the path users run —; median of N ≥ 5;
+//       arguments after `--` go to `voxsam segment`)
 //   swift run -c release voxsam-bench --decoder-runs 40 [--threads 1]   (decoder only: a fresh
 //       embedding per call, then a second prompt on the same embedding; VOXSAM_PROFILE=cpu adds
 //       per-stage CPU time of the calling thread, complete with --threads 1)
@@ -24,27 +26,45 @@ func fail(_ message: String) -> Never {
 
 var modelPath: String?
 var runs = 7
-var threads = ProcessInfo.processInfo.activeProcessorCount
+var threadsOption: Int?
 var slicePath: String?
 var segmentCase: String?
 var decoderRuns = 0
+var segmentExtra: [String] = []
 var args = CommandLine.arguments.dropFirst()
 while let a = args.popFirst() {
     switch a {
     case "--model": modelPath = args.popFirst()
     case "--runs": runs = Int(args.popFirst() ?? "") ?? runs
-    case "--threads": threads = Int(args.popFirst() ?? "") ?? threads
+    case "--threads": threadsOption = Int(args.popFirst() ?? "") ?? 0
     case "--slice": slicePath = args.popFirst()
     case "--segment": segmentCase = args.popFirst()
+    case "--": segmentExtra = Array(args); args = []
     case "--decoder-runs": decoderRuns = Int(args.popFirst() ?? "") ?? 0
     case "-h", "--help":
-        print("usage: voxsam-bench [--model PATH] [--runs N] [--threads T] [--slice raw512x512float32.bin] [--segment CASE.npz] [--decoder-runs N]")
+        print("usage: voxsam-bench [--model PATH] [--runs N] [--threads T] [--slice raw512x512float32.bin] [--decoder-runs N]\n       voxsam-bench --segment CASE.npz [--runs N] [--threads T] [-- SEGMENT-OPTIONS]")
         exit(0)
     default: fail("unknown argument \(a)")
     }
 }
 runs = max(runs, 5)
-OpenBLASRuntime.setThreads(threads)
+
+if let casePath = segmentCase {
+    do {
+        var out = try runSegmentBenchmark(casePath: casePath, runs: runs, threads: threadsOption,
+                                          extra: (modelPath.map { ["--model", $0] } ?? []) + segmentExtra)
+        out["openblas_core"] = OpenBLASRuntime.coreName()
+        out["kernel_isa"] = OpenBLASRuntime.kernelISA()
+        out["cpu"] = cpuModel()
+        out["cpu_flags"] = cpuFlags()
+        let data = try JSONSerialization.data(withJSONObject: out, options: [.prettyPrinted, .sortedKeys])
+        print(String(decoding: data, as: UTF8.self))
+        exit(0)
+    } catch { fail("\(error)") }
+}
+// The same thread count a `voxsam` command would use (`--threads`, else VOXSAM_THREADS, else every core).
+let threads: Int
+do { threads = try OpenBLASRuntime.threadCount(option: threadsOption) } catch { fail("\(error)") }
 
 let home = NSHomeDirectory()
 let candidates = [modelPath, ProcessInfo.processInfo.environment["VOXSAM_MODEL"],
@@ -100,19 +120,8 @@ if let data = FileManager.default.contents(atPath: slicePath ?? defaultSlice), d
 let rssBefore = peakRSSMB()
 let tLoad = now()
 let model: LiteMedSAM
-do { model = try LiteMedSAM(checkpointPath: path) } catch { fail("\(error)") }
+do { model = try LiteMedSAM(checkpointPath: path, threads: threads) } catch { fail("\(error)") }
 let loadMS = now() - tLoad
-
-if let casePath = segmentCase {
-    do {
-        var out = try runSegmentBenchmark(casePath: casePath, model: model)
-        out["openblas_core"] = OpenBLASRuntime.coreName()
-        out["threads"] = threads
-        let data = try JSONSerialization.data(withJSONObject: out, options: [.prettyPrinted, .sortedKeys])
-        print(String(decoding: data, as: UTF8.self))
-        exit(0)
-    } catch { fail("\(error)") }
-}
 
 let pre = Preprocessor()
 let box = pre.box256(fromOriginal: SIMD4(107, 196, 269, 374), height: h, width: w)
@@ -151,8 +160,8 @@ if decoderRuns > 0 {
         "decoder_cpu_ms": (median(freshCPU) * 10).rounded() / 10,
         "decoder_same_embedding_ms": (median(again) * 100).rounded() / 100,
         "decoder_same_embedding_ms_min": ((again.min() ?? 0) * 100).rounded() / 100,
-        "runs": decoderRuns, "threads": OpenBLASRuntime.threads, "openblas_core": OpenBLASRuntime.coreName(),
-        "load_average": (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8))?.split(separator: " ").prefix(3).joined(separator: " ") ?? "",
+        "runs": decoderRuns, "threads": model.threads, "openblas_core": OpenBLASRuntime.coreName(),
+        "load_average": loadAverage(), "cpu_flags": cpuFlags(),
     ]
     let json = try! JSONSerialization.data(withJSONObject: r, options: [.prettyPrinted, .sortedKeys])
     print(String(data: json, encoding: .utf8)!)
@@ -177,7 +186,7 @@ let result: [String: Any] = [
     "model": path,
     "load_ms": (loadMS * 10).rounded() / 10,
     "runs": runs,
-    "threads": OpenBLASRuntime.threads,
+    "threads": model.threads,
     "openblas_core": OpenBLASRuntime.coreName(),
     "openblas_coretype_env": ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"] ?? "",
     "kernel_isa": OpenBLASRuntime.kernelISA(),
@@ -188,7 +197,7 @@ let result: [String: Any] = [
     "encoder_vs_pytorch_1167ms": ((encMS / 1167) * 1000).rounded() / 1000,
     "encoder_cpu_ms": (median(encCPU) * 10).rounded() / 10,
     "decoder_cpu_ms": (median(decCPU) * 10).rounded() / 10,
-    "load_average": (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8))?.split(separator: " ").prefix(3).joined(separator: " ") ?? "",
+    "load_average": loadAverage(), "cpu_flags": cpuFlags(),
     "decoder_ms": (decMS * 100).rounded() / 100,
     "decoder_ms_min": ((dec.min() ?? 0) * 100).rounded() / 100,
     "decoder_vs_pytorch_62ms": ((decMS / 62) * 1000).rounded() / 1000,

@@ -36,7 +36,7 @@ final class RealBatchTests: XCTestCase {
             prompts: try PromptsFile.load(path: root + "/data/prompts.csv"), segmentationProtocol: nil,
             settings: BatchSettings(segmentation: JobSettings(), outputs: [.labelMap(.nifti), .confidenceJSON, .qaPNG]),
             shard: .whole, jobs: 2, resume: false, modelSHA256: try ModelStore().sha256(ofFile: modelPath), modelFileName: "lite_medsam.pth")
-        let model = LiteMedSAMSliceModel(model: try LiteMedSAM(checkpointPath: modelPath))
+        let model = LiteMedSAMSliceModel(model: try LiteMedSAM(checkpointPath: modelPath, threads: ProcessInfo.processInfo.activeProcessorCount))
         let report = try BatchRunner(config: config, model: model, log: { print("batch: \($0)") }).run()
         XCTAssertEqual(report.studies, 8)
         XCTAssertEqual(report.done, 6)

@@ -54,5 +54,39 @@ final class OneJobTests: XCTestCase {
         XCTAssertEqual(try report(batchOut + "/case1/confidence.json"), try report(segOut.appendingPathComponent("confidence.json").path),
                        "confidence reports equal apart from timings")
         XCTAssertEqual(try report(batchOut + "/case1/confidence.json")["window"] as? String, "400,40", "the window is recorded")
+        let cores = ProcessInfo.processInfo.activeProcessorCount
+        for r in [try report(batchOut + "/case1/confidence.json"), try report(segOut.appendingPathComponent("confidence.json").path)] {
+            XCTAssertEqual(r["threads"] as? Int, cores, "segment and batch run the model on every core by default")
+            XCTAssertEqual(r["threads_used"] as? Int, cores, "propagation used every thread it was given")
+        }
+    }
+
+    /// The thread count is decided once at start-up and the model runs on it: by default every core,
+    /// `--threads 1` one. (Once a lazily initialised global made every command but the benchmark run
+    /// on one thread.) `threads_used` is measured: the most workers that ran at the same moment.
+    func testPropagationRunsOnTheThreadsItWasGiven() throws {
+        guard (try? ModelCheck.installed()) == true else {
+            print("skipped: the LiteMedSAM checkpoint is not installed (voxsam model fetch)")
+            throw XCTSkip("the LiteMedSAM checkpoint is not installed")
+        }
+        XCTAssertNil(ProcessInfo.processInfo.environment["VOXSAM_THREADS"], "the test needs the default thread count")
+        let root = try TestData.temporaryFolder(self)
+        let series = TestData.sampleData.appendingPathComponent("dicom-ct3").path
+        func threads(_ extra: [String]) throws -> (Int?, Int?) {
+            let out = root.appendingPathComponent("run\(extra.count)")
+            try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
+            try run(["segment", series, "--box", "79,145,0,350,366,2", "--name", "liver", "--label", "1",
+                     "-o", out.appendingPathComponent("seg.nii.gz").path,
+                     "--confidence", out.appendingPathComponent("c.json").path, "--quiet"] + extra)
+            let d = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("c.json"))) as? [String: Any])
+            return (d["threads"] as? Int, d["threads_used"] as? Int)
+        }
+        let cores = ProcessInfo.processInfo.activeProcessorCount
+        let (given, used) = try threads([])
+        XCTAssertEqual(given, cores)
+        XCTAssertEqual(used, cores, "propagation ran on fewer threads than configured")
+        let (given1, used1) = try threads(["--threads", "1"])
+        XCTAssertEqual(given1, 1)
+        XCTAssertEqual(used1, 1)
     }
 }

@@ -61,6 +61,18 @@ final class FuzzRegressionTests: XCTestCase {
         XCTAssertEqual(rle.voxels, plain.voxels)
     }
 
+    /// 40 kB JPEG 2000 file whose codestream declares a far larger image than Rows x Columns: OpenJPEG
+    /// allocated ~1 GB for it (2 GB RSS under ASan). The codestream header is now checked against the
+    /// DICOM header before OpenJPEG decodes.
+    func testJPEG2000CodestreamLargerThanRowsColumnsIsRefusedBeforeDecoding() throws {
+        let file = Self.regressions.appendingPathComponent("dicom/j2k_codestream_larger_than_rows_columns.dcm").path
+        let start = Date()
+        TestData.assertError(.corruptFile, mentioning: "Columns x Rows", path: file) {
+            _ = try VolumeReader.read(path: file)
+        }
+        XCTAssertLessThan(Date().timeIntervalSince(start), 2)
+    }
+
     /// Every volume-reader regression: read or refused, never a crash.
     func testEveryVolumeRegressionIsReadOrRefused() throws {
         var count = 0

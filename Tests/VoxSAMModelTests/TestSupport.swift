@@ -43,7 +43,7 @@ enum Fixtures {
         guard let path = modelPath else {
             throw XCTSkip("LiteMedSAM checkpoint not found: set VOXSAM_MODEL=/path/lite_medsam.pth or install it to ~/.cache/voxsam/models/lite_medsam.pth")
         }
-        let m = try LiteMedSAM(checkpointPath: path)
+        let m = try LiteMedSAM(checkpointPath: path, threads: ProcessInfo.processInfo.activeProcessorCount)
         cachedModel = m
         return m
     }

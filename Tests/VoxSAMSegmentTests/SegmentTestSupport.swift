@@ -60,7 +60,7 @@ enum SegmentTestSupport {
             print(reason)
             throw XCTSkip(reason)
         }
-        let m = try LiteMedSAM(checkpointPath: path)
+        let m = try LiteMedSAM(checkpointPath: path, threads: ProcessInfo.processInfo.activeProcessorCount)
         cachedModel = m
         return m
     }

@@ -62,7 +62,7 @@ struct Linear {
 
     /// y[rows][out] = act(x[rows][in] W^T + b (+ residual)). x rows have stride ldx (default in).
     func callAsFunction(_ x: CFPtr, rows: Int, into y: FPtr, ldx: Int? = nil, ldy: Int? = nil,
-                        act: Activation = .none, residual: CFPtr? = nil, ldr: Int? = nil) {
+                        act: Activation = .none, residual: CFPtr? = nil, ldr: Int? = nil, ws: Workspace) {
         let ldy = ldy ?? outFeatures
         if let wt = weightT, rows <= Linear.fewRows {
             vk_gemm_few_rows(x, Int32(ldx ?? inFeatures), wt.p, Int32(outFeatures), y, Int32(ldy), Int32(rows),
@@ -73,12 +73,11 @@ struct Linear {
         }
         // Blocks of rows over the Dispatch threads (taken as they come free), each a single-threaded
         // OpenBLAS call followed by its epilogue while the block is in cache. OpenBLAS's own threads
-        // stay idle (the model runs inside `OpenBLASRuntime.singleThreaded`): they spin for ~0.1 s
-        // after every call and then compete with the Dispatch workers for the two cores.
+        // stay idle (`OpenBLASRuntime.keepBLASSingleThreaded`).
         let ldx = ldx ?? inFeatures, ldr = ldr ?? outFeatures, b = bias.map { CFPtr($0.p) }
-        let parts = rows * inFeatures * outFeatures >= 1 << 21 ? Parallel.parts : 1
+        let parts = rows * inFeatures * outFeatures >= 1 << 21 ? ws.par.parts : 1
         Profiling.measure("gemm") {
-            Parallel.split(rows, parts: parts, align: 16) { lo, hi in
+            ws.par.split(rows, parts: parts, align: 16) { lo, hi in
                 vk_gemm_xwt(x + lo * ldx, Int32(ldx), weight.p, Int32(inFeatures), y + lo * ldy, Int32(ldy),
                             Int32(hi - lo), Int32(outFeatures), Int32(inFeatures), 0)
                 vk_bias_act(y, Int32(ldy), b, residual, Int32(ldr), Int32(outFeatures), lo, hi, act.rawValue)
@@ -125,9 +124,9 @@ struct LayerNorm {
     }
 
     /// y[rows][dim] = LN(x) (y may equal x).
-    func callAsFunction(_ x: CFPtr, rows: Int, into y: FPtr) {
+    func callAsFunction(_ x: CFPtr, rows: Int, into y: FPtr, ws: Workspace) {
         Profiling.measure("layernorm") {
-            Parallel.chunks(rows, cost: dim * 4) { lo, hi in
+            ws.par.chunks(rows, cost: dim * 4) { lo, hi in
                 vk_layernorm_rows(x, y, weight.p, bias.p, Int32(dim), eps, lo, hi)
             }
         }
@@ -153,10 +152,11 @@ struct DepthwiseConvBN {
 
     /// Output rows [y0, y1) of the image, reading `x` (image rows from inY0) and writing `y`
     /// (image rows from outY0).
-    func band(_ x: CFPtr, inY0: Int, h: Int, w: Int, into y: FPtr, outY0: Int, rows y0: Int, _ y1: Int, act: Activation) {
+    func band(_ x: CFPtr, inY0: Int, h: Int, w: Int, into y: FPtr, outY0: Int, rows y0: Int, _ y1: Int, act: Activation,
+              ws: Workspace) {
         let wo = (w - 1) / stride + 1
         Profiling.measure("dwconv") {
-            Parallel.chunks(y1 - y0, cost: wo * channels * 9) { lo, hi in
+            ws.par.chunks(y1 - y0, cost: wo * channels * 9) { lo, hi in
                 vk_dwconv3x3_band(x, Int32(inY0), Int32(h), Int32(w), Int32(channels), weight.p, bias.p, y,
                                   Int32(outY0), Int32(stride), act.rawValue, Int32(y0 + lo), Int32(y0 + hi))
             }
@@ -164,10 +164,10 @@ struct DepthwiseConvBN {
     }
 
     /// out[Ho*Wo][C] = act(dwconv(in[H*W][C]) + b).
-    func callAsFunction(_ x: CFPtr, h: Int, w: Int, into y: FPtr, act: Activation) {
+    func callAsFunction(_ x: CFPtr, h: Int, w: Int, into y: FPtr, act: Activation, ws: Workspace) {
         let (ho, wo) = outputSize(h, w)
         Profiling.measure("dwconv") {
-            Parallel.chunks(ho, cost: wo * channels * 9) { lo, hi in
+            ws.par.chunks(ho, cost: wo * channels * 9) { lo, hi in
                 vk_dwconv3x3(x, Int32(h), Int32(w), Int32(channels), weight.p, bias.p, y, Int32(stride),
                              act.rawValue, Int32(lo), Int32(hi))
             }
@@ -197,6 +197,6 @@ struct MLP {
 }
 
 /// Element-wise y = a + b over n floats, in parallel.
-func addArrays(_ a: CFPtr, _ b: CFPtr, into y: FPtr, count n: Int) {
-    Parallel.chunks(n) { lo, hi in vk_add(a, b, y, lo, hi) }
+func addArrays(_ a: CFPtr, _ b: CFPtr, into y: FPtr, count n: Int, ws: Workspace) {
+    ws.par.chunks(n) { lo, hi in vk_add(a, b, y, lo, hi) }
 }

@@ -24,7 +24,7 @@ struct ConvTranspose2x2 {
     /// block of input rows [y0, y1) (which scatters g to the 2x grid, decoder_upscaling.c).
     func callAsFunction(_ x: CFPtr, h: Int, w: Int, ws: Workspace, epilogue: (FPtr, Int, Int) -> Void) {
         let g = ws.get("dec.convT", h * w * 4 * cout), n = 4 * cout
-        Parallel.split(h, parts: Parallel.parts) { y0, y1 in
+        ws.par.split(h, parts: ws.par.parts) { y0, y1 in
             vk_gemm_xw(x + y0 * w * cin, Int32(cin), weight.p, Int32(n), g + y0 * w * n, Int32(n), Int32((y1 - y0) * w),
                        Int32(n), Int32(cin), 0)
             epilogue(g, y0, y1)

@@ -20,8 +20,8 @@ struct PatchEmbed {
         let nhwc = ws.get("pe.nhwc", hw * cin)
         for c in 0..<cin { for i in 0..<hw { nhwc[i * cin + c] = input[c * hw + i] } }
         let mid = ws.get("pe.mid", hw * seq0.outFeatures)
-        seq0(nhwc, rows: hw, into: mid, act: .gelu)
-        seq2(mid, rows: hw, into: out)
+        seq0(nhwc, rows: hw, into: mid, act: .gelu, ws: ws)
+        seq2(mid, rows: hw, into: out, ws: ws)
     }
 }
 
@@ -49,9 +49,9 @@ struct MBConv {
         while y0 < h {
             let y1 = min(h, y0 + b)
             let i0 = max(0, y0 - 1), i1 = min(h, y1 + 1)
-            conv1(x + i0 * w * c, rows: (i1 - i0) * w, into: h1, act: .gelu)
-            conv2.band(h1, inY0: i0, h: h, w: w, into: h2, outY0: y0, rows: y0, y1, act: .gelu)
-            conv3(h2, rows: (y1 - y0) * w, into: out + y0 * w * c, act: .gelu, residual: x + y0 * w * c)
+            conv1(x + i0 * w * c, rows: (i1 - i0) * w, into: h1, act: .gelu, ws: ws)
+            conv2.band(h1, inY0: i0, h: h, w: w, into: h2, outY0: y0, rows: y0, y1, act: .gelu, ws: ws)
+            conv3(h2, rows: (y1 - y0) * w, into: out + y0 * w * c, act: .gelu, residual: x + y0 * w * c, ws: ws)
             y0 = y1
         }
     }
@@ -80,9 +80,9 @@ struct PatchMerging {
         while y0 < ho {
             let y1 = min(ho, y0 + b)
             let i0 = max(0, y0 * s - 1), i1 = min(h, (y1 - 1) * s + 2)
-            conv1(x + i0 * w * c, rows: (i1 - i0) * w, into: h1, act: .gelu)
-            conv2.band(h1, inY0: i0, h: h, w: w, into: h2, outY0: y0, rows: y0, y1, act: .gelu)
-            conv3(h2, rows: (y1 - y0) * wo, into: out + y0 * wo * d)
+            conv1(x + i0 * w * c, rows: (i1 - i0) * w, into: h1, act: .gelu, ws: ws)
+            conv2.band(h1, inY0: i0, h: h, w: w, into: h2, outY0: y0, rows: y0, y1, act: .gelu, ws: ws)
+            conv3(h2, rows: (y1 - y0) * wo, into: out + y0 * wo * d, ws: ws)
             y0 = y1
         }
         return (ho, wo)
@@ -144,21 +144,21 @@ struct Attention {
     func callAsFunction(_ x: CFPtr, h: Int, w: Int, into out: FPtr, ws: Workspace) {
         let hw = h * w
         let xn = ws.get("ln", hw * dim)
-        norm(x, rows: hw, into: xn)
+        norm(x, rows: hw, into: xn, ws: ws)
         let q = ws.get("qkv", hw * 3 * dim)
-        qkv(xn, rows: hw, into: q)
+        qkv(xn, rows: hw, into: q, ws: ws)
         let a = ws.get("attn", hw * dim)
         let nWin = ((h + windowSize - 1) / windowSize) * ((w + windowSize - 1) / windowSize)
         let scratchCount = vk_window_attention_scratch(Int32(windowSize), Int32(keyDim), Int32(heads))
         let n = windowSize * windowSize
-        let scratches = (0..<Parallel.parts).map { ws.get("attn.scratch\($0)", scratchCount) }
+        let scratches = (0..<ws.par.parts).map { ws.get("attn.scratch\($0)", scratchCount) }
         Profiling.measure("window_attn") {
-            Parallel.indexedChunks(nWin, cost: n * n * keyDim * heads) { t, lo, hi in
+            ws.par.indexedChunks(nWin, cost: n * n * keyDim * heads) { t, lo, hi in
                 vk_window_attention(q, padQKV.p, ab.p, a, Int32(h), Int32(w), Int32(heads), Int32(keyDim),
                                     Int32(windowSize), scale, Int32(lo), Int32(hi), scratches[t])
             }
         }
-        proj(a, rows: hw, into: out, residual: x)
+        proj(a, rows: hw, into: out, residual: x, ws: ws)
     }
 }
 
@@ -182,9 +182,9 @@ struct TinyMlp {
         var r0 = 0
         while r0 < rows {
             let m = min(n, rows - r0)
-            norm(x + r0 * d, rows: m, into: xn)
-            fc1(xn, rows: m, into: hid, act: .gelu)
-            fc2(hid, rows: m, into: out + r0 * d, residual: x + r0 * d)
+            norm(x + r0 * d, rows: m, into: xn, ws: ws)
+            fc1(xn, rows: m, into: hid, act: .gelu, ws: ws)
+            fc2(hid, rows: m, into: out + r0 * d, residual: x + r0 * d, ws: ws)
             r0 += m
         }
     }
@@ -206,7 +206,7 @@ struct TinyViTBlock {
     /// x [H*W][C] -> out [H*W][C]; x is overwritten (used as scratch).
     func callAsFunction(_ x: FPtr, h: Int, w: Int, into out: FPtr, ws: Workspace) {
         attn(x, h: h, w: w, into: out, ws: ws)
-        localConv(out, h: h, w: w, into: x, act: .none)
+        localConv(out, h: h, w: w, into: x, act: .none, ws: ws)
         mlp(x, rows: h * w, into: out, ws: ws)
     }
 }
@@ -300,8 +300,8 @@ final class TinyViT {
         }
         let hw = h * w, nd = c.neckDim
         let t = ws.get("neck.t", hw * nd)
-        neck0(x, rows: hw, into: t)
-        neck1(t, rows: hw, into: t)
+        neck0(x, rows: hw, into: t, ws: ws)
+        neck1(t, rows: hw, into: t, ws: ws)
         // 3x3 conv as im2col + GEMM in bands of 16 rows (keeps the 9x-wide columns small).
         let band = min(16, h)
         let col = ws.get("hidden1", band * w * 9 * nd)
@@ -310,14 +310,14 @@ final class TinyViT {
             let y1 = min(h, y0 + band)
             let colBase = col - y0 * w * 9 * nd  // vk_im2col3x3 indexes by image row
             Profiling.measure("im2col") {
-                Parallel.chunks(y1 - y0, cost: w * nd) { lo, hi in
+                ws.par.chunks(y1 - y0, cost: w * nd) { lo, hi in
                     vk_im2col3x3(t, Int32(h), Int32(w), Int32(nd), colBase, Int32(y0 + lo), Int32(y0 + hi))
                 }
             }
-            neck2(col, rows: (y1 - y0) * w, into: out + y0 * w * nd)
+            neck2(col, rows: (y1 - y0) * w, into: out + y0 * w * nd, ws: ws)
             y0 = y1
         }
-        neck3(out, rows: hw, into: out)
+        neck3(out, rows: hw, into: out, ws: ws)
         probe?("neck", out, h, w, nd)
         Profiling.flush()
     }

@@ -56,15 +56,15 @@ struct SAMAttention {
         let i = internalDim, hd = headDim
         let qp = ws.get("dec.qp", nt * i), kp = ws.get("dec.kp", nt * i), vp = ws.get("dec.vp", nt * i)
         let o = ws.get("dec.o", nt * i)                   // [nt][I]
-        qProj(q, rows: nt, into: qp)
-        kProj(k, rows: nt, into: kp)
-        vProj(v, rows: nt, into: vp)
+        qProj(q, rows: nt, into: qp, ws: ws)
+        kProj(k, rows: nt, into: kp, ws: ws)
+        vProj(v, rows: nt, into: vp, ws: ws)
         let scratch = ws.get("dec.attn.scratch", nt)
         for h in 0..<heads {
             vk_attention_head(qp + h * hd, Int32(i), kp + h * hd, Int32(i), vp + h * hd, Int32(i), o + h * hd, Int32(i),
                               Int32(nt), Int32(hd), 0, Int32(nt), scratch)
         }
-        outProj(o, rows: nt, into: out, residual: residual)
+        outProj(o, rows: nt, into: out, residual: residual, ws: ws)
     }
 
     /// Few tokens attend to many image tokens: out[nt][C] = residual + out_proj(attn(q_proj(q),
@@ -77,29 +77,29 @@ struct SAMAttention {
                        ws: Workspace) {
         let c = embeddingDim, i = internalDim, hd = headDim, g = heads * nt
         let qp = ws.get("dec.qp", nt * i)                 // [nt][I]
-        qProj(q, rows: nt, into: qp)
+        qProj(q, rows: nt, into: qp, ws: ws)
         let a = ws.get("dec.fold", g * c)                 // A [heads*nt][C]
         vk_fold_heads(qp, Int32(i), kProj.weight.p, Int32(c), Int32(nt), Int32(heads), Int32(hd),
                       1 / Float(hd).squareRoot(), a)
         let s = ws.get("dec.scores", g * hw)              // [heads*nt][hw]
-        let t = Parallel.threads
+        let t = ws.par.threads
         Profiling.measure("gemm") {
-            Parallel.split(hw, parts: Parallel.parts, align: 16) { lo, hi in
+            ws.par.split(hw, parts: ws.par.parts, align: 16) { lo, hi in
                 vk_gemm_xwt(a, Int32(c), k + lo * c, Int32(c), s + lo, Int32(hw), Int32(g), Int32(hi - lo), Int32(c), 0)
             }
         }
         Profiling.measure("softmax") {
-            Parallel.split(g, parts: t) { lo, hi in vk_softmax_rows(s, Int32(hw), Int32(hw), lo, hi) }
+            ws.par.split(g, parts: t) { lo, hi in vk_softmax_rows(s, Int32(hw), Int32(hw), lo, hi) }
         }
         let u = ws.get("dec.u", g * c)                    // U = P v [heads*nt][C]
         Profiling.measure("gemm") {
-            Parallel.split(c, parts: t, align: 16) { lo, hi in
+            ws.par.split(c, parts: t, align: 16) { lo, hi in
                 vk_gemm_xw(s, Int32(hw), v + lo, Int32(c), u + lo, Int32(c), Int32(g), Int32(hi - lo), Int32(hw), 0)
             }
         }
         let o = ws.get("dec.o", nt * i)                   // [nt][I]
         vk_unfold_heads(u, vProj.weight.p, vProj.bias!.p, Int32(c), Int32(nt), Int32(heads), Int32(hd), o, Int32(i))
-        outProj(o, rows: nt, into: out, residual: residual)
+        outProj(o, rows: nt, into: out, residual: residual, ws: ws)
     }
 
     /// Many image tokens attend to a few tokens: out[hw][C] = out_proj(attn(q_proj(q), k_proj(k),
@@ -115,8 +115,8 @@ struct SAMAttention {
         let c = embeddingDim, i = internalDim, hd = headDim, g = heads * nt
         let scale = 1 / Float(hd).squareRoot()
         let kp = ws.get("dec.kp", nt * i), vp = ws.get("dec.vp", nt * i)   // [nt][I]
-        kProj(k, rows: nt, into: kp)
-        vProj(v, rows: nt, into: vp)
+        kProj(k, rows: nt, into: kp, ws: ws)
+        vProj(v, rows: nt, into: vp, ws: ws)
         let b = ws.get("dec.fold", g * c)                 // B [heads*nt][C]
         vk_fold_heads(kp, Int32(i), qProj.weight.p, Int32(c), Int32(nt), Int32(heads), Int32(hd), scale, b)
         let cb = ws.get("dec.foldbias", g)                // c [heads*nt]
@@ -124,15 +124,15 @@ struct SAMAttention {
         let z = ws.get("dec.z", g * c)                    // Z [heads*nt][C]
         vk_fold_heads(vp, Int32(i), outProjT!.p, Int32(c), Int32(nt), Int32(heads), Int32(hd), 1, z)
         let s = ws.get("dec.scores", g * hw)              // S^T [heads*nt][hw]
-        let parts = Parallel.parts
+        let parts = ws.par.parts
         Profiling.measure("gemm") {
-            Parallel.split(hw, parts: parts, align: 16) { lo, hi in
+            ws.par.split(hw, parts: parts, align: 16) { lo, hi in
                 vk_gemm_xwt(b, Int32(c), q + lo * c, Int32(c), s + lo, Int32(hw), Int32(g), Int32(hi - lo), Int32(c), 0)
                 vk_head_softmax_cols(s, hw, cb, Int32(heads), Int32(nt), lo, hi)
             }
         }
         Profiling.measure("gemm") {   // out [hw][C] = (S^T)^T Z
-            Parallel.split(hw, parts: parts, align: 16) { lo, hi in
+            ws.par.split(hw, parts: parts, align: 16) { lo, hi in
                 vk_gemm_tn(s + lo, Int32(hw), z, Int32(c), out + lo * c, Int32(c), Int32(hi - lo), Int32(c), Int32(g), 0)
                 epilogue(lo, hi)
             }
@@ -198,8 +198,8 @@ struct TwoWayAttentionBlock {
         // MLP on the tokens.
         Profiling.measure("d:mlp") {
             let hid = ws.get("dec.mlp", nt * mlpLin1.outFeatures)
-            mlpLin1(queries, rows: nt, into: hid, act: .relu)
-            mlpLin2(hid, rows: nt, into: tq2, residual: queries)
+            mlpLin1(queries, rows: nt, into: hid, act: .relu, ws: ws)
+            mlpLin2(hid, rows: nt, into: tq2, residual: queries, ws: ws)
             norm3.rows(tq2, nt, into: queries)
         }
         // The image attends to the tokens; keys = norm4(keys + attn), keysPE = keys + keyPE (row

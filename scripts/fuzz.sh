@@ -11,7 +11,8 @@
 # plus the inputs found by earlier runs (.build-fuzz/corpus/TARGET, kept between runs on a machine).
 # Exits non-zero when any target crashes, leaks, times out (> 10 s per input) or goes past 2 GB RSS;
 # the failing input is saved under .build-fuzz/artifacts/TARGET/ and the command to replay it printed.
-# Set FUZZ_NO_BUILD=1 to skip the build step, FUZZ_JOBS is not supported on purpose (2 cores, shared).
+# Set FUZZ_NO_BUILD=1 to skip the build step; FUZZ_RUNS=N stops a target after N executions (or SECONDS,
+# whichever comes first). FUZZ_JOBS is not supported on purpose (2 cores, shared).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -41,14 +42,18 @@ elif printf '%s\n' "${targets[@]}" | grep -qx -- "$what"; then run=("$what")
 else usage
 fi
 
-# --sanitize=address before --sanitize=fuzzer: swiftc given `-sanitize=fuzzer -sanitize=address` in that
-# order drops the coverage instrumentation of Swift code (Swift 6.3.1; the reverse order keeps it).
+# swiftc keeps only the LAST `-sanitize=` it is given (`-sanitize=fuzzer -sanitize=address` = ASan without
+# coverage, the reverse = coverage without ASan), and SwiftPM passes its `--sanitize` list in no fixed
+# order (a Set): so the Swift code also gets one combined `-Xswiftc -sanitize=address,fuzzer`, which comes
+# last. `--sanitize` stays for the C/C++ targets and the link. The check below refuses a binary whose
+# Swift code lacks either instrumentation (a fuzzer without coverage feedback mutates blindly).
 scratch=$root/.build-fuzz
 bin=$scratch/release/voxsam-fuzz
 if [ -z "${FUZZ_NO_BUILD:-}" ]; then
   start=$(date +%s)
   if ! swift build -c release --package-path Fuzz --scratch-path "$scratch" \
-        --sanitize=address --sanitize=fuzzer --product voxsam-fuzz >"$scratch.build.log" 2>&1; then
+        --sanitize=address --sanitize=fuzzer -Xswiftc -sanitize=address,fuzzer \
+        --product voxsam-fuzz >"$scratch.build.log" 2>&1; then
     tail -40 "$scratch.build.log" >&2
     echo "fuzz: the sanitized build failed (log: $scratch.build.log)" >&2
     exit 1
@@ -56,6 +61,16 @@ if [ -z "${FUZZ_NO_BUILD:-}" ]; then
   echo "fuzz: built voxsam-fuzz in $(( $(date +%s) - start )) s"
 fi
 [ -x "$bin" ] || { echo "fuzz: $bin is missing" >&2; exit 1; }
+for module in VoxSAMIO VoxSAMCheckpoint; do
+  objects=$(find "$scratch/release/$module.build" -name '*.o' | head -20)
+  [ -n "$objects" ] || { echo "fuzz: no object files of $module in $scratch" >&2; exit 1; }
+  # shellcheck disable=SC2086
+  syms=$(nm $objects 2>/dev/null)
+  grep -q '__sanitizer_cov' <<<"$syms" && grep -q '__asan_' <<<"$syms" || {
+    echo "fuzz: $module was built without coverage or ASan instrumentation (see the comment above); rm -rf $scratch and retry" >&2
+    exit 1
+  }
+done
 
 # LeakSanitizer: Fuzz/lsan.supp lists the one-time runtime allocations it must not report.
 export ASAN_OPTIONS="detect_leaks=1:allocator_may_return_null=1:handle_abort=1:symbolize=1${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
@@ -81,7 +96,7 @@ for t in "${run[@]}"; do
   # 2. Fuzzing.
   start=$(date +%s)
   if [ $status -eq 0 ]; then
-    "$bin" "$scratch/corpus/$t" "Fuzz/corpus/$t" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
+    "$bin" "$scratch/corpus/$t" "Fuzz/corpus/$t" -max_total_time="$seconds" ${FUZZ_RUNS:+-runs=$FUZZ_RUNS} -timeout=10 -rss_limit_mb=2048 \
       -malloc_limit_mb="$(malloc_limit "$t")" -max_len="$(max_len "$t")" $(dict_for "$t") -artifact_prefix="$scratch/artifacts/$t/" \
       -print_final_stats=1 -close_fd_mask=1 >>"$log" 2>&1
     status=$?

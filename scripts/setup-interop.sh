@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Installs the independent readers the interoperability tests check VoxSAM's exports with:
-# dicom3tools (dciodvfy) from Debian, and pydicom, highdicom, SimpleITK, nibabel, pynrrd and
+# dicom3tools (dciodvfy) and dcm2niix (the DICOM conversion benchmark's peer) from Debian, and pydicom, highdicom, SimpleITK, nibabel, pynrrd and
 # slicerio from PyPI (pinned). Test-only: VoxSAM itself needs none of them. Idempotent.
 set -euo pipefail
 # dicom3tools (dciodvfy) and GNU time (/usr/bin/time -v: peak RSS in scripts/hostile-corpus.sh).
 missing=()
 command -v dciodvfy >/dev/null 2>&1 || missing+=(dicom3tools)
+command -v dcm2niix >/dev/null 2>&1 || missing+=(dcm2niix)
 [ -x /usr/bin/time ] || missing+=(time)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "setup-interop: installing ${missing[*]}" >&2

@@ -135,6 +135,10 @@ vxd_status readFrameInfo(vxd_file *file, int32_t frameIndex, vxd_frame_info *out
 
 /// Decodes stored frame `storedIndex` into file->cachedFrame (pixel_decode.cpp).
 vxd_status decodeStoredFrame(vxd_file *file, int32_t storedIndex, vxd_error *error);
+// 16-bit samples with BitsStored 16 that already have the requested type (int16 signed, uint16
+// unsigned), not JPEG 2000 or a mosaic: decoded straight into the caller's frame, no conversion.
+bool isPlain16BitFrame(const vxd_file *file, vxd_sample_type sampleType);
+vxd_status decodePlain16BitFrame(vxd_file *file, int32_t storedIndex, void *out, size_t sampleCount, vxd_error *error);
 
 /// Decodes one JPEG 2000 frame of an encapsulated data set into raw int32 samples (j2k_decode.cpp).
 /// `isSigned` receives the codestream's signedness, `precision` its bit depth.

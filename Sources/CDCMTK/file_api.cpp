@@ -123,6 +123,7 @@ vxd_status vxd_decode_frame(vxd_file *file, int32_t frame_index, void *out, size
             return vxd::fail(error, VXD_INVALID_ARGUMENT, file->path, "output buffer smaller than Rows x Columns");
         }
         const int32_t stored = info.is_mosaic ? 0 : frame_index;
+        if (vxd::isPlain16BitFrame(file, sample_type)) return vxd::decodePlain16BitFrame(file, stored, out, out_sample_count, error);
         vxd_status st = vxd::decodeStoredFrame(file, stored, error);
         if (st != VXD_OK) return st;
 

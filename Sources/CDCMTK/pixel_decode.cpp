@@ -63,6 +63,101 @@ static vxd_status checkRLEHeaders(vxd_file *file, DcmPixelData *pixelData, int s
     return VXD_OK;
 }
 
+// Reads stored frame `storedIndex` of a non-JPEG 2000 data set as bytes in local byte order, after
+// checking its size against the header: straight into `direct` when it is given and the frame is
+// exactly `directSize` bytes (then *directUsed = true), else into `buffer`.
+static vxd_status readFrameBytes(vxd_file *file, int32_t storedIndex, std::vector<Uint8> &buffer, Uint8 *direct,
+                                 size_t directSize, bool *directUsed, vxd_error *error) {
+    if (directUsed != nullptr) *directUsed = false;
+    const vxd_image_info &info = file->info;
+    DcmDataset *ds = file->dataset;
+    const size_t pixelCount = static_cast<size_t>(info.stored_rows) * static_cast<size_t>(info.stored_columns);
+    const int bitsAllocated = info.bits_allocated;
+    DcmElement *element = nullptr;
+    if (ds->findAndGetElement(DCM_PixelData, element).bad() || element == nullptr || element->ident() != EVR_PixelData) {
+        return fail(error, VXD_NO_PIXELS, file->path, "no PixelData (7FE0,0010) in the data set");
+    }
+    DcmPixelData *pixelData = OFstatic_cast(DcmPixelData *, element);
+
+    LogCapture capture;
+    Uint32 frameSize = 0;
+    OFCondition cond = pixelData->getUncompressedFrameSize(ds, frameSize);
+    if (cond.bad() || frameSize == 0) {
+        return fail(error, VXD_CORRUPT, file->path, "cannot compute the frame size of PixelData (7FE0,0010)",
+                    capture.messages().empty() ? cond.text() : capture.messages());
+    }
+    const size_t bytesPerSample = static_cast<size_t>(bitsAllocated / 8);
+    if (frameSize < pixelCount * bytesPerSample) {
+        return fail(error, VXD_CORRUPT, file->path, "frame size " + std::to_string(frameSize) + " bytes is smaller than Rows x Columns");
+    }
+    if (!info.is_encapsulated) {
+        const unsigned long long needed = static_cast<unsigned long long>(storedIndex + 1) * frameSize;
+        if (element->getLength() < needed) {
+            return fail(error, VXD_CORRUPT, file->path,
+                        "PixelData (7FE0,0010) holds " + std::to_string(element->getLength()) + " bytes but frame " +
+                            std::to_string(storedIndex + 1) + " needs " + std::to_string(needed) +
+                            " (Rows x Columns x NumberOfFrames x BitsAllocated/8): pixel data is truncated");
+        }
+    }
+
+    if (file->transferSyntax == EXS_RLELossless) {
+        vxd_status st = checkRLEHeaders(file, pixelData, storedIndex, error);
+        if (st != VXD_OK) return st;
+    }
+
+    // Straight into the caller's memory when it holds exactly one frame, else into `buffer`.
+    Uint8 *target = direct;
+    size_t targetSize = directSize;
+    const bool useDirect = direct != nullptr && directSize == frameSize && (frameSize & 1u) == 0;
+    if (!useDirect) {
+        buffer.assign(frameSize + (frameSize & 1u), 0);
+        target = buffer.data();
+        targetSize = buffer.size();
+    }
+    Uint32 startFragment = (storedIndex == file->nextFrameForFragment) ? file->nextStartFragment : 0;
+    OFString colorModel;
+    cond = pixelData->getUncompressedFrame(ds, static_cast<Uint32>(storedIndex), startFragment, target,
+                                           static_cast<Uint32>(targetSize), colorModel, &file->fileCache);
+    if (cond.bad()) {
+        const DcmXfer xfer(file->transferSyntax);
+        const bool noCodec = cond == EC_CannotChangeRepresentation || cond == EC_UnsupportedEncoding;
+        return fail(error, noCodec ? VXD_UNSUPPORTED : VXD_CORRUPT, file->path,
+                    std::string(noCodec ? "no decoder for" : "cannot decode") + " frame " + std::to_string(storedIndex + 1) +
+                        " of PixelData (7FE0,0010) in transfer syntax " + xfer.getXferName() + " (" + xfer.getXferID() + ")",
+                    capture.messages().empty() ? cond.text() : capture.messages() + "; " + cond.text());
+    }
+    file->nextStartFragment = startFragment;
+    file->nextFrameForFragment = storedIndex + 1;
+    if (directUsed != nullptr) *directUsed = useDirect;
+    return VXD_OK;
+}
+
+bool isPlain16BitFrame(const vxd_file *file, vxd_sample_type sampleType) {
+    const vxd_image_info &info = file->info;
+    return info.has_pixel_data && !info.is_mosaic && info.samples_per_pixel == 1 && info.bits_allocated == 16 && info.bits_stored == 16 &&
+           info.high_bit == 15 && !isJPEG2000(file->transferSyntax) && info.stored_rows == info.rows &&
+           info.stored_columns == info.columns &&
+           ((sampleType == VXD_SAMPLE_INT16 && info.pixel_representation == 1) ||
+            (sampleType == VXD_SAMPLE_UINT16 && info.pixel_representation == 0));
+}
+
+vxd_status decodePlain16BitFrame(vxd_file *file, int32_t storedIndex, void *out, size_t sampleCount, vxd_error *error) {
+    const vxd_image_info &info = file->info;
+    const size_t pixelCount = static_cast<size_t>(info.stored_rows) * static_cast<size_t>(info.stored_columns);
+    if (info.stored_rows < 1 || info.stored_columns < 1 || sampleCount < pixelCount) {
+        return fail(error, VXD_CORRUPT, file->path, "Rows (0028,0010) or Columns (0028,0011) missing or zero");
+    }
+    if (storedIndex < 0 || storedIndex >= info.stored_frame_count) {
+        return fail(error, VXD_INVALID_ARGUMENT, file->path, "stored frame " + std::to_string(storedIndex) + " out of range");
+    }
+    std::vector<Uint8> buffer;
+    bool direct = false;
+    vxd_status st = readFrameBytes(file, storedIndex, buffer, static_cast<Uint8 *>(out), 2 * pixelCount, &direct, error);
+    if (st != VXD_OK) return st;
+    if (!direct) std::memcpy(out, buffer.data(), 2 * pixelCount);
+    return VXD_OK;
+}
+
 vxd_status decodeStoredFrame(vxd_file *file, int32_t storedIndex, vxd_error *error) {
     if (file->cachedFrame.index == storedIndex) return VXD_OK;
     file->cachedFrame.index = -1;
@@ -130,53 +225,11 @@ vxd_status decodeStoredFrame(vxd_file *file, int32_t storedIndex, vxd_error *err
         return VXD_OK;
     }
 
-    DcmElement *element = nullptr;
-    if (ds->findAndGetElement(DCM_PixelData, element).bad() || element == nullptr || element->ident() != EVR_PixelData) {
-        return fail(error, VXD_NO_PIXELS, file->path, "no PixelData (7FE0,0010) in the data set");
-    }
-    DcmPixelData *pixelData = OFstatic_cast(DcmPixelData *, element);
-
-    LogCapture capture;
-    Uint32 frameSize = 0;
-    OFCondition cond = pixelData->getUncompressedFrameSize(ds, frameSize);
-    if (cond.bad() || frameSize == 0) {
-        return fail(error, VXD_CORRUPT, file->path, "cannot compute the frame size of PixelData (7FE0,0010)",
-                    capture.messages().empty() ? cond.text() : capture.messages());
-    }
-    const size_t bytesPerSample = static_cast<size_t>(bitsAllocated / 8);
-    if (frameSize < pixelCount * bytesPerSample) {
-        return fail(error, VXD_CORRUPT, file->path, "frame size " + std::to_string(frameSize) + " bytes is smaller than Rows x Columns");
-    }
-    if (!info.is_encapsulated) {
-        const unsigned long long needed = static_cast<unsigned long long>(storedIndex + 1) * frameSize;
-        if (element->getLength() < needed) {
-            return fail(error, VXD_CORRUPT, file->path,
-                        "PixelData (7FE0,0010) holds " + std::to_string(element->getLength()) + " bytes but frame " +
-                            std::to_string(storedIndex + 1) + " needs " + std::to_string(needed) +
-                            " (Rows x Columns x NumberOfFrames x BitsAllocated/8): pixel data is truncated");
-        }
-    }
-
-    if (file->transferSyntax == EXS_RLELossless) {
-        vxd_status st = checkRLEHeaders(file, pixelData, storedIndex, error);
+    std::vector<Uint8> buffer;
+    {
+        vxd_status st = readFrameBytes(file, storedIndex, buffer, nullptr, 0, nullptr, error);
         if (st != VXD_OK) return st;
     }
-
-    std::vector<Uint8> buffer(frameSize + (frameSize & 1u), 0);
-    Uint32 startFragment = (storedIndex == file->nextFrameForFragment) ? file->nextStartFragment : 0;
-    OFString colorModel;
-    cond = pixelData->getUncompressedFrame(ds, static_cast<Uint32>(storedIndex), startFragment, buffer.data(),
-                                           static_cast<Uint32>(buffer.size()), colorModel, &file->fileCache);
-    if (cond.bad()) {
-        const DcmXfer xfer(file->transferSyntax);
-        const bool noCodec = cond == EC_CannotChangeRepresentation || cond == EC_UnsupportedEncoding;
-        return fail(error, noCodec ? VXD_UNSUPPORTED : VXD_CORRUPT, file->path,
-                    std::string(noCodec ? "no decoder for" : "cannot decode") + " frame " + std::to_string(storedIndex + 1) +
-                        " of PixelData (7FE0,0010) in transfer syntax " + xfer.getXferName() + " (" + xfer.getXferID() + ")",
-                    capture.messages().empty() ? cond.text() : capture.messages() + "; " + cond.text());
-    }
-    file->nextStartFragment = startFragment;
-    file->nextFrameForFragment = storedIndex + 1;
 
     // getUncompressedFrame returns samples in local byte order (big-endian data sets are swapped
     // by dcmdata when the value is read); shift out the bits below the stored range.

@@ -18,4 +18,15 @@ public struct VoxSAMCommand: ParsableCommand {
         ]
     )
     public init() {}
+
+    /// The subcommands that run the network (they take `ModelOptions`).
+    static let modelCommands: [ParsableCommand.Type] = [PredictCommand.self, SegmentCommand.self, BatchCommand.self]
+
+    /// Whether `arguments` (argv) name a subcommand that runs the network: only those need OpenBLAS's
+    /// kernels chosen for this CPU (`OpenBLASRuntime.ensureCoreTypeOrReexec`, a second process start);
+    /// `convert`, `info`, `export`… never call OpenBLAS.
+    public static func runsModel(_ arguments: [String]) -> Bool {
+        guard let sub = arguments.dropFirst().first(where: { !$0.hasPrefix("-") }) else { return false }
+        return modelCommands.contains { $0.configuration.commandName == sub }
+    }
 }

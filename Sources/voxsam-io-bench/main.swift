@@ -2,6 +2,7 @@
 //
 //   swift run -c release voxsam-io-bench            # writes the test volumes, then reads each in a child process
 //   voxsam-io-bench read PATH                       # (child) reads one file, prints JSON
+//   voxsam-io-bench dicom [RUNS]                    # `voxsam convert` of a 61-slice 512×512 CT series vs dcm2niix
 //
 // Peak RSS is VmHWM of /proc/self/status (reset by exec, unlike ru_maxrss, which a child inherits from
 // its parent), so every read runs in a fresh process.
@@ -16,6 +17,9 @@ func peakRSSBytes() -> Int {
 }
 
 let args = CommandLine.arguments
+if args.count >= 2 && args[1] == "dicom" {
+    exit(dicomConversionBenchmark(runs: args.count >= 3 ? max(5, Int(args[2]) ?? 5) : 5))
+}
 if args.count == 3 && args[1] == "read" {
     let before = peakRSSBytes()
     let t0 = Date()

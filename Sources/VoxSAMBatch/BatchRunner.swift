@@ -149,10 +149,16 @@ public final class BatchRunner<Model: SliceSegmentationModel> {
         let inferenceSeconds = Date().timeIntervalSince(inferenceStart)
 
         let writeStart = Date()
+        let (plan, skipped) = OutputPlan.study(config.settings.outputs, folder: "").available(for: ready)
+        if plan.isEmpty {
+            throw VoxSAMError(.invalidArgument, "none of the requested outputs can be made for this study: "
+                + skipped.map { "\($0.format): \($0.reason)" }.joined(separator: "; "), path: ready.input.path)
+        }
+        for s in skipped { log("\(p.study.name): \(s.format) skipped (\(s.reason))") }
         let staged = try StagedStudyFolder.create(outputDirectory: out, study: p.study.name)
         let written: [ManifestRecord.FileHash]
         do {
-            let files = try job.write(result, plan: OutputPlan.study(config.settings.outputs, folder: staged.path)).files
+            let files = try job.write(result, plan: OutputPlan.study(config.settings.outputs, folder: staged.path).available(for: ready).plan).files
             written = try files.map { try StudyPreparer.hash($0, as: "\(p.study.name)/\(($0 as NSString).lastPathComponent)") }
             try staged.commit()
         } catch {
@@ -170,6 +176,7 @@ public final class BatchRunner<Model: SliceSegmentationModel> {
         let writeSeconds = Date().timeIntervalSince(writeStart)
         var r = record(p, status: .done, error: nil, wait: wait)
         r.outputs = written
+        r.skippedOutputs = skipped.isEmpty ? nil : skipped
         r.encoderCalls = result.result.encoderCalls
         r.window = ready.window.text
         r.objects = result.report.objects.map { o in

@@ -1,4 +1,5 @@
 import Foundation
+import VoxSAMJob
 
 /// One line of `manifest.jsonl`: what happened to one study. Keys are snake_case and only ever added.
 public struct ManifestRecord: Codable, Sendable, Equatable {
@@ -68,6 +69,8 @@ public struct ManifestRecord: Codable, Sendable, Equatable {
     public var modelSHA256: String
     public var settings: BatchSettings
     public var outputs: [FileHash]
+    /// Requested outputs this study's image cannot give (DICOM SEG/RTSTRUCT of a NIfTI study), with why.
+    public var skippedOutputs: [OutputPlan.Skipped]?
     public var objects: [ObjectSummary]
     public var encoderCalls: Int?
     /// The window the study's 8-bit slices were made with (window grammar), when segmented.
@@ -81,7 +84,7 @@ public struct ManifestRecord: Codable, Sendable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case version, study, status, error, key, image, series, inputs, prompts, masks
-        case protocolName = "protocol", protocolSHA256 = "protocol_sha256", modelSHA256 = "model_sha256", settings, outputs, objects
+        case protocolName = "protocol", protocolSHA256 = "protocol_sha256", modelSHA256 = "model_sha256", settings, outputs, skippedOutputs = "skipped_outputs", objects
         case encoderCalls = "encoder_calls", window, timings, shard, host, pid, startedAt = "started_at", finishedAt = "finished_at"
     }
 

@@ -83,7 +83,9 @@ struct StudyPreparer: Sendable {
             options.series = prompts.series
             let input = JobInput(path: imagePath, readOptions: options, objects: prompts.objects, origin: prompts.origin,
                                  displayName: prepared.image, maskBaseDirectory: config.prompts.baseDirectory)
-            let job = try reader.prepare(input, plan: OutputPlan.study(config.settings.outputs, folder: config.outputDirectory))
+            // No plan check here: a study writes the outputs its image can give (a NIfTI study skips
+            // DICOM SEG and RTSTRUCT, recorded in its manifest record) — see BatchRunner.segment.
+            let job = try reader.prepare(input)
             prepared.series = job.series
             prepared.outcome = .ready(job)
         } catch let e as VoxSAMError {

@@ -8,7 +8,16 @@ import VoxSAMSegment
 struct EvalCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "eval",
-        abstract: "Dice (DSC) and normalised surface Dice (NSD) per label and their mean, for label maps on the same grid.")
+        abstract: "Dice (DSC), normalised surface Dice (NSD) and HD95 per label and their means, for label maps of the same image.",
+        discussion: """
+        The prediction may be in another axis order or direction than the ground truth (e.g. a NIfTI \
+        converted from the DICOM series): it is reindexed exactly onto the ground truth's voxels; any \
+        other grid is refused. Files without geometry (an .npz without `spacing`) are compared by size. \
+        By default every label present in either map is scored; labels absent from both never enter \
+        the means.
+
+        Example: voxsam eval seg.nii.gz gt.nii.gz --labels 1,5
+        """)
 
     @Argument(help: "Predicted label map (.nii.gz, .nii, .nrrd, .npz with `segs`, DICOM not supported).")
     var prediction: String
@@ -19,23 +28,47 @@ struct EvalCommand: ParsableCommand {
     @Option(name: .long, help: "NSD tolerance in mm.")
     var toleranceMm: Double = 2
 
+    @Option(name: .long, help: "Only these labels, e.g. 1,5 (default: every label present in either map).")
+    var labels: String?
+
     @Flag(name: .long, help: "Print JSON.")
     var json = false
 
     func run() throws {
-        let (p, pKnown) = try readLabels(prediction, preferred: "segs")
+        let wanted = try labels.map(Self.parseLabels)
+        var (p, pKnown) = try readLabels(prediction, preferred: "segs")
         let (g, gKnown) = try readLabels(groundTruth, preferred: "gts")
-        let report = try Evaluation.evaluate(prediction: p, groundTruth: g, toleranceMM: toleranceMm,
+        if pKnown && gKnown {
+            // The one grid rule for label maps: same voxels in another axis order are reindexed exactly.
+            p = try LabelMapAlignment.align(p, onto: g.geometry, reference: "ground truth", labelMapPath: prediction)
+        }
+        let report = try Evaluation.evaluate(prediction: p, groundTruth: g, toleranceMM: toleranceMm, labels: wanted,
                                              checkGeometry: pKnown && gKnown)
         if json {
             print(try JSONOutput.string(report))
         } else {
-            print("label   DSC     NSD     gt voxels  pred voxels")
+            func hd(_ v: Double?) -> String { v.map { String(format: "%8.2f", $0) } ?? "       -" }
+            print("label   DSC     NSD     HD95 mm  gt voxels  pred voxels")
             for s in report.perLabel {
-                print(String(format: "%5d  %.4f  %.4f  %10d  %11d", s.label, s.dsc, s.nsd, s.gtVoxels, s.segVoxels))
+                print(String(format: "%5d  %.4f  %.4f  %@  %10d  %11d%@", s.label, s.dsc, s.nsd, hd(s.hd95MM), s.gtVoxels, s.segVoxels,
+                             s.absentFromBoth ? "  (in neither map: not in the mean)" : ""))
             }
-            print(String(format: " mean  %.4f  %.4f  (NSD tolerance %.2g mm)", report.dsc, report.nsd, report.toleranceMM))
+            print(String(format: " mean  %.4f  %.4f  %@  (%d labels; NSD tolerance %.2g mm)", report.dsc, report.nsd, hd(report.hd95MM),
+                         report.labelsInMean.count, report.toleranceMM))
         }
+    }
+
+    /// `--labels 1,5`.
+    static func parseLabels(_ text: String) throws -> [Int] {
+        var out: [Int] = []
+        for part in text.split(separator: ",", omittingEmptySubsequences: false) {
+            guard let v = Int(part.trimmingCharacters(in: .whitespaces)) else {
+                throw VoxSAMError(.invalidArgument, "--labels must be label values separated by commas, e.g. 1,5 (got `\(text)`)")
+            }
+            try LabelValue.check(v, "--labels")
+            if !out.contains(v) { out.append(v) }
+        }
+        return out
     }
 
     /// The label map and whether its file carries geometry (an .npz without `spacing` does not).

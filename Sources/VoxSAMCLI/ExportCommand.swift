@@ -46,6 +46,12 @@ struct ExportCommand: ParsableCommand {
     @Option(name: .long, help: "RTSTRUCT: maximum deviation of simplified contours from the pixel boundary, in pixels (0 = exact pixel boundary).")
     var contourTolerance: Double = 0.6
 
+    @Option(name: .long, help: "How the label map was made, recorded in DICOM SEG and RTSTRUCT: manual, semiautomatic or automatic (default: automatic with --algorithm-name, else manual — export claims no algorithm it did not run).")
+    var algorithmType: String?
+
+    @Option(name: .long, help: "The algorithm that made the label map (required for semiautomatic and automatic), e.g. \"nnU-Net 2.5\".")
+    var algorithmName: String?
+
     @Option(name: .shortAndLong, help: "Output file.")
     var output: String
 
@@ -60,6 +66,7 @@ struct ExportCommand: ParsableCommand {
         if format.needsDICOMSource && reference == nil {
             throw VoxSAMError(.invalidArgument, "--to \(format.rawValue) needs --reference DICOM_FOLDER: the DICOM series the label map was made from")
         }
+        let algorithm = try SegmentationAlgorithm.parse(type: algorithmType, name: algorithmName)
         let given = try LabelNames.parse(names)
         let proto = try self.protocol.map(ProtocolLibrary.resolve)
 
@@ -72,7 +79,7 @@ struct ExportCommand: ParsableCommand {
         var series = DerivedSeriesInfo(seriesDescription: seriesDescription, seriesNumber: seriesNumber)
         series.contentDescription = proto.map { "VoxSAM export, protocol \($0.name)" } ?? "VoxSAM export"
         var request = ExportRequest(labelMap: labels, labelMapPath: labelMap, source: source, sourcePath: reference,
-                                    segments: segments, format: format, output: output, series: series)
+                                    segments: segments, format: format, output: output, series: series, algorithm: algorithm)
         request.contourSimplification = contourTolerance <= 0 ? .none : .maxDeviation(contourTolerance)
         let report = try Exporter.export(request)
         if !quiet {

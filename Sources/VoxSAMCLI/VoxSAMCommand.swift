@@ -1,10 +1,12 @@
 import ArgumentParser
+import VoxSAMCore
 
 /// The `voxsam` root command: it only routes to one subcommand per file.
 public struct VoxSAMCommand: ParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "voxsam",
         abstract: "Box-prompted 3D segmentation of CT and MR scans with LiteMedSAM (native, CPU).",
+        version: VoxSAMVersion.string,
         subcommands: [
             InfoCommand.self,
             ConvertCommand.self,

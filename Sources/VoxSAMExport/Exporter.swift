@@ -17,10 +17,14 @@ public struct ExportRequest: Sendable {
     public var output: String
     public var series: DerivedSeriesInfo
     public var contourSimplification: ContourSimplification = .default
+    /// How the label map was made (DICOM SEG and RTSTRUCT record it); see `SegmentationAlgorithm`.
+    public var algorithm: SegmentationAlgorithm
 
     public init(labelMap: Volume, labelMapPath: String, source: Volume?, sourcePath: String?,
                 segments: [SegmentDescription], format: OutputFormat, output: String,
-                series: DerivedSeriesInfo = DerivedSeriesInfo(seriesDescription: "VoxSAM segmentation")) {
+                series: DerivedSeriesInfo = DerivedSeriesInfo(seriesDescription: "VoxSAM segmentation"),
+                algorithm: SegmentationAlgorithm) {
+        self.algorithm = algorithm
         self.labelMap = labelMap; self.labelMapPath = labelMapPath; self.source = source; self.sourcePath = sourcePath
         self.segments = segments; self.format = format; self.output = output; self.series = series
     }
@@ -88,7 +92,7 @@ public enum Exporter {
             report.files.append(r.output)
         case .dicomSEG:
             let result = try DICOMSegWriter.write(labelMap: labelMap, source: dicomSource!, segments: r.segments,
-                                                  series: r.series, to: r.output)
+                                                  series: r.series, algorithm: r.algorithm, to: r.output)
             report.files.append(r.output)
             report.notes.append("DICOM SEG: \(result.frameCount) frames, SOP Instance UID \(result.sopInstanceUID)")
             if !result.emptyLabels.isEmpty {
@@ -100,7 +104,8 @@ public enum Exporter {
             }
         case .rtstruct:
             let result = try RTStructWriter.write(labelMap: labelMap, source: dicomSource!, segments: r.segments,
-                                                  series: r.series, simplification: r.contourSimplification, to: r.output)
+                                                  series: r.series, algorithm: r.algorithm, simplification: r.contourSimplification,
+                                                  to: r.output)
             report.files.append(r.output)
             report.notes.append("RTSTRUCT: \(result.contourCount) contours, SOP Instance UID \(result.sopInstanceUID)")
             if !result.emptyLabels.isEmpty {

@@ -44,6 +44,37 @@ public struct OutputPlan: Sendable, Equatable {
 
     public var needsDICOMSource: Bool { labelMaps.contains { $0.format.needsDICOMSource } }
 
+    /// An output a study's image cannot give, and why (a NIfTI study asked for DICOM SEG).
+    public struct Skipped: Codable, Sendable, Equatable {
+        public var file: String
+        public var format: String
+        public var reason: String
+        public init(file: String, format: String, reason: String) { self.file = file; self.format = format; self.reason = reason }
+    }
+
+    /// The plan without the label maps `prepared` cannot give — DICOM SEG and RTSTRUCT need the DICOM
+    /// series with its instances (batch writes what each study can have) — and what was left out.
+    public func available(for prepared: PreparedJob) -> (plan: OutputPlan, skipped: [Skipped]) {
+        guard needsDICOMSource else { return (self, []) }
+        let source = Volume(geometry: prepared.image8.geometry, voxels: prepared.image8.voxels, metadata: prepared.source)
+        var reason: String?
+        do { _ = try DICOMSourceSeries(source, path: prepared.input.path) } catch let e as VoxSAMError {
+            reason = e.message
+        } catch {
+            reason = "\(error)"
+        }
+        guard let reason else { return (self, []) }
+        var plan = self
+        plan.labelMaps = labelMaps.filter { !$0.format.needsDICOMSource }
+        let skipped = labelMaps.filter(\.format.needsDICOMSource).map {
+            Skipped(file: ($0.path as NSString).lastPathComponent, format: $0.format.rawValue, reason: reason)
+        }
+        return (plan, skipped)
+    }
+
+    /// Whether the plan writes nothing at all.
+    public var isEmpty: Bool { labelMaps.isEmpty && confidence.isEmpty && qa.isEmpty }
+
     /// Checks names and folders before any work: one error naming the file.
     public func check() throws {
         for c in confidence where !(c.lowercased().hasSuffix(".json") || c.lowercased().hasSuffix(".csv")) {

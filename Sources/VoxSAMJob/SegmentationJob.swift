@@ -126,7 +126,7 @@ public final class SegmentationJob<Model: SliceSegmentationModel> {
             for m in plan.labelMaps {
                 let e = try Exporter.export(ExportRequest(labelMap: r.result.labelMap, labelMapPath: m.path, source: grid,
                                                           sourcePath: r.prepared.input.path, segments: r.segments, format: m.format,
-                                                          output: m.path, series: series))
+                                                          output: m.path, series: series, algorithm: .liteMedSAM()))
                 out.files += e.files
                 out.notes += e.notes
             }

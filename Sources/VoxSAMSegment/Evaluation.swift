@@ -10,22 +10,37 @@ public enum Evaluation {
         public var label: Int
         public var dsc: Double
         public var nsd: Double
+        /// 95th-percentile symmetric surface distance in mm (the larger of the two directed 95th
+        /// percentiles over surface points, as medpy/MONAI compute it); nil when either mask is empty.
+        public var hd95MM: Double?
         public var gtVoxels: Int
         public var segVoxels: Int
+        /// A requested label that neither map contains: listed, but not part of the means.
+        public var absentFromBoth: Bool
 
-        enum CodingKeys: String, CodingKey { case label, dsc, nsd, gtVoxels = "gt_voxels", segVoxels = "seg_voxels" }
+        enum CodingKeys: String, CodingKey {
+            case label, dsc, nsd, hd95MM = "hd95_mm", gtVoxels = "gt_voxels", segVoxels = "seg_voxels", absentFromBoth = "absent_from_both"
+        }
     }
 
     public struct Report: Codable, Sendable {
         public var dsc: Double
         public var nsd: Double
+        /// Mean HD95 over the labels where it is defined (both masks non-empty); nil if none.
+        public var hd95MM: Double?
         public var toleranceMM: Double
+        /// Labels that entered the means.
+        public var labelsInMean: [Int]
         public var perLabel: [LabelScore]
 
-        enum CodingKeys: String, CodingKey { case dsc, nsd, toleranceMM = "tolerance_mm", perLabel = "per_label" }
+        enum CodingKeys: String, CodingKey {
+            case dsc, nsd, hd95MM = "hd95_mm", toleranceMM = "tolerance_mm", labelsInMean = "labels_in_mean", perLabel = "per_label"
+        }
     }
 
-    /// Scores labels 1 … max(gt) (or `labels`). Both volumes must share the grid; spacing from `gt`.
+    /// Scores `labels`, by default every label present in either map (0 excluded); labels absent from
+    /// both maps are listed but never enter the means. Both volumes must share the grid (the caller
+    /// aligns a map in another axis order first: `LabelMapAlignment`); spacing from `gt`.
     /// `checkGeometry: false` compares sizes only (for files that carry no geometry, e.g. an .npz without `spacing`).
     public static func evaluate(prediction: Volume, groundTruth: Volume, toleranceMM: Double = 2, labels: [Int]? = nil,
                                 checkGeometry: Bool = true) throws -> Report {
@@ -36,8 +51,8 @@ public enum Evaluation {
             throw VoxSAMError(.geometry, "prediction and ground truth have the same size but different geometry (origin/spacing/direction differ by \(String(format: "%.3g", prediction.geometry.maxAffineDifference(to: groundTruth.geometry))) mm)", path: prediction.metadata.sourcePath)
         }
         let p = prediction.voxels.labelValues, g = groundTruth.voxels.labelValues
-        let maxLabel = g.max() ?? 0
-        let wanted = labels ?? (maxLabel > 0 ? Array(1...maxLabel) : [])
+        let present = Set(p).union(g).subtracting([0])
+        let wanted = labels ?? present.sorted()
         let size = groundTruth.size
         let sp = groundTruth.geometry.spacing
         var scores: [LabelScore] = []
@@ -47,17 +62,29 @@ public enum Evaluation {
             var inter = 0
             for n in 0..<gm.count where gm[n] && pm[n] { inter += 1 }
             let dsc = gc + pc == 0 ? 1 : 2 * Double(inter) / Double(gc + pc)
-            let nsd: Double
-            if gc == 0 && pc == 0 { nsd = 1 } else if gc == 0 || pc == 0 { nsd = 0 } else {
-                nsd = normalizedSurfaceDice(gm, pm, size: size, spacing: sp, tolerance: toleranceMM)
+            var nsd = 0.0
+            var hd95: Double?
+            if gc == 0 && pc == 0 { nsd = 1 } else if gc > 0 && pc > 0 {
+                (nsd, hd95) = surfaceMetrics(gm, pm, size: size, spacing: sp, tolerance: toleranceMM)
             }
-            scores.append(LabelScore(label: l, dsc: dsc, nsd: nsd, gtVoxels: gc, segVoxels: pc))
+            scores.append(LabelScore(label: l, dsc: dsc, nsd: nsd, hd95MM: hd95, gtVoxels: gc, segVoxels: pc,
+                                     absentFromBoth: gc == 0 && pc == 0))
         }
-        let n = Double(max(scores.count, 1))
-        return Report(dsc: scores.map(\.dsc).reduce(0, +) / n, nsd: scores.map(\.nsd).reduce(0, +) / n,
-                      toleranceMM: toleranceMM, perLabel: scores)
+        let counted = scores.filter { !$0.absentFromBoth }
+        let n = Double(max(counted.count, 1))
+        let hds = counted.compactMap(\.hd95MM)
+        return Report(dsc: counted.map(\.dsc).reduce(0, +) / n, nsd: counted.map(\.nsd).reduce(0, +) / n,
+                      hd95MM: hds.isEmpty ? nil : hds.reduce(0, +) / Double(hds.count), toleranceMM: toleranceMM,
+                      labelsInMean: counted.map(\.label), perLabel: scores)
     }
 
+    /// The `q` quantile (0…1) of `values` with linear interpolation between order statistics (numpy's default).
+    static func quantile(_ values: [Double], _ q: Double) -> Double {
+        let s = values.sorted()
+        guard s.count > 1 else { return s.first ?? 0 }
+        let x = q * Double(s.count - 1), i = Int(x.rounded(.down)), f = x - Double(i)
+        return i + 1 < s.count ? s[i] + f * (s[i + 1] - s[i]) : s[i]
+    }
 
     /// Surface points (corner indices) with their area weights.
     static func surface(_ m: [Bool], size: SIMD3<Int>, spacing: SIMD3<Double>) -> (points: [Int], weights: [Double]) {
@@ -104,6 +131,12 @@ public enum Evaluation {
     }
 
     static func normalizedSurfaceDice(_ g: [Bool], _ s: [Bool], size: SIMD3<Int>, spacing: SIMD3<Double>, tolerance: Double) -> Double {
+        surfaceMetrics(g, s, size: size, spacing: spacing, tolerance: tolerance).nsd
+    }
+
+    /// NSD and HD95 from one pair of surfaces and distance transforms (both masks non-empty).
+    static func surfaceMetrics(_ g: [Bool], _ s: [Bool], size: SIMD3<Int>, spacing: SIMD3<Double>,
+                               tolerance: Double) -> (nsd: Double, hd95: Double?) {
         let sg = surface(g, size: size, spacing: spacing), ss = surface(s, size: size, spacing: spacing)
         let grid = SIMD3(size.x + 1, size.y + 1, size.z + 1)
         let dg = squaredDistance(to: sg.points, grid: grid, spacing: spacing)
@@ -112,7 +145,9 @@ public enum Evaluation {
         var num = 0.0, den = 0.0
         for (p, w) in zip(sg.points, sg.weights) { den += w; if ds[p] <= t2 { num += w } }
         for (p, w) in zip(ss.points, ss.weights) { den += w; if dg[p] <= t2 { num += w } }
-        return den > 0 ? num / den : 1
+        let hd95: Double? = sg.points.isEmpty || ss.points.isEmpty ? nil
+            : max(quantile(sg.points.map { ds[$0].squareRoot() }, 0.95), quantile(ss.points.map { dg[$0].squareRoot() }, 0.95))
+        return (den > 0 ? num / den : 1, hd95)
     }
 
     /// Exact squared Euclidean distance (mm²) from every grid point to the nearest of `points`

@@ -197,15 +197,30 @@ final class BatchRunnerTests: XCTestCase {
         let segNRRD = try String(decoding: Data(contentsOf: URL(fileURLWithPath: root + "/out/a/labels.seg.nrrd")).prefix(4000), as: UTF8.self)
         XCTAssertTrue(segNRRD.contains("liver"), "Slicer segment named from the protocol")
         XCTAssertTrue(segNRRD.contains("10200004"), "SNOMED CT code of the liver")
-        // DICOM SEG needs a DICOM study: a NIfTI study fails with the exporter's message, without partial
-        // outputs — and the previous good outputs stay, byte-identical, listed in the failed record.
-        let before = try S.digest(root + "/out/a")
-        c.settings.outputs = [.labelMap(.nifti), .labelMap(.dicomSEG)]
+        // DICOM SEG needs a DICOM study: a NIfTI study writes what it can (the NIfTI) and records the
+        // skipped format with the reason. (It once failed whole, with no outputs.)
+        c.settings.outputs = [.labelMap(.nifti), .labelMap(.dicomSEG), .confidenceJSON]
         let r2 = try BatchRunner(config: c, model: ThresholdModel()).run()
-        XCTAssertEqual(r2.done, 0)
-        let failed = try XCTUnwrap(r2.merged.first { $0.study == "a" })
+        XCTAssertEqual(r2.done, 6)
+        let a = try XCTUnwrap(r2.merged.first { $0.study == "a" })
+        XCTAssertEqual(a.status, .done)
+        XCTAssertEqual(Set(a.outputs.map(\.path)), ["a/labels.nii.gz", "a/labels.labels.json", "a/labels.itksnap.txt", "a/confidence.json"])
+        let skipped = try XCTUnwrap(a.skippedOutputs)
+        XCTAssertEqual(skipped.map(\.format), ["dicom-seg"])
+        XCTAssertEqual(skipped.map(\.file), ["seg.dcm"])
+        XCTAssertTrue(skipped[0].reason.contains("not a DICOM series"), skipped[0].reason)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: root + "/out/a/seg.dcm"))
+        let manifest = try String(contentsOfFile: root + "/out/manifest.jsonl", encoding: .utf8)
+        XCTAssertTrue(manifest.contains("\"skipped_outputs\""), "recorded in the manifest")
+        // Only formats the study cannot give: it fails with every reason, and the previous good outputs
+        // stay, byte-identical, listed in the failed record.
+        let before = try S.digest(root + "/out/a")
+        c.settings.outputs = [.labelMap(.dicomSEG), .labelMap(.rtstruct)]
+        let r3 = try BatchRunner(config: c, model: ThresholdModel()).run()
+        XCTAssertEqual(r3.done, 0)
+        let failed = try XCTUnwrap(r3.merged.first { $0.study == "a" })
         XCTAssertEqual(failed.status, .failed)
-        XCTAssertTrue(failed.error?.contains("DICOM") == true, failed.error ?? "")
+        XCTAssertTrue(failed.error?.contains("none of the requested outputs") == true, failed.error ?? "")
         XCTAssertTrue(failed.error?.contains("previous outputs") == true, failed.error ?? "")
         XCTAssertEqual(Set(failed.outputs.map(\.path)), Set(before.keys.map { "a/" + $0 }))
         XCTAssertEqual(try S.digest(root + "/out/a"), before, "a failed rerun keeps the previous good outputs")

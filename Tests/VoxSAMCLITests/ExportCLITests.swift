@@ -26,6 +26,59 @@ extension CLITests {
         XCTAssertTrue(written.geometry.isSameGrid(as: source.geometry, tolerance: 1e-3))
     }
 
+    /// Provenance: `export` does not know how a label map was made, so by default it claims no
+    /// algorithm (MANUAL); `--algorithm-type/--algorithm-name` record another tool; `segment` records
+    /// AUTOMATIC LiteMedSAM. (Export once wrote AUTOMATIC LiteMedSAM for any mask.) Read back with pydicom.
+    func testExportRecordsTheAlgorithmItWasTold() throws {
+        let series = try shared("D/dcmqi/data/segmentations/ct-3slice")
+        let labels = try shared("D/dcmqi/data/segmentations/liver_spine_seg.nrrd")
+        let dir = try tempDir()
+        func provenance(_ file: String) throws -> String {
+            let script = """
+            import sys, pydicom
+            d = pydicom.dcmread(sys.argv[1])
+            if d.Modality == "SEG":
+                s = d.SegmentSequence[0]
+                algo = s.SegmentationAlgorithmIdentificationSequence[0] if "SegmentationAlgorithmIdentificationSequence" in s else None
+                print(s.SegmentAlgorithmType, s.get("SegmentAlgorithmName", "-"), algo.AlgorithmName if algo else "-")
+            else:
+                r = d.RTROIObservationsSequence[0]
+                print(r.RTROIInterpretedType, d.StructureSetROISequence[0].ROIGenerationAlgorithm, d.StructureSetROISequence[0].get("ROIGenerationDescription", "-"))
+            """
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            p.arguments = ["python3", "-c", script, file]
+            let pipe = Pipe()
+            p.standardOutput = pipe
+            p.standardError = pipe
+            try p.run()
+            let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            p.waitUntilExit()
+            XCTAssertEqual(p.terminationStatus, 0, text)
+            return text.trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        let seg = dir.appendingPathComponent("seg.dcm").path, rt = dir.appendingPathComponent("rt.dcm").path
+        try run(["export", labels, "--reference", series, "--quiet", "-o", seg])
+        try run(["export", labels, "--reference", series, "--quiet", "--to", "rtstruct", "-o", rt])
+        XCTAssertEqual(try provenance(seg), "MANUAL - -")
+        XCTAssertEqual(try provenance(rt), "ORGAN MANUAL -")
+        try run(["export", labels, "--reference", series, "--quiet", "--algorithm-name", "nnU-Net 2.5", "-o", seg])
+        try run(["export", labels, "--reference", series, "--quiet", "--algorithm-type", "semiautomatic", "--algorithm-name", "nnU-Net 2.5",
+                 "--to", "rtstruct", "-o", rt])
+        XCTAssertEqual(try provenance(seg), "AUTOMATIC nnU-Net 2.5 nnU-Net 2.5")
+        XCTAssertEqual(try provenance(rt), "ORGAN SEMIAUTOMATIC nnU-Net 2.5")
+        expectFailure(["export", labels, "--reference", series, "--algorithm-type", "automatic", "-o", seg], exit: 2,
+                      naming: "--algorithm-name", fragment: "needs", dir: dir)
+        expectFailure(["export", labels, "--reference", series, "--algorithm-type", "guesswork", "-o", seg], exit: 2,
+                      naming: "--algorithm-type", fragment: "automatic, semiautomatic, manual", dir: dir)
+        guard (try? ModelStore.resolve(modelOption: nil)) != nil else {
+            print("skipped the segment part: the LiteMedSAM model is not installed (voxsam model fetch)")
+            throw XCTSkip("the LiteMedSAM model is not installed")
+        }
+        try run(["segment", series, "--box", "79,145,0,350,366,2", "--name", "liver", "--label", "1", "--quiet", "-o", seg])
+        XCTAssertTrue(try provenance(seg).hasPrefix("AUTOMATIC LiteMedSAM LiteMedSAM"))
+    }
+
     func testExportRefusesBadRequestsBeforeWriting() throws {
         let series = try shared("D/dcmqi/data/segmentations/ct-3slice")
         let labels = try shared("D/dcmqi/data/segmentations/liver_spine_gapped_seg.nrrd")

@@ -36,7 +36,7 @@ final class OrientationExportTests: XCTestCase {
             for (format, file) in [(OutputFormat.dicomSEG, "seg.dcm"), (.rtstruct, "rt.dcm")] {
                 let out = folder + "/" + file
                 _ = try Exporter.export(ExportRequest(labelMap: labels, labelMapPath: labelsPath, source: source, sourcePath: seriesDir,
-                                                      segments: segments, format: format, output: out))
+                                                      segments: segments, format: format, output: out, algorithm: .liteMedSAM()))
                 XCTAssertEqual(try Interop.dciodvfyErrors(out), [], "\(name) \(file)")
             }
             try Interop.python("check_dicom_export.py", ["seg", folder + "/seg.dcm", seriesDir, folder + "/expected.nrrd", "1=Tissue,2=Core"])

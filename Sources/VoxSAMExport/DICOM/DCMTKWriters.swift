@@ -49,11 +49,6 @@ public struct DerivedSeriesInfo: Sendable {
     }
 }
 
-/// Version of VoxSAM written into exported objects (SoftwareVersions, algorithm version).
-public enum VoxSAMVersion {
-    public static let string = "0.3.0"
-}
-
 private func withCode<R>(_ c: CodedConcept?, _ body: (vxd_code) throws -> R) rethrows -> R {
     guard let c else { return try body(vxd_code(value: nil, scheme: nil, meaning: nil)) }
     return try c.value.withCString { v in
@@ -103,15 +98,16 @@ final class DICOMSegBuilder {
     }
 
     /// Returns the SegmentNumber.
-    func addSegment(_ s: SegmentDescription, cielab: [UInt16], algorithmName: String, algorithmVersion: String) throws -> UInt16 {
+    func addSegment(_ s: SegmentDescription, cielab: [UInt16], algorithm: SegmentationAlgorithm) throws -> UInt16 {
+        let algorithmType: Int32 = switch algorithm.kind { case .automatic: 0; case .semiautomatic: 1; case .manual: 2 }
         var error = vxd_error()
         var number: UInt16 = 0
         let status = withCode(s.category) { cat in
             withCode(s.type) { type in
                 withCode(s.typeModifier) { modifier in
                     withCode(s.anatomicRegion) { region in
-                        vxd_seg_add_segment(handle, s.name, "", cat, type, modifier, region, cielab, 0, algorithmName,
-                                            algorithmVersion, &number, &error)
+                        vxd_seg_add_segment(handle, s.name, "", cat, type, modifier, region, cielab, algorithmType, algorithm.name ?? "",
+                                            algorithm.version ?? "unspecified", &number, &error)
                     }
                 }
             }

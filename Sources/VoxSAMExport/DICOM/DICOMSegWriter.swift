@@ -2,8 +2,8 @@ import VoxSAMCore
 import VoxSAMProtocol
 
 /// Writes a label map as a BINARY DICOM Segmentation of its source series (through dcmseg): one
-/// segment per label (label, CIELab colour, category/type codes, AUTOMATIC with algorithm name and
-/// version), one frame per non-empty (segment, slice) referencing the source instance, per-frame
+/// segment per label (label, CIELab colour, category/type codes, the algorithm type — with name and
+/// version unless MANUAL), one frame per non-empty (segment, slice) referencing the source instance, per-frame
 /// plane position, shared plane orientation and pixel measures, dimension index (segment, position),
 /// patient/study/frame of reference from the source, new series and instance UIDs.
 public enum DICOMSegWriter {
@@ -21,7 +21,7 @@ public enum DICOMSegWriter {
     /// `labelMap` must be on `source`'s grid (see `DICOMSourceSeries.align`); `segments` must
     /// describe every label present.
     public static func write(labelMap: Volume, source: DICOMSourceSeries, segments: [SegmentDescription],
-                             series: DerivedSeriesInfo, algorithmName: String = "LiteMedSAM",
+                             series: DerivedSeriesInfo, algorithm: SegmentationAlgorithm,
                              to path: String) throws -> Result {
         let g = source.geometry
         let (slices, present) = try source.labelSlices(of: labelMap, described: segments, output: path)
@@ -43,8 +43,7 @@ public enum DICOMSegWriter {
         var numbers: [Int: Int] = [:]
         for s in segments.sorted(by: { $0.label < $1.label }) {
             guard present.contains(s.label) else { empty.append(s.label); continue }
-            let number = try builder.addSegment(s, cielab: CIELab.dicom(s.color), algorithmName: algorithmName,
-                                                algorithmVersion: VoxSAMVersion.string)
+            let number = try builder.addSegment(s, cielab: CIELab.dicom(s.color), algorithm: algorithm)
             numbers[s.label] = Int(number)
             for k in 0..<g.size.z {
                 guard let mask = slices.mask(label: s.label, slice: k) else { continue }

@@ -2,7 +2,7 @@ import VoxSAMCore
 import VoxSAMProtocol
 
 /// Writes a label map as an RT Structure Set of its source series (through dcmrt): per label a ROI
-/// (name, display colour, AUTOMATIC generation, category and identification codes) whose
+/// (name, display colour, generation algorithm and description, category and identification codes) whose
 /// CLOSED_PLANAR contours are the label's boundaries on each source slice, in LPS millimetres
 /// (`ContourExtraction`: holes are separate contours, so readers that fill with the even-odd rule
 /// get the holes back), each referencing its source image.
@@ -14,7 +14,8 @@ public enum RTStructWriter {
     }
 
     public static func write(labelMap: Volume, source: DICOMSourceSeries, segments: [SegmentDescription],
-                             series: DerivedSeriesInfo, simplification: ContourSimplification = .default,
+                             series: DerivedSeriesInfo, algorithm: SegmentationAlgorithm,
+                             simplification: ContourSimplification = .default,
                              to path: String) throws -> Result {
         let g = source.geometry
         let (slices, present) = try source.labelSlices(of: labelMap, described: segments, output: path)
@@ -29,8 +30,8 @@ public enum RTStructWriter {
         for s in segments.sorted(by: { $0.label < $1.label }) {
             // Every described structure becomes a ROI (an empty ROI is valid and tells the planner
             // the structure was looked for); its contours follow.
-            let roi = try builder.addROI(s, interpretedType: interpretedType(s), algorithm: "AUTOMATIC",
-                                         description: "VoxSAM \(VoxSAMVersion.string) LiteMedSAM, box-prompted")
+            let roi = try builder.addROI(s, interpretedType: interpretedType(s), algorithm: algorithm.kind.dicomTerm,
+                                         description: algorithm.description)
             guard present.contains(s.label) else { empty.append(s.label); continue }
             for k in 0..<g.size.z {
                 guard let mask = slices.mask(label: s.label, slice: k) else { continue }

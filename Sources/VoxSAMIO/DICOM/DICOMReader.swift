@@ -79,7 +79,7 @@ public enum DICOMReader {
                 + listing(groups, headers: headers, path: path), path: path)
         }
         if groups.count == 1 { return groups[0] }
-        throw VoxSAMError(.invalidArgument, "\(groups.count) series found; choose one with --series UID (DICOMReader.read(path:series:)):\n"
+        throw VoxSAMError(.invalidArgument, "\(groups.count) series found; choose one with --series KEY:\n"
             + listing(groups, headers: headers, path: path), path: path)
     }
 

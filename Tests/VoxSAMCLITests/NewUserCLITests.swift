@@ -1,0 +1,97 @@
+import Foundation
+import XCTest
+import VoxSAMCore
+import VoxSAMIO
+@testable import VoxSAMCLI
+
+/// `voxsam eval` as a new user meets it: a prediction written in another axis order than the ground
+/// truth (dcm2niix / nnU-Net NIfTI of a series), `--labels` to restrict, labels absent from both maps
+/// kept out of the means, HD95 (TotalSegmentator's example label map: 117 labels, 512×512×20).
+extension CLITests {
+    func evalJSON(_ args: [String]) throws -> [String: Any] {
+        let p = Process()
+        p.executableURL = Self.repoRoot.appendingPathComponent(".build/release/voxsam")
+        p.arguments = ["eval"] + args + ["--json"]
+        let pipe = Pipe()
+        p.standardOutput = pipe
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        XCTAssertEqual(p.terminationStatus, 0)
+        return try XCTUnwrap(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+    }
+
+    func testEvalAlignsAxisOrderRestrictsLabelsAndReportsHD95() throws {
+        try XCTSkipUnless(FileManager.default.isExecutableFile(atPath: Self.repoRoot.appendingPathComponent(".build/release/voxsam").path),
+                          "needs .build/release/voxsam (swift build -c release --product voxsam)")
+        let gtPath = try shared("A/TotalSegmentator/tests/reference_files/example_seg_dicom.nii.gz")
+        let dir = try tempDir()
+        let gt = try VolumeReader.read(path: gtPath)
+        // A prediction: labels 1 and 5 eroded by one slice at the top, everything else dropped; written
+        // with the axes (j, i, k) and i, k reversed — the same voxel centres in another axis order.
+        var pred = gt
+        if case .uint8(var a) = gt.voxels {
+            let n = gt.size.x * gt.size.y
+            for i in a.indices where a[i] != 1 && a[i] != 5 { a[i] = 0 }
+            for i in (n * (gt.size.z - 1))..<(n * gt.size.z) { a[i] = 0 }
+            pred.voxels = .uint8(a)
+        } else { return XCTFail("expected uint8 labels, got \(gt.type)") }
+        let g = gt.geometry
+        var other = g
+        other.size = SIMD3(g.size.y, g.size.x, g.size.z)
+        other.spacing = SIMD3(g.spacing.y, g.spacing.x, g.spacing.z)
+        other.direction = Matrix3(columns: -g.direction[column: 1], g.direction[column: 0], -g.direction[column: 2])
+        other.origin = g.worldPoint(index: SIMD3(0, Double(g.size.y - 1), Double(g.size.z - 1)))
+        let moved = pred.reindexed(onto: other, mapping: try XCTUnwrap(other.axisMapping(from: g)))
+        let predPath = dir.appendingPathComponent("pred-other-axis-order.nii.gz").path
+        try VolumeWriter.write(moved, to: predPath)
+
+        // Before: "not on the same grid" (sizes 512x512x20 vs 512x512x20). Now reindexed exactly.
+        let restricted = try evalJSON([predPath, gtPath, "--labels", "1,5"])
+        XCTAssertEqual(restricted["labels_in_mean"] as? [Int], [1, 5])
+        let per = try XCTUnwrap(restricted["per_label"] as? [[String: Any]])
+        XCTAssertEqual(per.count, 2)
+        for s in per {
+            XCTAssertGreaterThan(s["dsc"] as? Double ?? 0, 0.85, "label \(s["label"] ?? "?"): one slice less")
+            XCTAssertLessThan(s["dsc"] as? Double ?? 1, 1)
+            XCTAssertNotNil(s["hd95_mm"] as? Double)
+        }
+        XCTAssertGreaterThan(restricted["dsc"] as? Double ?? 0, 0.85)
+
+        // The same map against itself in the other axis order: exact.
+        let same = try evalJSON([predPath, predPath])
+        XCTAssertEqual(same["dsc"] as? Double, 1)
+        XCTAssertEqual(same["hd95_mm"] as? Double, 0)
+
+        // Unrestricted: the labels missing from the prediction count (DSC 0); a requested label that is
+        // in neither map is listed but not averaged.
+        let all = try evalJSON([predPath, gtPath, "--labels", "1,5,250"])
+        XCTAssertEqual(all["labels_in_mean"] as? [Int], [1, 5])
+        let absent = try XCTUnwrap((all["per_label"] as? [[String: Any]])?.first { $0["label"] as? Int == 250 })
+        XCTAssertEqual(absent["absent_from_both"] as? Bool, true)
+        let every = try evalJSON([predPath, gtPath])
+        XCTAssertEqual((every["labels_in_mean"] as? [Int])?.count, Set(gt.voxels.labelValues).subtracting([0]).count)
+
+        // A prediction on another grid is still refused, naming both grids.
+        let small = try shared("D/dcmqi/data/segmentations/liver_spine_seg.nrrd")
+        expectFailure(["eval", small, gtPath], exit: 2, naming: small, fragment: "not on the grid", dir: dir)
+        expectFailure(["eval", predPath, gtPath, "--labels", "1,x"], exit: 2, naming: "--labels", fragment: "1,5", dir: dir)
+    }
+
+    /// `voxsam --version` prints the version exported objects record.
+    func testVersionFlag() throws {
+        let exe = Self.repoRoot.appendingPathComponent(".build/release/voxsam")
+        try XCTSkipUnless(FileManager.default.isExecutableFile(atPath: exe.path), "needs .build/release/voxsam")
+        let p = Process()
+        p.executableURL = exe
+        p.arguments = ["--version"]
+        let pipe = Pipe()
+        p.standardOutput = pipe
+        try p.run()
+        let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        XCTAssertEqual(p.terminationStatus, 0)
+        XCTAssertEqual(text.trimmingCharacters(in: .whitespacesAndNewlines), VoxSAMVersion.string)
+    }
+}

@@ -38,12 +38,22 @@ struct EvalCommand: ParsableCommand {
         let wanted = try labels.map(Self.parseLabels)
         var (p, pKnown) = try readLabels(prediction, preferred: "segs")
         let (g, gKnown) = try readLabels(groundTruth, preferred: "gts")
-        if pKnown && gKnown {
+        switch min(pKnown, gKnown) {
+        case .full:
             // The one grid rule for label maps: same voxels in another axis order are reindexed exactly.
             p = try LabelMapAlignment.align(p, onto: g.geometry, reference: "ground truth", labelMapPath: prediction)
+        case .spacing:
+            // A CVPR24 .npz has spacing but no origin or direction: compared by size and spacing.
+            let (a, b) = (p.geometry.spacing, g.geometry.spacing)
+            guard p.size == g.size, (0..<3).allSatisfy({ abs(a[$0] - b[$0]) <= 1e-3 * max(1, abs(b[$0])) }) else {
+                throw VoxSAMError(.geometry, "prediction \(p.size.x)x\(p.size.y)x\(p.size.z) spacing \(a.x),\(a.y),\(a.z) and ground truth \(g.size.x)x\(g.size.y)x\(g.size.z) spacing \(b.x),\(b.y),\(b.z) differ (one file has no origin/direction, so only size and spacing are compared)", path: prediction)
+            }
+            p.geometry = g.geometry
+        case .none:
+            break  // an .npz without spacing: compared by size only (Evaluation checks the size)
         }
         let report = try Evaluation.evaluate(prediction: p, groundTruth: g, toleranceMM: toleranceMm, labels: wanted,
-                                             checkGeometry: pKnown && gKnown)
+                                             checkGeometry: min(pKnown, gKnown) == .full)
         if json {
             print(try JSONOutput.string(report))
         } else {
@@ -71,16 +81,24 @@ struct EvalCommand: ParsableCommand {
         return out
     }
 
-    /// The label map and whether its file carries geometry (an .npz without `spacing` does not).
-    func readLabels(_ path: String, preferred: String) throws -> (Volume, Bool) {
+    /// How much geometry a label map's file carries.
+    enum KnownGeometry: Int, Comparable {
+        case none, spacing, full  // .npz without `spacing`; CVPR24 .npz (spacing only); everything else
+        static func < (a: Self, b: Self) -> Bool { a.rawValue < b.rawValue }
+    }
+
+    /// The label map and how much geometry its file carries.
+    func readLabels(_ path: String, preferred: String) throws -> (Volume, KnownGeometry) {
         if try VolumeReader.format(of: path) == .npz {
             let npz = try NPZArchive.read(path: path)
             let name = npz[preferred] != nil ? preferred : (npz["segs"] != nil ? "segs" : "gts")
             guard let a = npz[name] else {
                 throw VoxSAMError(.corruptFile, "the .npz holds no `segs` or `gts` label array", path: path)
             }
-            return (try NPZVolume.volume(a, name: name, archive: npz, path: path), npz["spacing"] != nil)
+            let known: KnownGeometry = npz["spacing"] == nil ? .none
+                : (npz["origin"] != nil && npz["direction"] != nil ? .full : .spacing)
+            return (try NPZVolume.volume(a, name: name, archive: npz, path: path), known)
         }
-        return (try VolumeReader.read(path: path), true)
+        return (try VolumeReader.read(path: path), .full)
     }
 }

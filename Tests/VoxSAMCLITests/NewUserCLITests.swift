@@ -79,6 +79,25 @@ extension CLITests {
         expectFailure(["eval", predPath, gtPath, "--labels", "1,x"], exit: 2, naming: "--labels", fragment: "1,5", dir: dir)
     }
 
+    /// VoxSAM's own .npz output of a MedSAM2-style case keeps origin and direction, so `eval` compares
+    /// it with the input (it refused: "differ by 10 mm"); a CVPR24 .npz (spacing only) is compared by
+    /// size and spacing.
+    func testEvalComparesNPZOutputsWithMedSAM2Inputs() throws {
+        try XCTSkipUnless(FileManager.default.isExecutableFile(atPath: Self.repoRoot.appendingPathComponent(".build/release/voxsam").path),
+                          "needs .build/release/voxsam (swift build -c release --product voxsam)")
+        let input = try shared("A/MedSAM2/data/RECIST_train_npz/CT_Lesion_000002_03_01_035-047.npz")
+        let dir = try tempDir()
+        let gts = try NPZVolume.read(path: input, array: "gts")
+        let ours = dir.appendingPathComponent("segs.npz").path
+        try NPZVolume.writeLabelMap(gts, to: ours)
+        XCTAssertEqual(try evalJSON([ours, input])["dsc"] as? Double, 1)
+        var plain = gts
+        plain.geometry = Geometry(size: gts.size, spacing: gts.geometry.spacing)
+        let cvpr = dir.appendingPathComponent("cvpr.npz").path
+        try NPZVolume.writeLabelMap(plain, to: cvpr)
+        XCTAssertEqual(try evalJSON([cvpr, input])["dsc"] as? Double, 1)
+    }
+
     /// `voxsam --version` prints the version exported objects record.
     func testVersionFlag() throws {
         let exe = Self.repoRoot.appendingPathComponent(".build/release/voxsam")

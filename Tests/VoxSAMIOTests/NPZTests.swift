@@ -43,6 +43,29 @@ final class NPZTests: XCTestCase {
         XCTAssertEqual((10 + Int(bytes[8]) + Int(bytes[9]) << 8) % 64, 0)
     }
 
+    /// A MedSAM2-style geometry (direction, origin) survives writing a label map: it once came back
+    /// as axis-aligned at the origin, so `eval` refused VoxSAM's own output against its input.
+    func testLabelMapKeepsMedSAM2OriginAndDirection() throws {
+        let input = try TestData.sharedData("A/MedSAM2/data/RECIST_train_npz/CT_Lesion_000002_03_01_035-047.npz")
+        let image = try NPZVolume.read(path: input)
+        let dir = try TestData.temporaryFolder(self)
+        let path = dir.appendingPathComponent("segs.npz").path
+        let labels = Volume(geometry: image.geometry, voxels: .uint8([UInt8](repeating: 1, count: image.voxels.count)))
+        try NPZVolume.writeLabelMap(labels, to: path)
+        let npz = try NPZArchive.read(path: path)
+        XCTAssertNotNil(npz["direction"])
+        XCTAssertNotNil(npz["origin"])
+        let back = try NPZVolume.read(path: path, array: "segs")
+        XCTAssertEqual(back.geometry, image.geometry)
+        // Axis-aligned at the origin: the CVPR24 layout, spacing (z, y, x) only, as before.
+        let plain = dir.appendingPathComponent("plain.npz").path
+        try NPZVolume.writeLabelMap(Volume(geometry: Geometry(size: SIMD3(2, 2, 2), spacing: SIMD3(1, 2, 3)),
+                                           voxels: .uint8([0, 1, 0, 1, 0, 1, 0, 1])), to: plain)
+        let p = try NPZArchive.read(path: plain)
+        XCTAssertNil(p["direction"])
+        XCTAssertEqual(p["spacing"]?.doubles, [3, 2, 1])
+    }
+
     func testCorruptArchiveIsRefused() throws {
         let dir = try TestData.temporaryFolder(self)
         let path = dir.appendingPathComponent("broken.npz").path

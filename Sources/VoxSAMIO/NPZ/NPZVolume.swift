@@ -78,7 +78,10 @@ public enum NPZVolume {
         return stride(from: 0, to: v.count, by: 6).map { r in (0..<6).map { Int(v[r + $0]) } }
     }
 
-    /// Writes a label map as a CVPR24 `.npz` with `segs` (D, H, W) and `spacing` (z, y, x).
+    /// Writes a label map as a CVPR24 `.npz` with `segs` (D, H, W) and `spacing` (z, y, x) — or, when
+    /// the geometry is not axis-aligned at the origin (a MedSAM2-style input, or any NIfTI/DICOM
+    /// image), in the MedSAM2 convention that keeps it: `spacing` (x, y, z), `direction` (SimpleITK's
+    /// row-major 3×3) and `origin`. Either way `read` gives the same geometry back.
     public static func writeLabelMap(_ volume: Volume, to path: String, arrayName: String = "segs") throws {
         let s = volume.geometry.size
         let dtype: NPYArray.DType
@@ -90,13 +93,21 @@ public enum NPZVolume {
         case .float32: dtype = .float32
         }
         let data = volume.voxels.withUnsafeBytes { Array($0) }
-        let sp = volume.geometry.spacing
-        var spacing = [UInt8]()
-        for v in [sp.z, sp.y, sp.x] { withUnsafeBytes(of: v) { spacing += $0 } }
-        let npz = NPZArchive(arrays: [
-            arrayName: NPYArray(dtype: dtype, shape: [s.z, s.y, s.x], data: data),
-            "spacing": NPYArray(dtype: .float64, shape: [3], data: spacing),
-        ])
-        try npz.write(to: path)
+        let g = volume.geometry
+        func float64(_ values: [Double]) -> NPYArray {
+            var bytes = [UInt8]()
+            for v in values { withUnsafeBytes(of: v) { bytes += $0 } }
+            return NPYArray(dtype: .float64, shape: [values.count], data: bytes)
+        }
+        var arrays = [arrayName: NPYArray(dtype: dtype, shape: [s.z, s.y, s.x], data: data)]
+        if g.direction == Matrix3.identity && g.origin == .zero {
+            arrays["spacing"] = float64([g.spacing.z, g.spacing.y, g.spacing.x])
+        } else {
+            let d = g.direction
+            arrays["spacing"] = float64([g.spacing.x, g.spacing.y, g.spacing.z])
+            arrays["direction"] = float64((0..<3).flatMap { r in (0..<3).map { c in d[r, c] } })
+            arrays["origin"] = float64([g.origin.x, g.origin.y, g.origin.z])
+        }
+        try NPZArchive(arrays: arrays).write(to: path)
     }
 }

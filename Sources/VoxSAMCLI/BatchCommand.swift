@@ -21,6 +21,18 @@ struct BatchCommand: ParsableCommand {
             OUT_DIR/summary.csv. A failing study is recorded and the batch goes on; the exit code is 5 when any \
             study failed. --shard I/N (or SLURM_ARRAY_TASK_ID/SLURM_ARRAY_TASK_COUNT, or JOB_COMPLETION_INDEX with \
             --shard-count) runs one disjoint part; shards may share OUT_DIR.
+
+            Prompts CSV: one row per object; a header names the columns (any order; only `study` is \
+            required): study, series, image, name, label, box, box_mm, from_mask, mask_label, key_slice, \
+            color. Boxes are "x0,y0,z0,x1,y1,z1" (quoted) or space-separated voxel indices; box_mm in LPS mm; \
+            from_mask relative to the prompts file; a row with only a study uses a CVPR24 .npz's own boxes. \
+            JSON: {"studies": [{"study": "case01", "objects": [{"name": "liver", "label": 1, "box": [...]}]}]}.
+
+            Example:
+              study,name,label,box
+              case01,liver,1,"44,25,0,105,83,29"
+              case01,spleen,2,"10,22,0,34,54,29"
+            voxsam batch studies/ --prompts prompts.csv --output out/ --outputs nifti,confidence-json,qa-png --resume
             """)
 
     @Argument(help: "The studies folder.")

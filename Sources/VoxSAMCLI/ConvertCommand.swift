@@ -7,7 +7,12 @@ import VoxSAMIO
 struct ConvertCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "convert",
-        abstract: "Convert a volume to .nii, .nii.gz, .nrrd or .npz (chosen by the output extension); voxel values and geometry are kept exactly.")
+        abstract: "Convert a volume to .nii, .nii.gz, .nrrd or .npz (chosen by the output extension); voxel values and geometry are kept exactly.",
+        discussion: """
+        Examples:
+          voxsam convert CT_SERIES/ ct.nii.gz
+          voxsam convert CT_SERIES/ ct.nrrd --series 1.2.840.113619.2.55.3.604688119   (a folder with several series)
+        """)
 
     @Argument(help: "A DICOM file/folder/DICOMDIR, NIfTI, NRRD or .npz.")
     var input: String

@@ -17,6 +17,11 @@ struct ExportCommand: ParsableCommand {
         reindexed exactly. DICOM SEG and RTSTRUCT need the DICOM series as --reference; they copy \
         patient and study from it and reference its instances. Label names, colours and SNOMED CT codes \
         come from --protocol, then --names, then the built-in terminology by name.
+
+        Examples:
+          voxsam export seg.nii.gz --reference CT_SERIES/ --names 1=liver,2=spleen -o seg.dcm
+          voxsam export seg.nii.gz --reference CT_SERIES/ --to rtstruct --algorithm-name "nnU-Net 2.5" -o rt.dcm
+          voxsam export seg.nii.gz --reference ct.nii.gz --protocol ct-abdomen -o seg.seg.nrrd
         """)
 
     @Argument(help: "The label map: NIfTI, NRRD or .npz (integer labels, 0 = background).")

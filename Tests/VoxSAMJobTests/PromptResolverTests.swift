@@ -19,6 +19,22 @@ final class PromptResolverTests: XCTestCase {
 
     var volume: Volume { Volume(geometry: Geometry(size: size), voxels: .uint8([UInt8](repeating: 0, count: size.x * size.y * size.z))) }
 
+    /// A mm box outside the volume whose RAS reading (x and y negated, as 3D Slicer shows coordinates)
+    /// lies inside gets a hint; one outside either way does not.
+    func testMillimetreBoxOutsideTheVolumeHintsAtRAS() throws {
+        let resolver = PromptResolver(protocol: nil, origin: "--box-mm")
+        XCTAssertThrowsError(try resolver.resolve([ObjectSpec(name: "liver", boxMM: [-40, -30, 2, -10, -5, 8])], volume: volume,
+                                                  imagePath: "ct.nii.gz", axis: .k)) { e in
+            XCTAssertTrue("\(e)".contains("lies outside the volume"), "\(e)")
+            XCTAssertTrue("\(e)".contains("read as RAS"), "\(e)")
+            XCTAssertTrue("\(e)".contains("40,30,2,10,5,8"), "the RAS reading is shown: \(e)")
+        }
+        XCTAssertThrowsError(try resolver.resolve([ObjectSpec(name: "far", boxMM: [500, 500, 2, 600, 600, 8])], volume: volume,
+                                                  imagePath: "ct.nii.gz", axis: .k)) { e in
+            XCTAssertFalse("\(e)".contains("RAS"), "\(e)")
+        }
+    }
+
     func testPromptsFileGrammarAndMillimetreBoxes() throws {
         let f = try temporaryFolder().appendingPathComponent("p.json")
         try Data(#"{"objects": [{"name": "liver", "label": 5, "box": [1,2,3,40,50,9], "color": [255,0,0]}, {"name": "x", "box_mm": [0,0,0,4,4,4]}]}"#.utf8).write(to: f)

@@ -22,6 +22,7 @@
 
 #if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
 #define VK_HAVE_X86 1
+#include <cpuid.h>
 #include <immintrin.h>
 #endif
 
@@ -233,6 +234,18 @@ int vk_q8_vnni_available(void) {
                  __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq");
     }
     return cached;
+#else
+    return 0;
+#endif
+}
+
+int vk_cpu_has_amx_bf16(void) {
+#ifdef VK_HAVE_X86
+    // CPUID.(EAX=7, ECX=0):EDX bit 22 (AMX-BF16). Only reported: VoxSAM has no AMX kernels yet.
+    unsigned a, b, c, d;
+    if (__get_cpuid_max(0, NULL) < 7) return 0;
+    __cpuid_count(7, 0, a, b, c, d);
+    return (d >> 22) & 1;
 #else
     return 0;
 #endif

@@ -203,7 +203,8 @@ final class Int8GEMMTests: XCTestCase {
             ("neck0", 4096, 320, 256), ("neck2 (im2col)", 4096, 2304, 256),
         ]
         var r = RNG(s: 16)
-        OpenBLASRuntime.singleThreaded {
+        OpenBLASRuntime.keepBLASSingleThreaded()
+        do {
             for (name, m, k, n) in shapes {
                 let w = r.array(n * k, scale: 0.1), x = r.array(m * k)
                 let p = Packed(w, n: n, k: k)

@@ -69,6 +69,9 @@ enum { VK_Q8_AUTO = 0, VK_Q8_VNNI = 1, VK_Q8_PORTABLE = 2 };
 /// 1 when the VNNI path can run on this CPU (checked once).
 int vk_q8_vnni_available(void);
 
+/// 1 when CPUID reports AMX-BF16 (for choosing a precision; no AMX kernels here).
+int vk_cpu_has_amx_bf16(void);
+
 /// Bytes of the packed weight for N output channels of K inputs.
 long vk_q8_packed_size(int N, int K);
 

@@ -14,6 +14,15 @@ import VoxSAMIO
 /// both precisions on 5 cases) and by default guards against regressions only: each object >= 0.70
 /// and the mean >= 0.94 (measured 0.736 and 0.961); VOXSAM_INT8_DICE_TARGET=1 asserts the 0.99
 /// target instead.
+///
+/// Why int8 misses it (measured 2026-12, fake-quantized layers, MR_brain1 / CT_TSdicom L6 /
+/// MR_TSsmall L6): the propagated masks react to the encoder's systematic errors far more than to
+/// noise. Seeded white noise of 10 % relative L2 on every embedding keeps them at 0.966 / 0.985 /
+/// -, while qkv alone in int8 (1.5 % embedding error) gives 0.884 / 0.875 / 0.869; of that, the
+/// int8 weights alone (fp32 activations) give 0.883 / 0.884 / 0.868 and the int8 activations alone
+/// (fp32 weights) 0.997 / 0.944 / 0.998. With the default layers and exact weights, int8
+/// activations alone still give 0.884 / 0.985 / 0.856. So neither 16-bit weights nor 16-bit
+/// activations alone would reach 0.99.
 final class Int8DiceTests: XCTestCase {
     static let cases = ["3DBox_CT_TSdicom", "3DBox_CT_TSsmall", "3DBox_MR_TSsmall", "3DBox_MR_brain1", "3DBox_MR_brain2"]
 
@@ -84,10 +93,10 @@ final class Int8DiceTests: XCTestCase {
             let image = try NPZVolume.read(path: c.image)
             let prompts = try PromptSource.fromNPZ(path: c.image)
             let clean = try Propagator(model: LiteMedSAMSliceModel(model: fp)).run(image8: image, prompts: prompts)
-            for eps in [0.001, 0.003, 0.01] {
+            for eps in [0.003, 0.01, 0.03, 0.1] {
                 let noisy = try Propagator(model: NoisyEmbeddingModel(LiteMedSAMSliceModel(model: fp), eps: Float(eps)))
                     .run(image8: image, prompts: prompts)
-                var line = String(format: "%@ eps %.3f:", name as NSString, eps)
+                var line = String(format: "%@ relative noise %.3f:", name as NSString, eps)
                 for p in prompts { line += String(format: " L%d %.4f", p.label, SegmentTestSupport.dice(noisy.labelMap, clean.labelMap, label: p.label)) }
                 lines.append(line)
             }

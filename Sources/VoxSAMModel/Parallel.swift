@@ -48,17 +48,22 @@ struct Parallel: Sendable {
     /// on a busy machine holds up less than a fixed half. The caller picks `parts` (a few per thread)
     /// for work that is always worth splitting, e.g. slices of a GEMM.
     func split(_ n: Int, parts: Int, align: Int = 1, _ body: (Int, Int) -> Void) {
+        indexedSplit(n, parts: parts, align: align) { _, lo, hi in body(lo, hi) }
+    }
+
+    /// Like `split`, also passing the part number (0..<parts) for per-part scratch.
+    func indexedSplit(_ n: Int, parts: Int, align: Int = 1, _ body: (Int, Int, Int) -> Void) {
         let a = max(align, 1)
         let p = threads <= 1 ? 1 : max(1, min(parts, n / a))
         if p <= 1 {
             usage.enter()
-            body(0, n)
+            body(0, 0, n)
             usage.leave()
             return
         }
         run(p) { i in
             let lo = n * i / p / a * a, hi = i == p - 1 ? n : n * (i + 1) / p / a * a
-            if hi > lo { body(lo, hi) }
+            if hi > lo { body(i, lo, hi) }
         }
     }
 

@@ -12,6 +12,7 @@
 // runs after a warm-up), effective encoder GFLOP/s (37.47 GMAC = 74.94 GFLOP per slice), threads,
 // OpenBLAS core name and peak RSS.
 import Foundation
+import VoxSAMCore
 import VoxSAMModel
 #if canImport(Glibc)
 import Glibc
@@ -30,6 +31,7 @@ var threadsOption: Int?
 var slicePath: String?
 var segmentCase: String?
 var decoderRuns = 0
+var precision = Precision.fp32
 var segmentExtra: [String] = []
 var args = CommandLine.arguments.dropFirst()
 while let a = args.popFirst() {
@@ -41,8 +43,9 @@ while let a = args.popFirst() {
     case "--segment": segmentCase = args.popFirst()
     case "--": segmentExtra = Array(args); args = []
     case "--decoder-runs": decoderRuns = Int(args.popFirst() ?? "") ?? 0
+    case "--precision": do { precision = try Precision.parse(args.popFirst() ?? "") } catch { fail("\(error)") }
     case "-h", "--help":
-        print("usage: voxsam-bench [--model PATH] [--runs N] [--threads T] [--slice raw512x512float32.bin] [--decoder-runs N]\n       voxsam-bench --segment CASE.npz [--runs N] [--threads T] [-- SEGMENT-OPTIONS]")
+        print("usage: voxsam-bench [--model PATH] [--runs N] [--threads T] [--slice raw512x512float32.bin] [--decoder-runs N] [--precision fp32|int8|auto]\n       voxsam-bench --segment CASE.npz [--runs N] [--threads T] [-- SEGMENT-OPTIONS]")
         exit(0)
     default: fail("unknown argument \(a)")
     }
@@ -120,7 +123,7 @@ if let data = FileManager.default.contents(atPath: slicePath ?? defaultSlice), d
 let rssBefore = peakRSSMB()
 let tLoad = now()
 let model: LiteMedSAM
-do { model = try LiteMedSAM(checkpointPath: path, threads: threads) } catch { fail("\(error)") }
+do { model = try LiteMedSAM(checkpointPath: path, threads: threads, precision: precision) } catch { fail("\(error)") }
 let loadMS = now() - tLoad
 
 let pre = Preprocessor()
@@ -187,6 +190,7 @@ let result: [String: Any] = [
     "load_ms": (loadMS * 10).rounded() / 10,
     "runs": runs,
     "threads": model.threads,
+    "precision": model.precision.rawValue,
     "openblas_core": OpenBLASRuntime.coreName(),
     "openblas_coretype_env": ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"] ?? "",
     "kernel_isa": OpenBLASRuntime.kernelISA(),

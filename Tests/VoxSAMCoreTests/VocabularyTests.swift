@@ -58,4 +58,25 @@ final class VocabularyTests: XCTestCase {
         XCTAssertThrowsError(try SliceAxis.parse("w"))
         XCTAssertThrowsError(try PropagationMode.parse("sideways"))
     }
+
+    func testPrecisionParseAndResolve() throws {
+        for p in Precision.allCases { XCTAssertEqual(try Precision.parse(p.rawValue.uppercased()), p) }
+        XCTAssertEqual(try Precision.parse(" float32 "), .fp32)
+        XCTAssertThrowsError(try Precision.parse("int4")) { e in
+            XCTAssertEqual((e as? VoxSAMError)?.code, .invalidArgument)
+            XCTAssertTrue("\(e)".contains("fp32, int8, bf16, auto"), "\(e)")
+        }
+        let vnni = Precision.CPUSupport(int8VNNI: true, amxBF16: false)
+        let plain = Precision.CPUSupport(int8VNNI: false, amxBF16: false)
+        let amx = Precision.CPUSupport(int8VNNI: true, amxBF16: true)
+        XCTAssertEqual(try Precision.auto.resolved(for: vnni), Precision.autoChoosesInt8 ? .int8 : .fp32)
+        XCTAssertEqual(try Precision.auto.resolved(for: plain), .fp32)
+        XCTAssertEqual(try Precision.auto.resolved(for: amx), Precision.autoChoosesInt8 ? .int8 : .fp32)  // no bf16 kernels
+        XCTAssertEqual(try Precision.int8.resolved(for: plain), .int8)  // exact portable kernels
+        XCTAssertEqual(try Precision.fp32.resolved(for: vnni), .fp32)
+        XCTAssertThrowsError(try Precision.bf16.resolved(for: vnni)) { e in XCTAssertTrue("\(e)".contains("AMX-BF16"), "\(e)") }
+        XCTAssertThrowsError(try Precision.bf16.resolved(for: amx)) { e in XCTAssertTrue("\(e)".contains("not implemented"), "\(e)") }
+        let data = try JSONEncoder().encode([Precision.int8])
+        XCTAssertEqual(String(decoding: data, as: UTF8.self), "[\"int8\"]")
+    }
 }

@@ -50,6 +50,54 @@ void vk_gemm_tn(const float *x, int ldx, const float *w, int ldw, float *y, int 
 void vk_gemm_few_rows(const float *x, int ldx, const float *wt, int ldw, float *y, int ldy, int M, int N, int K,
                       float beta);
 
+// MARK: - Int8 GEMM (gemm_int8.c)
+
+/// Weights of an nn.Linear quantized per output channel: w[n][k] ~ scale[n] * q[n][k], q in
+/// [-127, 127], packed by vk_q8_pack_weights into 16-column panels [Np/16][Kp/4][16][4]
+/// (Kp = K rounded up to 4, Np = N rounded up to 16; padding is 0). colsum[n] = sum_k q[n][k].
+typedef struct {
+    const int8_t *w;
+    const float *scale;
+    const int32_t *colsum;
+    int N, K, Kp;
+} vk_q8_weights;
+
+/// Which integer core runs: AUTO = VNNI when the CPU has AVX-512 VNNI (+BW, VL, DQ), else portable.
+/// Both give the same int32 sums (integer arithmetic is exact) and the same dequantized floats.
+enum { VK_Q8_AUTO = 0, VK_Q8_VNNI = 1, VK_Q8_PORTABLE = 2 };
+
+/// 1 when the VNNI path can run on this CPU (checked once).
+int vk_q8_vnni_available(void);
+
+/// 1 when CPUID reports AMX-BF16 (for choosing a precision; no AMX kernels here).
+int vk_cpu_has_amx_bf16(void);
+
+/// Bytes of the packed weight for N output channels of K inputs.
+long vk_q8_packed_size(int N, int K);
+
+/// Quantizes w[N][K] (row stride ldw) per output channel (symmetric, scale = max|w| / 127) into
+/// packed (vk_q8_packed_size bytes), scale[N] and colsum[N]. Called once at model load.
+void vk_q8_pack_weights(const float *w, int ldw, int N, int K, int8_t *packed, float *scale, int32_t *colsum);
+
+/// Bytes of scratch one thread needs for vk_q8_gemm with K inputs.
+long vk_q8_scratch_size(int K);
+
+/// Quantizes rows [0, M) of x[M][K] (row stride ldx) to u8 q[M][Kp] (row stride ldq >= Kp, K padded
+/// with the zero point): x ~ rscale[r] * (q - rzero[r]). Asymmetric per row over [min(x, 0),
+/// max(x, 0)] / 255, or symmetric (zero point 128, max|x| / 127) when symmetric != 0.
+void vk_q8_quantize_rows(const float *x, int ldx, int K, int M, uint8_t *q, int ldq, float *rscale, int32_t *rzero,
+                         int symmetric);
+
+/// c[M][N] = a[M][Kp] (u8, row stride lda) * q^T, int32 (row stride ldc), exact.
+void vk_q8_gemm_s32(const uint8_t *a, int lda, const vk_q8_weights *w, int32_t *c, int ldc, int M, int path);
+
+/// y[M][N] = act((x W^T + bias) + residual) with x quantized per row on the fly (symmetric as in
+/// vk_q8_quantize_rows), int32 accumulation, fp32 dequantization and vk_bias_act's epilogue
+/// (bias, residual may be NULL). Runs on the calling thread over rows [0, M) of the pointers passed
+/// (split rows by offsetting x, y, residual); scratch: vk_q8_scratch_size(K) bytes.
+void vk_q8_gemm(const float *x, int ldx, const vk_q8_weights *w, float *y, int ldy, int M, const float *bias,
+                const float *residual, int ldr, int act, int symmetric, void *scratch, int path);
+
 // MARK: - Element-wise epilogues
 
 enum { VK_ACT_NONE = 0, VK_ACT_GELU = 1, VK_ACT_RELU = 2 };

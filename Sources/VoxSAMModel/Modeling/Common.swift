@@ -18,6 +18,9 @@ struct Linear {
     let bias: FloatBuffer?    // [out]
     /// [in][out], only for layers applied to a few rows (decoder tokens): see `forFewRows()`.
     let weightT: FloatBuffer?
+    /// The int8 weight when the layer runs in int8 (encoder layers at `Precision.int8`): see
+    /// `quantized(_:)`. The fp32 weight is kept (the pad-token qkv and tests read it).
+    let q8: QuantizedWeight?
 
     init(weight: [Float], bias: [Float]?, inFeatures: Int, outFeatures: Int) {
         precondition(weight.count == inFeatures * outFeatures)
@@ -26,14 +29,23 @@ struct Linear {
         self.weight = FloatBuffer(weight)
         self.bias = bias.map { FloatBuffer($0) }
         weightT = nil
+        q8 = nil
     }
 
-    private init(_ l: Linear, weightT: FloatBuffer) {
+    private init(_ l: Linear, weightT: FloatBuffer?, q8: QuantizedWeight?) {
         inFeatures = l.inFeatures
         outFeatures = l.outFeatures
         weight = l.weight
         bias = l.bias
         self.weightT = weightT
+        self.q8 = q8
+    }
+
+    /// The same layer computing in int8 (`vk_q8_gemm`: weight quantized here, once, per output
+    /// channel; activations per row on every call) when `int8` is true, else unchanged.
+    func quantized(_ int8: Bool) -> Linear {
+        guard int8 else { return self }
+        return Linear(self, weightT: weightT, q8: QuantizedWeight(weight.p, outFeatures: outFeatures, inFeatures: inFeatures))
     }
 
     /// Rows up to this many go to `vk_gemm_few_rows` when the layer has a transposed weight.
@@ -45,7 +57,7 @@ struct Linear {
     func forFewRows() -> Linear {
         let t = FloatBuffer(count: inFeatures * outFeatures)
         for o in 0..<outFeatures { for i in 0..<inFeatures { t.p[i * outFeatures + o] = weight.p[o * inFeatures + i] } }
-        return Linear(self, weightT: t)
+        return Linear(self, weightT: t, q8: q8)
     }
 
     /// `prefix.weight` [out][in] (+ `prefix.bias` [out]).
@@ -76,6 +88,22 @@ struct Linear {
         // stay idle (`OpenBLASRuntime.keepBLASSingleThreaded`).
         let ldx = ldx ?? inFeatures, ldr = ldr ?? outFeatures, b = bias.map { CFPtr($0.p) }
         let parts = rows * inFeatures * outFeatures >= 1 << 21 ? ws.par.parts : 1
+        if let q = q8 {
+            // int8: each block quantizes its rows into its own scratch (one per part, from the
+            // workspace), runs the integer GEMM and the same epilogue as below, block by block.
+            let floats = (q.scratchBytes + 3) / 4
+            let scratches = (0..<parts).map { ws.get("q8.scratch\($0)", floats) }
+            Profiling.measure("gemm_int8") {
+                withUnsafePointer(to: q.descriptor) { qd in
+                    ws.par.indexedSplit(rows, parts: parts, align: 16) { i, lo, hi in
+                        vk_q8_gemm(x + lo * ldx, Int32(ldx), qd, y + lo * ldy, Int32(ldy), Int32(hi - lo), b,
+                                   residual.map { $0 + lo * ldr }, Int32(ldr), act.rawValue, 0, scratches[i],
+                                   Int32(VK_Q8_AUTO))
+                    }
+                }
+            }
+            return
+        }
         Profiling.measure("gemm") {
             ws.par.split(rows, parts: parts, align: 16) { lo, hi in
                 vk_gemm_xwt(x + lo * ldx, Int32(ldx), weight.p, Int32(inFeatures), y + lo * ldy, Int32(ldy),

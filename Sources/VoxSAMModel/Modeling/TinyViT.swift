@@ -3,15 +3,48 @@ import CKernels
 // TinyViT image encoder of LiteMedSAM (MedSAM's MobileSAM variant of TinyViT-5M), channel-last.
 // Module and property names follow the state-dict keys `image_encoder.*`.
 
+/// Which of the encoder's GEMM layers compute in int8 (`Linear.quantized`); the others, and all
+/// LayerNorms, softmaxes, GELUs, depthwise convolutions and attention products, stay fp32.
+struct Int8Layers: OptionSet, Sendable {
+    let rawValue: Int
+    init(rawValue: Int) { self.rawValue = rawValue }
+    /// patch_embed.seq.2 (seq.0 has 3 inputs: nothing to gain, and it sees the raw image).
+    static let patchEmbed = Int8Layers(rawValue: 1 << 0)
+    /// MBConv conv1 / conv3 (stage 0).
+    static let mbconv = Int8Layers(rawValue: 1 << 1)
+    /// PatchMerging conv1 / conv3.
+    static let merge = Int8Layers(rawValue: 1 << 2)
+    static let qkv = Int8Layers(rawValue: 1 << 3)
+    static let proj = Int8Layers(rawValue: 1 << 4)
+    static let fc1 = Int8Layers(rawValue: 1 << 5)
+    static let fc2 = Int8Layers(rawValue: 1 << 6)
+    /// neck.0 (1x1) and neck.2 (3x3 as im2col GEMM).
+    static let neck = Int8Layers(rawValue: 1 << 7)
+
+    static let all: Int8Layers = [.patchEmbed, .mbconv, .merge, .qkv, .proj, .fc1, .fc2, .neck]
+    static let names: [(String, Int8Layers)] = [("patch_embed", .patchEmbed), ("mbconv", .mbconv), ("merge", .merge),
+                                                ("qkv", .qkv), ("proj", .proj), ("fc1", .fc1), ("fc2", .fc2), ("neck", .neck)]
+    var description: String { Self.names.filter { contains($0.1) }.map(\.0).joined(separator: ",") }
+
+    /// Comma-separated names of `names` (measurements choosing layers); unknown names are ignored.
+    init(names text: String) {
+        self = []
+        for n in text.split(separator: ",") {
+            if let k = Self.names.first(where: { $0.0 == n.filter { $0 != " " } })?.1 { insert(k) }
+        }
+    }
+}
+
 /// `patch_embed`: Conv2d_BN(3 -> 32, 1x1) -> GELU -> Conv2d_BN(32 -> 64, 1x1); stride 1, so the
 /// output keeps the input resolution: (1,3,256,256) -> [256*256][64].
 struct PatchEmbed {
     let seq0: Linear  // seq.0: [32][3]
     let seq2: Linear  // seq.2: [64][32]
 
-    init(_ l: Loader, _ p: String, inChannels: Int, embedDim: Int, eps: Float) throws {
+    init(_ l: Loader, _ p: String, inChannels: Int, embedDim: Int, eps: Float, int8: Int8Layers) throws {
         seq0 = try Linear(convBN: l, p + ".seq.0", in: inChannels, out: embedDim / 2, eps: eps)
         seq2 = try Linear(convBN: l, p + ".seq.2", in: embedDim / 2, out: embedDim, eps: eps)
+            .quantized(int8.contains(.patchEmbed))
     }
 
     /// input: NCHW (1, Cin, H, W) -> out [H*W][embedDim]
@@ -32,11 +65,11 @@ struct MBConv {
     let conv2: DepthwiseConvBN
     let conv3: Linear
 
-    init(_ l: Loader, _ p: String, dim: Int, expand: Int, eps: Float) throws {
+    init(_ l: Loader, _ p: String, dim: Int, expand: Int, eps: Float, int8: Int8Layers) throws {
         let hidden = dim * expand
-        conv1 = try Linear(convBN: l, p + ".conv1", in: dim, out: hidden, eps: eps)
+        conv1 = try Linear(convBN: l, p + ".conv1", in: dim, out: hidden, eps: eps).quantized(int8.contains(.mbconv))
         conv2 = try DepthwiseConvBN(l, p + ".conv2", channels: hidden, stride: 1, eps: eps)
-        conv3 = try Linear(convBN: l, p + ".conv3", in: hidden, out: dim, eps: eps)
+        conv3 = try Linear(convBN: l, p + ".conv3", in: hidden, out: dim, eps: eps).quantized(int8.contains(.mbconv))
     }
 
     /// x [H*W][C] -> out [H*W][C], in bands of `bandRows` output rows so that the 4C-wide hidden
@@ -64,10 +97,10 @@ struct PatchMerging {
     let conv2: DepthwiseConvBN
     let conv3: Linear
 
-    init(_ l: Loader, _ p: String, dim: Int, outDim: Int, stride: Int, eps: Float) throws {
-        conv1 = try Linear(convBN: l, p + ".conv1", in: dim, out: outDim, eps: eps)
+    init(_ l: Loader, _ p: String, dim: Int, outDim: Int, stride: Int, eps: Float, int8: Int8Layers) throws {
+        conv1 = try Linear(convBN: l, p + ".conv1", in: dim, out: outDim, eps: eps).quantized(int8.contains(.merge))
         conv2 = try DepthwiseConvBN(l, p + ".conv2", channels: outDim, stride: stride, eps: eps)
-        conv3 = try Linear(convBN: l, p + ".conv3", in: outDim, out: outDim, eps: eps)
+        conv3 = try Linear(convBN: l, p + ".conv3", in: outDim, out: outDim, eps: eps).quantized(int8.contains(.merge))
     }
 
     /// Processed in bands of `bandRows` output rows (conv1 over the input rows each band needs).
@@ -104,7 +137,7 @@ struct Attention {
     let ab: FloatBuffer    // [heads][N][roundup(N,16)]
     let padQKV: FloatBuffer // qkv of a zero-padded token: qkv(norm(0)) = W * beta + b
 
-    init(_ l: Loader, _ p: String, dim: Int, heads: Int, windowSize ws: Int, eps: Float) throws {
+    init(_ l: Loader, _ p: String, dim: Int, heads: Int, windowSize ws: Int, eps: Float, int8: Int8Layers) throws {
         self.dim = dim
         self.heads = heads
         keyDim = dim / heads
@@ -123,8 +156,8 @@ struct Attention {
         }
         let biases = try l.take(p + ".attention_biases", [heads, offsets.count])
         norm = try LayerNorm(l, p + ".norm", dim: dim, eps: eps)
-        qkv = try Linear(l, p + ".qkv", in: dim, out: 3 * dim)
-        proj = try Linear(l, p + ".proj", in: dim, out: dim)
+        qkv = try Linear(l, p + ".qkv", in: dim, out: 3 * dim).quantized(int8.contains(.qkv))
+        proj = try Linear(l, p + ".proj", in: dim, out: dim).quantized(int8.contains(.proj))
         let np = (n + 15) / 16 * 16
         let ab = FloatBuffer(count: heads * n * np, zeroed: true)
         for h in 0..<heads {
@@ -168,10 +201,10 @@ struct TinyMlp {
     let fc1: Linear
     let fc2: Linear
 
-    init(_ l: Loader, _ p: String, dim: Int, hidden: Int, eps: Float) throws {
+    init(_ l: Loader, _ p: String, dim: Int, hidden: Int, eps: Float, int8: Int8Layers) throws {
         norm = try LayerNorm(l, p + ".norm", dim: dim, eps: eps)
-        fc1 = try Linear(l, p + ".fc1", in: dim, out: hidden)
-        fc2 = try Linear(l, p + ".fc2", in: hidden, out: dim)
+        fc1 = try Linear(l, p + ".fc1", in: dim, out: hidden).quantized(int8.contains(.fc1))
+        fc2 = try Linear(l, p + ".fc2", in: hidden, out: dim).quantized(int8.contains(.fc2))
     }
 
     /// out = x + mlp(x), in chunks of `chunk` tokens so the 4x-wide hidden activations stay small.
@@ -197,9 +230,10 @@ struct TinyViTBlock {
     let localConv: DepthwiseConvBN
     let mlp: TinyMlp
 
-    init(_ l: Loader, _ p: String, dim: Int, heads: Int, windowSize: Int, mlpRatio: Int, c: LiteMedSAMConfiguration) throws {
-        attn = try Attention(l, p + ".attn", dim: dim, heads: heads, windowSize: windowSize, eps: c.layerNormEps)
-        mlp = try TinyMlp(l, p + ".mlp", dim: dim, hidden: dim * mlpRatio, eps: c.layerNormEps)
+    init(_ l: Loader, _ p: String, dim: Int, heads: Int, windowSize: Int, mlpRatio: Int, c: LiteMedSAMConfiguration,
+         int8: Int8Layers) throws {
+        attn = try Attention(l, p + ".attn", dim: dim, heads: heads, windowSize: windowSize, eps: c.layerNormEps, int8: int8)
+        mlp = try TinyMlp(l, p + ".mlp", dim: dim, hidden: dim * mlpRatio, eps: c.layerNormEps, int8: int8)
         localConv = try DepthwiseConvBN(l, p + ".local_conv", channels: dim, stride: 1, eps: c.batchNormEps)
     }
 
@@ -229,10 +263,15 @@ final class TinyViT {
     let neck2: Linear        // weight rearranged to [out][ky][kx][in] for im2col
     let neck3: LayerNorm
 
-    init(_ l: Loader, _ p: String, configuration c: LiteMedSAMConfiguration) throws {
+    /// The GEMM layers that compute in int8 (empty: the fp32 encoder).
+    let int8Layers: Int8Layers
+
+    init(_ l: Loader, _ p: String, configuration c: LiteMedSAMConfiguration, int8: Int8Layers = []) throws {
         configuration = c
+        int8Layers = int8
         let eps = c.batchNormEps
-        patchEmbed = try PatchEmbed(l, p + ".patch_embed", inChannels: c.inChannels, embedDim: c.embedDims[0], eps: eps)
+        patchEmbed = try PatchEmbed(l, p + ".patch_embed", inChannels: c.inChannels, embedDim: c.embedDims[0], eps: eps,
+                                    int8: int8)
         var layers: [EncoderStage] = []
         let n = c.embedDims.count
         for i in 0..<n {
@@ -240,17 +279,17 @@ final class TinyViT {
             let lp = "\(p).layers.\(i)"
             let down: PatchMerging? = i < n - 1
                 ? try PatchMerging(l, lp + ".downsample", dim: dim, outDim: c.embedDims[i + 1],
-                                   stride: c.patchMergingStride(i), eps: eps)
+                                   stride: c.patchMergingStride(i), eps: eps, int8: int8)
                 : nil
             if i == 0 {
                 let blocks = try (0..<c.depths[i]).map {
-                    try MBConv(l, "\(lp).blocks.\($0)", dim: dim, expand: c.mbconvExpandRatio, eps: eps)
+                    try MBConv(l, "\(lp).blocks.\($0)", dim: dim, expand: c.mbconvExpandRatio, eps: eps, int8: int8)
                 }
                 layers.append(.conv(blocks: blocks, downsample: down))
             } else {
                 let blocks = try (0..<c.depths[i]).map {
                     try TinyViTBlock(l, "\(lp).blocks.\($0)", dim: dim, heads: c.numHeads[i],
-                                     windowSize: c.windowSizes[i], mlpRatio: c.mlpRatio, c: c)
+                                     windowSize: c.windowSizes[i], mlpRatio: c.mlpRatio, c: c, int8: int8)
                 }
                 layers.append(.basic(blocks: blocks, downsample: down))
             }
@@ -258,11 +297,12 @@ final class TinyViT {
         self.layers = layers
         let last = c.embedDims[n - 1], nd = c.neckDim
         neck0 = Linear(weight: try l.take(p + ".neck.0.weight", [nd, last, 1, 1]), bias: nil, inFeatures: last, outFeatures: nd)
+            .quantized(int8.contains(.neck))
         neck1 = try LayerNorm(l, p + ".neck.1", dim: nd, eps: c.layerNorm2dEps)
         let w2 = try l.take(p + ".neck.2.weight", [nd, nd, 3, 3])
         var r = [Float](repeating: 0, count: w2.count)
         for o in 0..<nd { for i in 0..<nd { for t in 0..<9 { r[(o * 9 + t) * nd + i] = w2[(o * nd + i) * 9 + t] } } }
-        neck2 = Linear(weight: r, bias: nil, inFeatures: 9 * nd, outFeatures: nd)
+        neck2 = Linear(weight: r, bias: nil, inFeatures: 9 * nd, outFeatures: nd).quantized(int8.contains(.neck))
         neck3 = try LayerNorm(l, p + ".neck.3", dim: nd, eps: c.layerNorm2dEps)
     }
 

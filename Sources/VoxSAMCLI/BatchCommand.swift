@@ -95,9 +95,10 @@ struct BatchCommand: ParsableCommand {
         let shardSpec = try ShardSpec.resolve(option: shard, shardCount: shardCount, environment: ProcessInfo.processInfo.environment)
         var outputList = proto?.outputs ?? StudyOutput.defaults
         if let o = outputs { outputList = try o.split(separator: ",").map { try StudyOutput.parse(String($0)) } }
-        let settings = BatchSettings(segmentation: try segmentation.settings(proto), outputs: outputList)
+        let settings = BatchSettings(segmentation: try segmentation.settings(proto, precision: try modelOptions.requestedPrecision()),
+                                     outputs: outputList)
 
-        let (model, modelPath) = try modelOptions.load()
+        let (model, modelPath) = try modelOptions.load(precision: settings.segmentation.precision)
         let modelHash = try ModelStore().sha256(ofFile: modelPath)
         var config = BatchConfiguration(studiesDirectory: studies, outputDirectory: out, prompts: promptsFile, segmentationProtocol: proto,
                                         settings: settings, shard: shardSpec, jobs: jobs, resume: resume, modelSHA256: modelHash,

@@ -40,7 +40,7 @@ struct PredictCommand: ParsableCommand {
         guard parts[0] < parts[2], parts[1] < parts[3], parts[0] >= 0, parts[1] >= 0, parts[2] < w, parts[3] < h else {
             throw VoxSAMError(.invalidArgument, "--box \(box) must satisfy 0 <= x0 < x1 < \(w) and 0 <= y0 < y1 < \(h)", path: image)
         }
-        let (model, _) = try modelOptions.load()
+        let (model, _) = try modelOptions.load(precision: try modelOptions.requestedPrecision() ?? .fp32)
         let pre = Preprocessor()
         let e = model.encode(pre(pixels, height: h, width: w))
         let b256 = pre.box256(fromOriginal: SIMD4(parts[0], parts[1], parts[2], parts[3]), height: h, width: w)

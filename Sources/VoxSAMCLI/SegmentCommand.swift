@@ -74,11 +74,11 @@ struct SegmentCommand: ParsableCommand {
                               qa: qa.map { [$0] } ?? [])
         try plan.check()
         let proto = try segmentation.loadProtocol()
-        let settings = try segmentation.settings(proto)
+        let settings = try segmentation.settings(proto, precision: try modelOptions.requestedPrecision())
         let input = JobInput(path: self.input, readOptions: inputOptions.readOptions, objects: try objectSpecs(), origin: "segment")
         // Read and check everything before the model loads.
         let prepared = try JobReader(settings: settings, protocol: proto).prepare(input, plan: plan)
-        let (model, modelPath) = try modelOptions.load()
+        let (model, modelPath) = try modelOptions.load(precision: settings.precision)
         let job = SegmentationJob(model: LiteMedSAMSliceModel(model: model), settings: settings, protocol: proto,
                                   modelName: URL(fileURLWithPath: modelPath).lastPathComponent)
         if !quiet {

@@ -23,8 +23,10 @@ struct SegmentationOptions: ParsableArguments {
 
     func loadProtocol() throws -> SegmentationProtocol? { try protocolFile.map(ProtocolLibrary.resolve) }
 
-    func settings(_ proto: SegmentationProtocol?) throws -> JobSettings {
-        try JobSettings.resolve(window: window.map(Window.parse), propagation: propagation, axis: axis.map(SliceAxis.parse), lowConfidence: lowConfidence, protocol: proto)
+    /// `precision`: `--precision` of the command's `ModelOptions`.
+    func settings(_ proto: SegmentationProtocol?, precision: Precision?) throws -> JobSettings {
+        try JobSettings.resolve(window: window.map(Window.parse), propagation: propagation, axis: axis.map(SliceAxis.parse),
+                                lowConfidence: lowConfidence, precision: precision, protocol: proto)
     }
 }
 

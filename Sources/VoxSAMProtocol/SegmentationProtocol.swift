@@ -34,6 +34,8 @@ public struct SegmentationProtocol: Sendable, Equatable {
     public var seriesDescription: String?
     public var propagation: ProtocolPropagation
     public var outputs: [StudyOutput]
+    /// The encoder arithmetic (`precision: fp32|int8|auto`), nil: the default (fp32).
+    public var precision: Precision?
     /// In file order; labels and names are unique.
     public var structures: [SegmentDescription]
     /// The file it was read from (as given), if any.
@@ -44,7 +46,8 @@ public struct SegmentationProtocol: Sendable, Equatable {
     public init(name: String, description: String = "", modality: ImagingModality, window: Window? = nil,
                 seriesDescription: String? = nil, propagation: ProtocolPropagation = ProtocolPropagation(),
                 outputs: [StudyOutput] = StudyOutput.defaults, structures: [SegmentDescription],
-                path: String? = nil, sha256: String = "") {
+                path: String? = nil, sha256: String = "", precision: Precision? = nil) {
+        self.precision = precision
         self.name = name; self.description = description; self.modality = modality
         self.window = window ?? modality.defaultWindow
         self.seriesDescription = seriesDescription; self.propagation = propagation; self.outputs = outputs
@@ -78,7 +81,7 @@ public struct SegmentationProtocol: Sendable, Equatable {
         return p
     }
 
-    static let topKeys = ["name", "description", "modality", "window", "series_description", "propagation", "outputs", "structures"]
+    static let topKeys = ["name", "description", "modality", "window", "series_description", "propagation", "precision", "outputs", "structures"]
     static let structureKeys = ["name", "label", "color", "category", "type", "type_modifier", "anatomic_region"]
     static let codeKeys = ["value", "scheme", "meaning"]
     static let propagationKeys = ["mode", "low_confidence", "axis"]
@@ -110,6 +113,11 @@ public struct SegmentationProtocol: Sendable, Equatable {
             do { window = try Window.parse(t) } catch let e as VoxSAMError { throw w.error(e.message) }
         }
         let series = try top.optional("series_description")?.string()
+        var precision: Precision?
+        if let p = top.optional("precision") {
+            let t = try p.string()
+            do { precision = try Precision.parse(t) } catch let e as VoxSAMError { throw p.error(e.message) }
+        }
 
         var propagation = ProtocolPropagation()
         if let pv = top.optional("propagation") {
@@ -161,7 +169,8 @@ public struct SegmentationProtocol: Sendable, Equatable {
         }
         return SegmentationProtocol(name: name, description: description, modality: modality, window: window,
                                     seriesDescription: series, propagation: propagation, outputs: outputs,
-                                    structures: structures, path: path, sha256: SHA256.hex(of: Array(text.utf8)))
+                                    structures: structures, path: path, sha256: SHA256.hex(of: Array(text.utf8)),
+                                    precision: precision)
     }
 
     private static func structure(_ item: YAMLValue) throws -> SegmentDescription {

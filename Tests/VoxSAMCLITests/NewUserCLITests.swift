@@ -2,6 +2,7 @@ import Foundation
 import XCTest
 import VoxSAMCore
 import VoxSAMIO
+import VoxSAMCheckpoint
 @testable import VoxSAMCLI
 
 /// `voxsam eval` as a new user meets it: a prediction written in another axis order than the ground
@@ -137,5 +138,20 @@ extension CLITests {
         let text = report.text
         for n in 1...9 { XCTAssertTrue(text.contains("  #\(n)  MR"), "series #\(n) listed with its number") }
         XCTAssertTrue(text.contains("2014-03-10 13:49:39"), text)
+    }
+
+    /// `--precision` is parsed once, named in its errors; bf16 says it is not available.
+    func testPrecisionOption() throws {
+        let dir = try tempDir()
+        let ct = Self.repoRoot.appendingPathComponent("SampleData/ct/example_ct_sm.nii.gz").path
+        let out = dir.appendingPathComponent("x.nii.gz").path
+        expectFailure(["segment", ct, "--box", "44,25,0,105,83,29", "--precision", "fp16", "-o", out], exit: 2,
+                      naming: "--precision", fragment: "fp32, int8, bf16, auto", dir: dir)
+        guard (try? ModelStore.resolve(modelOption: nil)) != nil else {
+            print("skipped the bf16 part: the LiteMedSAM model is not installed (voxsam model fetch)")
+            throw XCTSkip("the LiteMedSAM model is not installed")
+        }
+        expectFailure(["segment", ct, "--box", "44,25,0,105,83,29", "--precision", "bf16", "-o", out], exit: 2,
+                      naming: "bf16", fragment: "use fp32, int8 or auto", dir: dir)
     }
 }

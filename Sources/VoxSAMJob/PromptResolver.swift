@@ -1,5 +1,6 @@
 import Foundation
 import VoxSAMCore
+import VoxSAMExport
 import VoxSAMIO
 import VoxSAMProtocol
 import VoxSAMSegment
@@ -74,7 +75,10 @@ public struct PromptResolver {
                     found[0].label = label(default: found[0].label)
                     found[0].name = name(found[0].label, default: found[0].name)
                 } else {
-                    for i in found.indices { found[i].name = proto?.structure(label: found[i].label)?.name ?? found[i].name }
+                    let described = try maskLabelNames(path)
+                    for i in found.indices {
+                        found[i].name = proto?.structure(label: found[i].label)?.name ?? described[found[i].label] ?? found[i].name
+                    }
                 }
                 for i in found.indices { found[i].keySlice = spec.keySlice; found[i].color = color }
                 objects += found
@@ -83,5 +87,19 @@ public struct PromptResolver {
         if let proto { objects = try ProtocolPrompts.apply(proto, to: objects, warn: warn) }
         try PromptSource.validate(objects, size: volume.size, axis: axis.axis)
         return objects
+    }
+
+    /// Label names from the mask's own sidecar — `NAME.labels.json` (VoxSAM, or any tool writing that
+    /// format), else `NAME.itksnap.txt` (ITK-SNAP label descriptions) — or none.
+    func maskLabelNames(_ maskPath: String) throws -> [Int: String] {
+        let side = LabelDescriptionFiles.paths(besides: maskPath)
+        if FileManager.default.fileExists(atPath: side.json) {
+            return Dictionary(try LabelDescriptionFiles.readJSON(path: side.json).map { ($0.label, $0.name) }, uniquingKeysWith: { a, _ in a })
+        }
+        if FileManager.default.fileExists(atPath: side.itksnap) {
+            return Dictionary(try LabelDescriptionFiles.readITKSNAP(path: side.itksnap).filter { $0.label > 0 }.map { ($0.label, $0.name) },
+                              uniquingKeysWith: { a, _ in a })
+        }
+        return [:]
     }
 }

@@ -154,4 +154,13 @@ extension CLITests {
         expectFailure(["segment", ct, "--box", "44,25,0,105,83,29", "--precision", "bf16", "-o", out], exit: 2,
                       naming: "bf16", fragment: "use fp32, int8 or auto", dir: dir)
     }
+
+    /// A series anonymised with empty UIDs cannot be referenced by a SEG: the error says how to fix it.
+    func testSEGOfASeriesWithoutUIDsSaysHowToFixIt() throws {
+        let series = try shared("A/TotalSegmentator/tests/reference_files/example_ct_dicom")
+        let labels = try shared("A/TotalSegmentator/tests/reference_files/example_seg_dicom.nii.gz")
+        let dir = try tempDir()
+        expectFailure(["export", labels, "--reference", series, "-o", dir.appendingPathComponent("seg.dcm").path], exit: 2,
+                      naming: series, fragment: "dcmodify -nb -m", dir: dir)
+    }
 }

@@ -70,6 +70,19 @@ final class PromptResolverTests: XCTestCase {
         let p = try r.resolve([ObjectSpec(fromMask: "m.nrrd")], volume: image, imagePath: "x.nii", axis: .k)
         XCTAssertEqual(p.map(\.label), [3])
         XCTAssertEqual(p[0].box.array, [20, 10, 4, 50, 30, 9])
+        // Named from the mask's own label description (ITK-SNAP file here; VoxSAM's .labels.json first).
+        XCTAssertEqual(p[0].name, "label3")
+        try Data("""
+            ################################################
+            # ITK-SnAP Label Description File
+            ################################################
+                0     0    0    0        0  0  0    "Clear Label"
+                3   255    0    0        1  1  1    "liver"
+            """.utf8).write(to: dir.appendingPathComponent("m.itksnap.txt"))
+        let named = try r.resolve([ObjectSpec(fromMask: "m.nrrd")], volume: image, imagePath: "x.nii", axis: .k)
+        XCTAssertEqual(named[0].name, "liver")
+        XCTAssertEqual(try r.resolve([ObjectSpec(name: "mine", fromMask: "m.nrrd")], volume: image, imagePath: "x.nii", axis: .k)[0].name,
+                       "mine", "a given name wins")
     }
 
     func testProtocolNamesPickLabels() throws {

@@ -22,10 +22,10 @@ public struct DICOMSourceSeries: Sendable {
             throw VoxSAMError(.invalidArgument, "the reference DICOM series has \(m.sliceReferences.count) referenced instances for \(source.size.z) slices; it cannot be referenced slice by slice", path: path)
         }
         if let k = m.sliceReferences.firstIndex(where: { $0.sopInstanceUID.isEmpty || $0.sopClassUID.isEmpty }) {
-            throw VoxSAMError(.invalidArgument, "slice \(k) of the reference DICOM series has no SOP Instance/Class UID (file \(m.sliceReferences[k].file)); DICOM SEG and RTSTRUCT cannot reference it", path: path)
+            throw VoxSAMError(.invalidArgument, "slice \(k) of the reference DICOM series has no SOP Instance/Class UID (file \(m.sliceReferences[k].file)); DICOM SEG and RTSTRUCT cannot reference it; anonymisation left it empty: give each file its own SOP Instance UID (`dcmodify -nb -gin FILES`) and the SOP Class UID of its kind (`dcmodify -nb -m \"(0008,0016)=1.2.840.10008.5.1.4.1.1.2\" FILES` for CT) or export to NIfTI / .seg.nrrd, which need none", path: path)
         }
         guard let series = m.seriesInstanceUID, !series.isEmpty else {
-            throw VoxSAMError(.invalidArgument, "the reference DICOM series has no SeriesInstanceUID", path: path)
+            throw VoxSAMError(.invalidArgument, "the reference DICOM series has no SeriesInstanceUID (0020,000E); anonymisation left it empty: give all its files one new UID (`dcmodify -nb -m \"(0020,000e)=NEW_UID\" FILES`, NEW_UID e.g. from pydicom.uid.generate_uid()) or export to NIfTI / .seg.nrrd, which need none", path: path)
         }
         guard source.geometry.isOrthonormal() else {
             throw VoxSAMError(.unsupportedData, "the reference DICOM series is on a sheared grid (gantry tilt); DICOM SEG and RTSTRUCT export need an orthogonal grid", path: path)

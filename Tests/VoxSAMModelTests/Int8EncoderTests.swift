@@ -90,7 +90,7 @@ final class Int8EncoderTests: XCTestCase {
     /// Prints only; runs with VOXSAM_INT8_SWEEP=1 (loads 17 models).
     func testLayerSensitivity() throws {
         guard ProcessInfo.processInfo.environment["VOXSAM_INT8_SWEEP"] == "1" else {
-            throw XCTSkip("set VOXSAM_INT8_SWEEP=1 to measure the error of each layer kind in int8")
+            print("not run (a measurement, not a check): set VOXSAM_INT8_SWEEP=1 to measure the error of each layer kind in int8"); return
         }
         let g = try Fixtures.requireSharedGolden()
         let input = try Self.goldenInput(g)
@@ -118,7 +118,7 @@ final class Int8EncoderTests: XCTestCase {
     /// (VOXSAM_INT8_LAYERS chooses the int8 layers, VOXSAM_THREADS the threads, default 2).
     func testEncoderSpeedFP32VersusInt8() throws {
         let env = ProcessInfo.processInfo.environment
-        guard env["VOXSAM_BENCH_INT8"] == "1" else { throw XCTSkip("set VOXSAM_BENCH_INT8=1 to time the int8 encoder") }
+        guard env["VOXSAM_BENCH_INT8"] == "1" else { print("not run (a measurement, not a check): set VOXSAM_BENCH_INT8=1 to time the int8 encoder"); return }
         guard let path = Fixtures.modelPath else { throw XCTSkip("LiteMedSAM checkpoint not found") }
         let threads = Int(env["VOXSAM_THREADS"] ?? "") ?? 2
         let layers = env["VOXSAM_INT8_LAYERS"].map { Int8Layers(names: $0) } ?? LiteMedSAM.defaultInt8Layers

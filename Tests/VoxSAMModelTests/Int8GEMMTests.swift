@@ -192,7 +192,7 @@ final class Int8GEMMTests: XCTestCase {
     /// blocks of 512 rows as the encoder calls them. Prints only; runs with VOXSAM_BENCH_INT8=1.
     func testMicroBenchmarkTinyViTShapes() throws {
         guard ProcessInfo.processInfo.environment["VOXSAM_BENCH_INT8"] == "1" else {
-            throw XCTSkip("set VOXSAM_BENCH_INT8=1 to time the int8 GEMM against cblas_sgemm")
+            print("not run (a measurement, not a check): set VOXSAM_BENCH_INT8=1 to time the int8 GEMM against cblas_sgemm"); return
         }
         // (rows, in, out) of the encoder's Linear layers for a 256 x 256 slice (rows capped at 16384).
         let shapes: [(String, Int, Int, Int)] = [

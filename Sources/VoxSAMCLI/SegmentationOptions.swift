@@ -18,7 +18,7 @@ struct SegmentationOptions: ParsableArguments {
     @Option(name: .long, help: "Slicing axis k, j or i (default: the protocol's, else k).")
     var axis: String?
 
-    @Option(name: .long, help: "Flag slices whose predicted IoU is below this (default: the protocol's, else 0.6).")
+    @Option(name: .long, help: "Flag slices for checking whose predicted IoU is below this (default: the protocol's, else 0.8); slices with a stability score below 0.75 or an area jump above 1.5x to a neighbour are flagged too.")
     var lowConfidence: Float?
 
     func loadProtocol() throws -> SegmentationProtocol? { try protocolFile.map(ProtocolLibrary.resolve) }

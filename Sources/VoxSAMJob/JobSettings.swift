@@ -15,7 +15,7 @@ public struct JobSettings: Codable, Sendable, Equatable {
     /// it against the CPU when it loads.
     public var precision: Precision
 
-    public init(window: Window? = nil, propagation: PropagationMode = .reference, axis: SliceAxis = .k, lowConfidence: Float = 0.6,
+    public init(window: Window? = nil, propagation: PropagationMode = .reference, axis: SliceAxis = .k, lowConfidence: Float = ConfidenceFlags.defaultLowIoU,
                 precision: Precision = .fp32) {
         self.window = window; self.propagation = propagation; self.axis = axis; self.lowConfidence = lowConfidence
         self.precision = precision
@@ -31,7 +31,7 @@ public struct JobSettings: Codable, Sendable, Equatable {
         return JobSettings(window: window ?? proto?.window,
                            propagation: propagation ?? proto?.propagation.mode ?? .reference,
                            axis: axis ?? proto?.propagation.axis ?? .k,
-                           lowConfidence: lowConfidence ?? proto?.propagation.lowConfidence ?? 0.6,
+                           lowConfidence: lowConfidence ?? proto?.propagation.lowConfidence ?? ConfidenceFlags.defaultLowIoU,
                            precision: precision ?? proto?.precision ?? .fp32)
     }
 

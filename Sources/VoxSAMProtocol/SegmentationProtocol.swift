@@ -11,7 +11,7 @@ import Yams
 /// modality: CT                    # CT | MR
 /// window: abdomen                 # --window syntax: preset, W,L or pLOW,HIGH (default by modality)
 /// series_description: abdomen     # optional: DICOM series picked by description (case-insensitive substring)
-/// propagation: {mode: reference, low_confidence: 0.6, axis: k}   # optional
+/// propagation: {mode: reference, low_confidence: 0.8, axis: k}   # optional
 /// outputs: [nifti, confidence-json, qa-png]                      # optional (these are the default)
 /// structures:
 ///   - name: liver

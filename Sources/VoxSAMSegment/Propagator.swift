@@ -16,8 +16,9 @@ public final class Propagator<Model: SliceSegmentationModel> {
     public struct Settings: Sendable {
         public var mode: PropagationMode = .reference
         public var axis = SliceAxis(2)
-        /// Slices whose predicted IoU is below this are flagged as low confidence.
-        public var lowConfidenceIoU: Float = 0.6
+        /// Slices whose predicted IoU is below this are flagged as low confidence (with the other
+        /// `ConfidenceFlags`).
+        public var lowConfidenceIoU: Float = ConfidenceFlags.defaultLowIoU
         public init() {}
     }
 
@@ -109,7 +110,7 @@ public final class Propagator<Model: SliceSegmentationModel> {
                 boxPixels: [pb[0], pb[1], pb[2], pb[3]], iouPrediction: iou, stabilityScore: stability,
                 maskAreaPixels: area, maskAreaMM2: Double(area) * pixelArea,
                 meanProbability: area > 0 ? Float(probSum / Double(area)) : 0,
-                lowConfidence: iou < settings.lowConfidenceIoU))
+                lowConfidence: false))
         }
 
         let adaptive = settings.mode == .adaptive
@@ -133,6 +134,9 @@ public final class Propagator<Model: SliceSegmentationModel> {
             }
             cache[z] = nil
         }
+
+        // Flags for checking, once every slice of an object is known (neighbours on both sides).
+        for n in tracks.indices { flag(&tracks[n].records) }
 
         // Assemble: later objects overwrite earlier ones (reference order = prompt order).
         let maxLabel = prompts.map(\.label).max() ?? 1
@@ -161,6 +165,25 @@ public final class Propagator<Model: SliceSegmentationModel> {
                                   uniqueSlices: unique, lowConfidenceThreshold: settings.lowConfidenceIoU,
                                   mode: settings.mode, seconds: Date().timeIntervalSince(start),
                                   threads: model.threadUsage)
+    }
+
+    /// Sets each record's `flags` and `lowConfidence` (see `ConfidenceFlags`).
+    private func flag(_ records: inout [SliceRecord]) {
+        var area: [Int: Int] = [:]
+        for r in records { area[r.slice] = r.maskAreaPixels }
+        for i in records.indices {
+            let r = records[i]
+            var flags: [SliceRecord.Flag] = []
+            if r.iouPrediction < settings.lowConfidenceIoU { flags.append(.lowIoU) }
+            if r.stabilityScore < ConfidenceFlags.minimumStability { flags.append(.unstable) }
+            let jump = [r.slice - 1, r.slice + 1].compactMap { area[$0] }.contains { other in
+                let (a, b) = (Double(max(r.maskAreaPixels, other)), Double(max(1, min(r.maskAreaPixels, other))))
+                return a / b > ConfidenceFlags.areaJump
+            }
+            if jump { flags.append(.areaJump) }
+            records[i].flags = flags
+            records[i].lowConfidence = !flags.isEmpty
+        }
     }
 
     private func paint<T: FixedWidthInteger>(_ a: inout [T], _ t: Track, _ value: T, axis: SliceAxis, size: SIMD3<Int>, h: Int, w: Int) {

@@ -26,12 +26,20 @@ public struct SliceRecord: Sendable, Codable {
     public var maskAreaMM2: Double
     /// Mean sigmoid probability over the mask's pixels (0 for an empty mask).
     public var meanProbability: Float
+    /// Flagged for checking: any of `flags` (see `ConfidenceFlags`).
     public var lowConfidence: Bool
+    /// Why the slice is flagged: predicted IoU below the threshold, low stability score, mask area
+    /// jumping against a neighbouring slice.
+    public var flags: [Flag] = []
+
+    public enum Flag: String, Sendable, Codable {
+        case lowIoU = "low_iou", unstable, areaJump = "area_jump"
+    }
 
     enum CodingKeys: String, CodingKey {
         case slice, boxSource = "box_source", boxModel = "box_model", boxPixels = "box_pixels"
         case iouPrediction = "iou_pred", stabilityScore = "stability_score", maskAreaPixels = "mask_area_px"
-        case maskAreaMM2 = "mask_area_mm2", meanProbability = "mean_probability", lowConfidence = "low_confidence"
+        case maskAreaMM2 = "mask_area_mm2", meanProbability = "mean_probability", lowConfidence = "low_confidence", flags
     }
 }
 

@@ -29,9 +29,14 @@ public struct SegmentationAlgorithm: Sendable, Equatable {
 
     /// What `voxsam segment` and `batch` ran: LiteMedSAM from box prompts; SEMIAUTOMATIC when the
     /// result includes the user's corrections.
-    public static func liteMedSAM(corrected: Bool = false) -> SegmentationAlgorithm {
-        SegmentationAlgorithm(kind: corrected ? .semiautomatic : .automatic, name: "LiteMedSAM", version: VoxSAMVersion.string,
-                              description: "VoxSAM \(VoxSAMVersion.string) LiteMedSAM, box-prompted" + (corrected ? ", corrected" : ""))
+    /// `precision`: the encoder arithmetic that ran; anything but fp32 is named in the version and
+    /// description (an int8 result is not the reference model's).
+    public static func liteMedSAM(corrected: Bool = false, precision: Precision? = nil) -> SegmentationAlgorithm {
+        let arithmetic = precision.flatMap { $0 == .fp32 ? nil : $0.rawValue }
+        return SegmentationAlgorithm(kind: corrected ? .semiautomatic : .automatic, name: "LiteMedSAM",
+                                     version: VoxSAMVersion.string + (arithmetic.map { " \($0) encoder" } ?? ""),
+                                     description: "VoxSAM \(VoxSAMVersion.string) LiteMedSAM" + (arithmetic.map { " (\($0) encoder)" } ?? "")
+                                        + ", box-prompted" + (corrected ? ", corrected" : ""))
     }
 
     /// The default of `voxsam export`: no algorithm is claimed.

@@ -126,7 +126,8 @@ public final class SegmentationJob<Model: SliceSegmentationModel> {
             for m in plan.labelMaps {
                 let e = try Exporter.export(ExportRequest(labelMap: r.result.labelMap, labelMapPath: m.path, source: grid,
                                                           sourcePath: r.prepared.input.path, segments: r.segments, format: m.format,
-                                                          output: m.path, series: series, algorithm: .liteMedSAM()))
+                                                          output: m.path, series: series,
+                                                          algorithm: .liteMedSAM(precision: r.result.precision)))
                 out.files += e.files
                 out.notes += e.notes
             }

@@ -39,11 +39,13 @@ public struct ConfidenceReport: Codable, Sendable {
     /// Threads the model was given, and the most that worked at once.
     public var threads: Int?
     public var threadsUsed: Int?
+    /// The encoder arithmetic that ran (`fp32`, or `int8` with `--precision int8`).
+    public var precision: String?
     public var objects: [Object]
 
     enum CodingKeys: String, CodingKey {
         case version, input, model, propagation, axis, window, lowConfidenceThreshold = "low_confidence_threshold"
-        case encoderCalls = "encoder_calls", seconds, threads, threadsUsed = "threads_used", objects
+        case encoderCalls = "encoder_calls", seconds, threads, threadsUsed = "threads_used", precision, objects
     }
 
     public init(result: SegmentationResult, input: String, model: String) {
@@ -56,6 +58,7 @@ public struct ConfidenceReport: Codable, Sendable {
         seconds = (result.seconds * 1000).rounded() / 1000
         threads = result.threads?.configured
         threadsUsed = result.threads?.used
+        precision = result.precision?.rawValue
         objects = result.objects.map { o in
             let ious = o.slices.map(\.iouPrediction)
             let range = result.axis.planeBox(o.prompt.box).slices

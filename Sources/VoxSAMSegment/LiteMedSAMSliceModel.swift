@@ -1,3 +1,4 @@
+import VoxSAMCore
 import VoxSAMModel
 
 /// LiteMedSAM behind the propagation interface, with the reference pre/postprocessing.
@@ -32,6 +33,7 @@ public final class LiteMedSAMSliceModel: SliceSegmentationModel {
 
     public var threadUsage: ThreadUsage? { ThreadUsage(configured: model.threads, used: model.threadsUsed) }
     public func resetThreadUsage() { model.resetThreadUsage() }
+    public var precision: Precision? { model.precision }
 
     public func pixelBox(fromModelBox box: SIMD4<Float>, height: Int, width: Int) -> SIMD4<Double> {
         let f = Double(max(height, width)) / Double(preprocessor.targetSize)

@@ -164,7 +164,7 @@ public final class Propagator<Model: SliceSegmentationModel> {
         return SegmentationResult(labelMap: labelMap, objects: objects, axis: axis, encoderCalls: encoded,
                                   uniqueSlices: unique, lowConfidenceThreshold: settings.lowConfidenceIoU,
                                   mode: settings.mode, seconds: Date().timeIntervalSince(start),
-                                  threads: model.threadUsage)
+                                  threads: model.threadUsage, precision: model.precision)
     }
 
     /// Sets each record's `flags` and `lowConfidence` (see `ConfidenceFlags`).

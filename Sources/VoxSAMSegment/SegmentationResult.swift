@@ -65,5 +65,7 @@ public struct SegmentationResult: Sendable {
     public var seconds: Double
     /// Threads the model was given and used (nil for a model that does not report them).
     public var threads: ThreadUsage?
+    /// The arithmetic the model ran (fp32 or int8), when it has a choice.
+    public var precision: Precision?
 }
 

@@ -1,3 +1,4 @@
+import VoxSAMCore
 /// What propagation needs from a promptable 2D model (LiteMedSAM, or another SAM-family model).
 /// Implemented for LiteMedSAM in `LiteMedSAMSliceModel.swift`.
 public protocol SliceSegmentationModel: AnyObject {
@@ -26,6 +27,9 @@ public protocol SliceSegmentationModel: AnyObject {
     /// nil for a model that does not split its work.
     var threadUsage: ThreadUsage? { get }
     func resetThreadUsage()
+
+    /// The arithmetic the model runs (LiteMedSAM: fp32 or int8); nil for a model without a choice.
+    var precision: Precision? { get }
 }
 
 /// Threads a run was given (`--threads`, `VOXSAM_THREADS` or every core) and the most that worked
@@ -40,6 +44,7 @@ public struct ThreadUsage: Sendable, Equatable {
 }
 
 public extension SliceSegmentationModel {
+    var precision: Precision? { nil }
     var threadUsage: ThreadUsage? { nil }
     func resetThreadUsage() {}
 }

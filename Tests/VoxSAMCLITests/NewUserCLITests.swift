@@ -153,6 +153,22 @@ extension CLITests {
         }
         expectFailure(["segment", ct, "--box", "44,25,0,105,83,29", "--precision", "bf16", "-o", out], exit: 2,
                       naming: "bf16", fragment: "use fp32, int8 or auto", dir: dir)
+        // An int8 result says so: in the confidence report and in the DICOM SEG's algorithm version.
+        let series = Self.repoRoot.appendingPathComponent("SampleData/dicom-ct3").path
+        let seg = dir.appendingPathComponent("int8.dcm").path, report = dir.appendingPathComponent("int8.json").path
+        try run(["segment", series, "--box", "79,145,0,350,366,2", "--name", "liver", "--label", "1", "--precision", "int8",
+                 "--quiet", "-o", seg, "--confidence", report])
+        let r = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: report))) as? [String: Any])
+        XCTAssertEqual(r["precision"] as? String, "int8")
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = ["python3", "-c", "import sys, pydicom; s = pydicom.dcmread(sys.argv[1]).SegmentSequence[0]; print(s.SegmentationAlgorithmIdentificationSequence[0].AlgorithmVersion)", seg]
+        let pipe = Pipe()
+        p.standardOutput = pipe
+        try p.run()
+        let version = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        XCTAssertTrue(version.contains("int8"), version)
     }
 
     /// A series anonymised with empty UIDs cannot be referenced by a SEG: the error says how to fix it.

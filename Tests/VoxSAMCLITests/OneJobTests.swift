@@ -79,6 +79,7 @@ final class OneJobTests: XCTestCase {
                      "-o", out.appendingPathComponent("seg.nii.gz").path,
                      "--confidence", out.appendingPathComponent("c.json").path, "--quiet"] + extra)
             let d = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("c.json"))) as? [String: Any])
+            XCTAssertEqual(d["precision"] as? String, "fp32", "the report says which arithmetic ran")
             return (d["threads"] as? Int, d["threads_used"] as? Int)
         }
         let cores = ProcessInfo.processInfo.activeProcessorCount

@@ -144,21 +144,24 @@ public final class BatchRunner<Model: SliceSegmentationModel> {
     private func segment(_ p: PreparedStudy, _ ready: PreparedJob, job: SegmentationJob<Model>, wait: Double) throws -> ManifestRecord {
         let out = config.outputDirectory
         StagedStudyFolder.removeLeftovers(outputDirectory: out, study: p.study.name)
+        // What this study's image can give (a NIfTI study has no DICOM SEG/RTSTRUCT), decided before
+        // any inference: a study none of whose outputs can be made fails at once.
+        let (possible, skipped) = OutputPlan.study(config.settings.outputs, folder: "").available(for: ready)
+        if possible.isEmpty {
+            throw VoxSAMError(.invalidArgument, "none of the requested outputs can be made for this study: "
+                + skipped.map { "\($0.format): \($0.reason)" }.joined(separator: "; "), path: ready.input.path)
+        }
+        for s in skipped { log("\(p.study.name): \(s.format) skipped (\(s.reason))") }
+        let outputs = config.settings.outputs.filter { o in !skipped.contains { $0.file == o.fileName } }
         let inferenceStart = Date()
         let result = try job.segment(ready)
         let inferenceSeconds = Date().timeIntervalSince(inferenceStart)
 
         let writeStart = Date()
-        let (plan, skipped) = OutputPlan.study(config.settings.outputs, folder: "").available(for: ready)
-        if plan.isEmpty {
-            throw VoxSAMError(.invalidArgument, "none of the requested outputs can be made for this study: "
-                + skipped.map { "\($0.format): \($0.reason)" }.joined(separator: "; "), path: ready.input.path)
-        }
-        for s in skipped { log("\(p.study.name): \(s.format) skipped (\(s.reason))") }
         let staged = try StagedStudyFolder.create(outputDirectory: out, study: p.study.name)
         let written: [ManifestRecord.FileHash]
         do {
-            let files = try job.write(result, plan: OutputPlan.study(config.settings.outputs, folder: staged.path).available(for: ready).plan).files
+            let files = try job.write(result, plan: OutputPlan.study(outputs, folder: staged.path)).files
             written = try files.map { try StudyPreparer.hash($0, as: "\(p.study.name)/\(($0 as NSString).lastPathComponent)") }
             try staged.commit()
         } catch {

@@ -48,7 +48,8 @@ enum Gzip {
     /// The most a deflate stream can expand (zlib: 1032:1), with room for headers.
     static func maxInflatedSize(compressed: Int) -> Int {
         let (p, o) = compressed.multipliedReportingOverflow(by: 1032)
-        return o ? Int.max : p + 4096
+        let (q, o2) = p.addingReportingOverflow(4096)
+        return o || o2 ? Int.max : q
     }
 
     /// Inflates the gzip (or zlib) stream that starts at `offset` of the open file `fd`, reading it

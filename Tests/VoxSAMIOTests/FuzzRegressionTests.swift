@@ -1,6 +1,6 @@
 import Foundation
 import VoxSAMCore
-import VoxSAMIO
+@testable import VoxSAMIO
 import VoxSAMTestSupport
 import XCTest
 
@@ -71,6 +71,17 @@ final class FuzzRegressionTests: XCTestCase {
             _ = try VolumeReader.read(path: file)
         }
         XCTAssertLessThan(Date().timeIntervalSince(start), 2)
+    }
+
+    /// A fuzzed .npz whose member declares a ZIP64 compressed size above Int.max: converting it to Int
+    /// trapped (`voxsam eval` exit 132). Now clamped.
+    func testNPZWithZIP64SizeAboveIntMaxIsRefused() throws {
+        let file = Self.regressions.appendingPathComponent("npz/zip64_compressed_size_above_int_max.npz").path
+        // Reading every member no longer traps (the process used to die here); what is left is refused
+        // as a volume with a message.
+        do { _ = try NPZArchive.read(path: file) } catch { XCTAssertTrue(error is VoxSAMError, "\(error)") }
+        XCTAssertThrowsError(try NPZVolume.read(path: file)) { e in XCTAssertTrue(e is VoxSAMError, "\(e)") }
+        XCTAssertEqual(Gzip.maxInflatedSize(compressed: Int.max / 1032), Int.max, "no overflow near the top either")
     }
 
     /// Every volume-reader regression: read or refused, never a crash.

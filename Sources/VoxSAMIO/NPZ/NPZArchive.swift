@@ -48,7 +48,8 @@ public struct NPZArchive: Sendable {
                     header = h
                     let declared = h.dataStart + h.dataCount
                     if entry.isCompressed {
-                        let most = Gzip.maxInflatedSize(compressed: Int(entry.compressedSize))
+                        // A ZIP64 size may exceed Int.max (a fuzzed archive did): clamp, never trap.
+                        let most = Gzip.maxInflatedSize(compressed: Int(clamping: entry.compressedSize))
                         guard declared <= most else {
                             throw VoxSAMError(.corruptFile, "array `\(name)`: its header declares \(declared) bytes but the member's "
                                 + "\(entry.compressedSize) compressed bytes inflate to at most \(most) (truncated archive or wrong header)", path: path)

@@ -39,9 +39,6 @@ public struct SegmentationAlgorithm: Sendable, Equatable {
                                         + ", box-prompted" + (corrected ? ", corrected" : ""))
     }
 
-    /// The default of `voxsam export`: no algorithm is claimed.
-    public static let unstated = SegmentationAlgorithm(kind: .manual, name: nil, description: "")
-
     /// `--algorithm-type` / `--algorithm-name`: the type defaults to `automatic` when a name is given,
     /// else `manual`; AUTOMATIC and SEMIAUTOMATIC need a name, MANUAL takes none.
     public static func parse(type: String?, name: String?) throws -> SegmentationAlgorithm {

@@ -11,7 +11,7 @@ import Glibc
 /// the child's CPU time and peak RSS (`wait4`), the threads the job was given and used (from its
 /// confidence report), the load average before and after, the CPU's vector flags and the OpenBLAS
 /// core, beside the PyTorch reference on this hardware (which encodes every slice again per object).
-func runSegmentBenchmark(casePath: String, runs: Int, threads: Int?, extra: [String]) throws -> [String: Any] {
+func runSegmentBenchmark(casePath: String, runs: Int, threads: Int?, extra: [String], pytorchResult: String? = nil) throws -> [String: Any] {
     let voxsam = URL(fileURLWithPath: CommandLine.executablePathResolved).deletingLastPathComponent()
         .appendingPathComponent("voxsam").path
     guard FileManager.default.isExecutableFile(atPath: voxsam) else {
@@ -69,8 +69,8 @@ func runSegmentBenchmark(casePath: String, runs: Int, threads: Int?, extra: [Str
         result["volume_mb"] = round2(v)
         result["peak_rss_limit_mb"] = (400 + 2 * v).rounded()
     }
-    // The official PyTorch procedure on this hardware (../shared/reference/README.md §4; the
-    // CT_TSdicom run quoted in issue 16 took 124 s, the reference table says 143 s: the lower is used).
+    // The official PyTorch procedure on the machine issue 16 quoted (an Intel Xeon, Emerald Rapids:
+    // CT_TSdicom 124 s there, 143 s in ../shared/reference/outputs/run.json; the lower is used)...
     let reference: [String: (wall: Double, calls: Int)] = [
         "3DBox_CT_TSdicom": (124, 116), "3DBox_CT_TSsmall": (204, 160), "3DBox_MR_TSsmall": (120, 97),
         "3DBox_MR_brain1": (7.5, 7), "3DBox_MR_brain2": (3.2, 3),
@@ -79,6 +79,19 @@ func runSegmentBenchmark(casePath: String, runs: Int, threads: Int?, extra: [Str
         result["reference_wall_s"] = r.wall
         result["reference_encoder_calls"] = r.calls
         result["wall_vs_reference"] = ((wall / r.wall) * 1000).rounded() / 1000
+    }
+    // ...and, better, on this machine: the JSON lines scripts/pytorch-reference.sh printed here.
+    if let file = pytorchResult {
+        guard let text = try? String(contentsOfFile: file, encoding: .utf8) else {
+            throw VoxSAMError(.notFound, "--pytorch: cannot be read", path: file)
+        }
+        let rows = text.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+        guard let row = rows.first(where: { $0["case"] as? String == name }), let pw = row["wall_s"] as? Double, pw > 0 else {
+            throw VoxSAMError(.invalidArgument, "--pytorch: no result for case \(name) (expected the JSON lines of scripts/pytorch-reference.sh)", path: file)
+        }
+        result["pytorch_same_machine_wall_s"] = pw
+        result["pytorch_same_machine_identical_to_reference"] = row["identical_to_reference"] ?? NSNull()
+        result["wall_vs_pytorch_same_machine"] = ((wall / pw) * 1000).rounded() / 1000
     }
     return result
 }

@@ -84,6 +84,39 @@ final class FuzzRegressionTests: XCTestCase {
         XCTAssertEqual(Gzip.maxInflatedSize(compressed: Int.max / 1032), Int.max, "no overflow near the top either")
     }
 
+    /// A fuzzed 776-byte .npz whose last member's deflate stream does not end before the file does:
+    /// ZIPFoundation's inflate loop kept reading 0 bytes at end of file forever (`voxsam info` hung,
+    /// the npz fuzz target timed out). `ZipReader` reads exactly the member's compressed bytes.
+    func testNPZWithDeflateStreamPastTheMemberEndIsRefusedQuickly() throws {
+        let file = Self.regressions.appendingPathComponent("npz/deflate_stream_past_member_end_hang.npz").path
+        let start = Date()
+        TestData.assertError(.corruptFile, mentioning: "run past the end of the file", path: file) {
+            _ = try NPZArchive.read(path: file)
+        }
+        XCTAssertLessThan(Date().timeIntervalSince(start), 2)
+    }
+
+    /// Stored and deflated members, ZIP64 extras as NumPy writes them, a CRC that does not match.
+    func testZipReaderReadsNumPyArchivesAndChecksCRC() throws {
+        let dir = try TestData.temporaryFolder(self)
+        let file = dir.appendingPathComponent("a.npz").path
+        try TestProcess.python("""
+            import numpy as np, sys
+            np.savez(sys.argv[1] + '.stored.npz', a=np.arange(12, dtype='<i2').reshape(3, 4))
+            np.savez_compressed(sys.argv[1], a=np.arange(12, dtype='<i2').reshape(3, 4), b=np.ones(5))
+            """, arguments: [file])
+        for path in [file, file + ".stored.npz"] {
+            let npz = try NPZArchive.read(path: path)
+            XCTAssertEqual(npz["a"]?.shape, [3, 4], path)
+        }
+        var bytes = try Data(contentsOf: URL(fileURLWithPath: file + ".stored.npz"))
+        let at = bytes.range(of: Data("NUMPY".utf8))!.upperBound + 130   // member a's data (its header is 128 bytes)
+        bytes[at] ^= 0xFF
+        let damaged = dir.appendingPathComponent("damaged.npz").path
+        try bytes.write(to: URL(fileURLWithPath: damaged))
+        TestData.assertError(.corruptFile, mentioning: "CRC-32", path: damaged) { _ = try NPZArchive.read(path: damaged) }
+    }
+
     /// Every volume-reader regression: read or refused, never a crash.
     func testEveryVolumeRegressionIsReadOrRefused() throws {
         var count = 0

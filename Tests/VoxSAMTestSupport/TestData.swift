@@ -70,3 +70,47 @@ public struct SeededRandom {
     /// Uniform in [0, 1).
     public mutating func unit() -> Double { Double(nextUInt64() >> 11) / Double(1 << 53) }
 }
+
+/// Runs a program (found on PATH through /usr/bin/env, or an absolute path) to completion: the one
+/// process runner of the tests (python3 checks, the release `voxsam`, peers).
+public enum TestProcess {
+    public struct Output {
+        public var status: Int32
+        public var stdout: String
+        public var stderr: String
+    }
+
+    public static func run(_ program: String, _ arguments: [String], environment: [String: String]? = nil) throws -> Output {
+        let p = Process()
+        if program.hasPrefix("/") {
+            p.executableURL = URL(fileURLWithPath: program)
+            p.arguments = arguments
+        } else {
+            p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            p.arguments = [program] + arguments
+        }
+        if let environment { p.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new } }
+        // stderr goes to a file: two pipes read one after the other could block the child.
+        let errURL = FileManager.default.temporaryDirectory.appendingPathComponent("voxsam-test-stderr-\(UUID().uuidString)")
+        FileManager.default.createFile(atPath: errURL.path, contents: nil)
+        defer { try? FileManager.default.removeItem(at: errURL) }
+        let out = Pipe()
+        p.standardOutput = out
+        p.standardError = try FileHandle(forWritingTo: errURL)
+        p.standardInput = FileHandle.nullDevice
+        try p.run()
+        let outData = out.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        let errData = (try? Data(contentsOf: errURL)) ?? Data()
+        return Output(status: p.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
+                      stderr: String(decoding: errData, as: UTF8.self))
+    }
+
+    /// `python3 -c CODE ARGUMENTS…`; fails the test with its output unless it exits 0. Returns stdout.
+    @discardableResult
+    public static func python(_ code: String, arguments: [String] = [], file: StaticString = #filePath, line: UInt = #line) throws -> String {
+        let out = try run("python3", ["-c", code] + arguments)
+        XCTAssertEqual(out.status, 0, "python3 failed:\n\(out.stderr)", file: file, line: line)
+        return out.stdout
+    }
+}

@@ -18,17 +18,13 @@ public struct NPZArchive: Sendable {
                             maxVoxels: Int = ReadLimits.defaultMaxVoxels) throws -> NPZArchive {
         try FormatDetection.checkReadable(path)
         try ReadLimits.requireRegularFileOrFolder(path, allowFolder: false)
-        let archive: Archive
-        do {
-            archive = try Archive(url: URL(fileURLWithPath: path), accessMode: .read)
-        } catch {
-            throw VoxSAMError(.corruptFile, "not a readable .npz (zip) archive", path: path, cause: error)
-        }
+        let zip = try ZipReader(path: path)
+        defer { zip.close() }
         var arrays: [String: NPYArray] = [:]
-        for entry in archive where entry.type == .file && entry.path.hasSuffix(".npy") {
-            let name = String(entry.path.dropLast(4))
+        for member in zip.members where !member.isDirectory && member.name.hasSuffix(".npy") {
+            let name = String(member.name.dropLast(4))
             if let members, !members.contains(name) { continue }
-            arrays[name] = try extract(entry, name: name, from: archive, path: path, maxVoxels: maxVoxels)
+            arrays[name] = try extract(member, name: name, from: zip, path: path, maxVoxels: maxVoxels)
         }
         if arrays.isEmpty {
             throw VoxSAMError(.corruptFile, "the archive holds no .npy arrays\(members.map { " named " + $0.sorted().joined(separator: ", ") } ?? "")",
@@ -38,34 +34,26 @@ public struct NPZArchive: Sendable {
     }
 
     /// Inflates one member, bounded by what its `.npy` header declares.
-    private static func extract(_ entry: Entry, name: String, from archive: Archive, path: String, maxVoxels: Int) throws -> NPYArray {
+    private static func extract(_ member: ZipReader.Member, name: String, from zip: ZipReader, path: String, maxVoxels: Int) throws -> NPYArray {
         var bytes = [UInt8]()
         var header: NPYArray.Header?
-        do {
-            _ = try archive.extract(entry, skipCRC32: false) { chunk in
-                bytes.append(contentsOf: chunk)
-                if header == nil, let h = try NPYArray.parseHeader(bytes, name: name, path: path, maxVoxels: maxVoxels) {
-                    header = h
-                    let declared = h.dataStart + h.dataCount
-                    if entry.isCompressed {
-                        // A ZIP64 size may exceed Int.max (a fuzzed archive did): clamp, never trap.
-                        let most = Gzip.maxInflatedSize(compressed: Int(clamping: entry.compressedSize))
-                        guard declared <= most else {
-                            throw VoxSAMError(.corruptFile, "array `\(name)`: its header declares \(declared) bytes but the member's "
-                                + "\(entry.compressedSize) compressed bytes inflate to at most \(most) (truncated archive or wrong header)", path: path)
-                        }
-                    }
-                    bytes.reserveCapacity(declared)
+        try zip.read(member) { chunk in
+            bytes.append(contentsOf: chunk)
+            if header == nil, let h = try NPYArray.parseHeader(bytes, name: name, path: path, maxVoxels: maxVoxels) {
+                header = h
+                let declared = h.dataStart + h.dataCount
+                let most = member.method == 0 ? member.compressedSize : Gzip.maxInflatedSize(compressed: member.compressedSize)
+                guard declared <= most else {
+                    throw VoxSAMError(.corruptFile, "array `\(name)`: its header declares \(declared) bytes but the member's "
+                        + "\(member.compressedSize) \(member.method == 0 ? "stored bytes hold" : "compressed bytes inflate to at most") \(most) "
+                        + "(truncated archive or wrong header)", path: path)
                 }
-                if let h = header, bytes.count > h.dataStart + h.dataCount {
-                    throw VoxSAMError(.corruptFile, "array `\(name)`: the member inflates to more than the \(h.dataStart + h.dataCount) "
-                        + "bytes its header declares (a decompression bomb or a wrong header)", path: path)
-                }
+                bytes.reserveCapacity(declared)
             }
-        } catch let e as VoxSAMError {
-            throw e
-        } catch {
-            throw VoxSAMError(.corruptFile, "member \(entry.path) cannot be extracted (corrupt or truncated archive)", path: path, cause: error)
+            if let h = header, bytes.count > h.dataStart + h.dataCount {
+                throw VoxSAMError(.corruptFile, "array `\(name)`: the member inflates to more than the \(h.dataStart + h.dataCount) "
+                    + "bytes its header declares (a decompression bomb or a wrong header)", path: path)
+            }
         }
         return try NPYArray(npy: bytes, name: name, path: path, maxVoxels: maxVoxels)
     }

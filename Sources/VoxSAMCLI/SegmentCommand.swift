@@ -22,6 +22,8 @@ struct SegmentCommand: ParsableCommand {
           voxsam segment ct.nii.gz --box 44,25,0,105,83,29 --name liver --label 1 -o liver.nii.gz --qa qa.png
           voxsam segment CT_SERIES/ --protocol ct-abdomen --box-mm -120,-80,-300,40,60,-150 --name liver -o seg.dcm
           voxsam segment case.npz -o segs.npz            (boxes from the .npz)
+          voxsam segment case.npz -o segs2.npz --cache emb/ --key-box object3:12:140,96,188,150
+                                                         (a correction; with --cache only the decoder runs again)
         """)
 
     @Argument(help: "The image: DICOM folder/file, NIfTI, NRRD or CVPR24 .npz.")
@@ -54,6 +56,13 @@ struct SegmentCommand: ParsableCommand {
     @Option(name: .long, help: "With --from-mask: which labels, e.g. 1,3 (default: all).")
     var labels: String?
 
+    @Option(name: .customLong("key-box"), parsing: .unconditionalSingleValue,
+            help: "A correction: a 2D box NAME:SLICE:x0,y0,x1,y1 for the object NAME on one slice (voxel indices of that slice: x = column, y = row), used there instead of the propagated box (repeatable). The confidence report's suggested_slices say where one would most likely help.")
+    var keyBox: [String] = []
+
+    @Option(name: .long, help: "Embedding cache folder: slice embeddings are kept there (4 MiB per slice) and reused by later runs on the same image, e.g. after adding key boxes. Never cleaned by VoxSAM.")
+    var cache: String?
+
     @Option(name: .long, help: "Per-slice confidence report: .json or .csv.")
     var confidence: String?
 
@@ -75,12 +84,14 @@ struct SegmentCommand: ParsableCommand {
         try plan.check()
         let proto = try segmentation.loadProtocol()
         let settings = try segmentation.settings(proto, precision: try modelOptions.requestedPrecision())
-        let input = JobInput(path: self.input, readOptions: inputOptions.readOptions, objects: try objectSpecs(), origin: "segment")
+        let input = JobInput(path: self.input, readOptions: inputOptions.readOptions, objects: try objectSpecs(), origin: "segment",
+                             keyBoxes: try keyBox.map(NamedKeyBox.parse))
         // Read and check everything before the model loads.
         let prepared = try JobReader(settings: settings, protocol: proto).prepare(input, plan: plan)
         let (model, modelPath) = try modelOptions.load(precision: settings.precision)
         let job = SegmentationJob(model: LiteMedSAMSliceModel(model: model), settings: settings, protocol: proto,
                                   modelName: URL(fileURLWithPath: modelPath).lastPathComponent)
+        job.cache = try cache.map { try EmbeddingCache(directory: $0) }
         if !quiet {
             for w in prepared.warnings { Diagnostics.warn("\(self.input): \(w)") }
             Diagnostics.info("window \(prepared.window) (\(settings.window == nil ? "default for this volume" : "as given"))")
@@ -89,6 +100,7 @@ struct SegmentCommand: ParsableCommand {
         job.progress = { done, total in progress.update(done, total) }
         let result = try job.segment(prepared)
         progress.finish()
+        if !quiet { for w in job.cache?.warnings ?? [] { Diagnostics.warn(w) } }
         let written = try job.write(result, plan: plan)
         if !quiet {
             for o in result.report.objects {
@@ -97,7 +109,12 @@ struct SegmentCommand: ParsableCommand {
                                         o.lowConfidenceSlices.isEmpty ? "" : ", low confidence on slices \(o.lowConfidenceSlices.map(String.init).joined(separator: ","))"))
             }
             for n in written.notes { Diagnostics.info(n) }
-            Diagnostics.info(String(format: "wrote %@ (%d encoder calls, %.1f s)", written.files.joined(separator: ", "), result.result.encoderCalls, result.result.seconds))
+            let cached = result.result.cacheHits.map { ", \($0) from the cache" } ?? ""
+            Diagnostics.info(String(format: "wrote %@ (%d encoder calls%@, %.1f s)", written.files.joined(separator: ", "), result.result.encoderCalls,
+                                    cached, result.result.seconds))
+            for o in result.report.objects where !o.suggestedSlices.isEmpty && !o.lowConfidenceSlices.isEmpty {
+                Diagnostics.info("\(o.name): a key box would most likely help on slice \(o.suggestedSlices.map(String.init).joined(separator: ", ")) (--key-box \(o.name):SLICE:x0,y0,x1,y1)")
+            }
         }
     }
 

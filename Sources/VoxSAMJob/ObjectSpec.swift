@@ -17,21 +17,39 @@ public struct ObjectSpec: Sendable, Equatable, Codable {
     public var maskLabel: Int?
     public var keySlice: Int?
     public var color: [Int]?
+    /// 2D boxes on single slices (corrections): with a 3D box, box_mm or from_mask, or alone.
+    public var keyBoxes: [KeyBoxSpec]?
 
     public init(name: String? = nil, label: Int? = nil, box: [Int]? = nil, boxMM: [Double]? = nil, fromMask: String? = nil,
-                maskLabel: Int? = nil, keySlice: Int? = nil, color: [Int]? = nil) {
+                maskLabel: Int? = nil, keySlice: Int? = nil, color: [Int]? = nil, keyBoxes: [KeyBoxSpec]? = nil) {
         self.name = name; self.label = label; self.box = box; self.boxMM = boxMM; self.fromMask = fromMask
-        self.maskLabel = maskLabel; self.keySlice = keySlice; self.color = color
+        self.maskLabel = maskLabel; self.keySlice = keySlice; self.color = color; self.keyBoxes = keyBoxes
     }
 
     enum CodingKeys: String, CodingKey {
         case name, label, box, boxMM = "box_mm", fromMask = "from_mask", maskLabel = "mask_label", keySlice = "key_slice", color
+        case keyBoxes = "key_boxes"
+    }
+
+    /// One key box as given: `{"slice": k, "box": [x0, y0, x1, y1]}` (voxel indices of slice k: x =
+    /// column, y = row) or `{"box_mm": [x0, y0, z0, x1, y1, z1]}` (two LPS corners on the slice; `slice`
+    /// optional, else the slice nearest to the corners).
+    public struct KeyBoxSpec: Sendable, Equatable, Codable {
+        public var slice: Int?
+        public var box: [Int]?
+        public var boxMM: [Double]?
+
+        public init(slice: Int? = nil, box: [Int]? = nil, boxMM: [Double]? = nil) {
+            self.slice = slice; self.box = box; self.boxMM = boxMM
+        }
+
+        enum CodingKeys: String, CodingKey { case slice, box, boxMM = "box_mm" }
     }
 
     // MARK: The JSON object grammar (segment --prompts, batch prompts files)
 
     /// The keys of one JSON object.
-    public static let jsonKeys = ["name", "label", "box", "box_mm", "from_mask", "mask_label", "key_slice", "color"]
+    public static let jsonKeys = ["name", "label", "box", "box_mm", "from_mask", "mask_label", "key_slice", "color", "key_boxes"]
 
     /// One JSON object (as `JSONSerialization` gives it). `fail(field, message)` makes the error
     /// with the caller's location (file, `studies[2].objects[0]`, …).
@@ -67,6 +85,34 @@ public struct ObjectSpec: Sendable, Equatable, Codable {
             guard c.allSatisfy({ (0...255).contains($0) && $0 == $0.rounded() }) else { throw fail("color", "must be [r, g, b] with whole numbers 0…255") }
             s.color = c.map { Int($0) }
         }
+        if let v = od["key_boxes"], !(v is NSNull) {
+            guard let list = v as? [Any] else { throw fail("key_boxes", "must be a list of {\"slice\": k, \"box\": [x0, y0, x1, y1]}") }
+            s.keyBoxes = try list.enumerated().map { n, item in
+                let field = "key_boxes[\(n)]"
+                guard let kb = item as? [String: Any] else { throw fail(field, "must be {\"slice\": k, \"box\": [x0, y0, x1, y1]} or {\"box_mm\": [6 numbers]}") }
+                for k in kb.keys where !["slice", "box", "box_mm"].contains(k) { throw fail("\(field).\(k)", "unknown key; expected slice, box, box_mm") }
+                var spec = KeyBoxSpec()
+                if let v = kb["slice"], !(v is NSNull) {
+                    guard let n = v as? NSNumber, n.doubleValue == n.doubleValue.rounded(), abs(n.doubleValue) < 1e9 else {
+                        throw fail("\(field).slice", "must be a whole number")
+                    }
+                    spec.slice = n.intValue
+                }
+                if let v = kb["box"], !(v is NSNull) {
+                    guard let a = v as? [NSNumber], a.count == 4, a.allSatisfy({ $0.doubleValue == $0.doubleValue.rounded() && abs($0.doubleValue) < 1e9 }) else {
+                        throw fail("\(field).box", "must be four whole numbers [x0, y0, x1, y1] (voxel indices of the slice)")
+                    }
+                    spec.box = a.map(\.intValue)
+                }
+                if let v = kb["box_mm"], !(v is NSNull) {
+                    guard let a = v as? [NSNumber], a.count == 6, a.allSatisfy({ $0.doubleValue.isFinite }) else {
+                        throw fail("\(field).box_mm", "must be six numbers [x0, y0, z0, x1, y1, z1] (two LPS corners, mm)")
+                    }
+                    spec.boxMM = a.map(\.doubleValue)
+                }
+                return spec
+            }
+        }
         try s.check(fail: fail)
         return s
     }
@@ -74,7 +120,16 @@ public struct ObjectSpec: Sendable, Equatable, Codable {
     /// The rules every way of giving an object shares.
     public func check(fail: (String, String) -> VoxSAMError) throws {
         let given = [box != nil, boxMM != nil, fromMask != nil].filter { $0 }.count
-        guard given == 1 else { throw fail("box", "give exactly one of box, box_mm or from_mask") }
+        guard given == 1 || (given == 0 && !(keyBoxes ?? []).isEmpty) else {
+            throw fail("box", given == 0 ? "give one of box, box_mm, from_mask or key_boxes" : "give only one of box, box_mm or from_mask")
+        }
+        for (n, kb) in (keyBoxes ?? []).enumerated() {
+            let field = "key_boxes[\(n)]"
+            guard (kb.box != nil) != (kb.boxMM != nil) else { throw fail(field, "give either box (with slice) or box_mm") }
+            if kb.box != nil && kb.slice == nil { throw fail("\(field).slice", "is needed with box (the slice the box is drawn on)") }
+            if let b = kb.box, b.count != 4 { throw fail("\(field).box", "must be four numbers [x0, y0, x1, y1]") }
+            if let b = kb.boxMM, b.count != 6 || !b.allSatisfy(\.isFinite) { throw fail("\(field).box_mm", "must be six finite numbers") }
+        }
         if let l = label, let problem = LabelValue.problem(l) { throw fail("label", problem) }
         if let l = maskLabel, let problem = LabelValue.problem(l) { throw fail("mask_label", problem) }
         if maskLabel != nil && fromMask == nil { throw fail("mask_label", "is only for objects given with from_mask") }
@@ -93,7 +148,7 @@ public struct ObjectSpec: Sendable, Equatable, Codable {
             throw VoxSAMError(.invalidArgument, "not valid JSON: \(error.localizedDescription)", path: path)
         }
         guard let list = ((root as? [String: Any])?["objects"] ?? root) as? [Any] else {
-            throw VoxSAMError(.invalidArgument, "expected {\"objects\": [{\"name\", \"label\", \"box\" or \"box_mm\" or \"from_mask\", …}]}", path: path)
+            throw VoxSAMError(.invalidArgument, "expected {\"objects\": [{\"name\", \"label\", \"box\" or \"box_mm\" or \"from_mask\" or \"key_boxes\", …}]}", path: path)
         }
         return try list.enumerated().map { n, o in
             func fail(_ field: String, _ message: String) -> VoxSAMError {

@@ -22,8 +22,10 @@ public struct PromptResolver {
         segmentationProtocol = proto; self.origin = origin; self.maskPath = maskPath; self.warn = warn
     }
 
-    /// The objects on `volume` (read from `imagePath`), with the protocol applied and every box checked.
-    public func resolve(_ specs: [ObjectSpec], volume: Volume, imagePath: String, axis: SliceAxis) throws -> [ObjectPrompt] {
+    /// The objects on `volume` (read from `imagePath`), with the protocol applied, `named` key boxes
+    /// (`--key-box NAME:…`) attached by object name, and every box checked.
+    public func resolve(_ specs: [ObjectSpec], volume: Volume, imagePath: String, axis: SliceAxis,
+                        named: [NamedKeyBox] = []) throws -> [ObjectPrompt] {
         let proto = segmentationProtocol
         var objects: [ObjectPrompt] = []
         if specs.isEmpty {
@@ -41,16 +43,24 @@ public struct PromptResolver {
             let what = "\(origin): object \(spec.name.map { "`\($0)`" } ?? String(n + 1))"
             try spec.check { field, message in VoxSAMError(.invalidArgument, "\(what): \(field): \(message)") }
             let color = spec.color.map { RGB(UInt8($0[0]), UInt8($0[1]), UInt8($0[2])) }
+            let keyBoxes = try (spec.keyBoxes ?? []).map { try keyBox($0, volume: volume, axis: axis, what: what) }
             // Label: given, else the protocol's for the name, else the object's position.
             func label(default d: Int) -> Int { spec.label ?? spec.name.flatMap { proto?.structure(named: $0)?.label } ?? d }
             func name(_ l: Int, default d: String) -> String { spec.name ?? proto?.structure(label: l)?.name ?? d }
             if let b = spec.box {
                 let l = label(default: n + 1)
-                objects.append(ObjectPrompt(name: name(l, default: "object\(n + 1)"), label: l, box: VoxelBox(b), keySlice: spec.keySlice, color: color))
+                objects.append(ObjectPrompt(name: name(l, default: "object\(n + 1)"), label: l, box: VoxelBox(b), keySlice: spec.keySlice, color: color,
+                                            keyBoxes: keyBoxes))
+            } else if spec.boxMM == nil && spec.fromMask == nil {
+                // Key boxes alone: the object spans their slices, starting from the one nearest the middle.
+                let l = label(default: n + 1)
+                objects.append(Self.object(fromKeyBoxes: keyBoxes, name: name(l, default: "object\(n + 1)"), label: l, axis: axis,
+                                           keySlice: spec.keySlice, color: color))
             } else if let mm = spec.boxMM {
                 let l = label(default: n + 1)
                 let box = try PromptSource.box(fromMillimetres: mm, geometry: volume.geometry, what: what)
-                let object = ObjectPrompt(name: name(l, default: "object\(n + 1)"), label: l, box: box, keySlice: spec.keySlice, color: color)
+                let object = ObjectPrompt(name: name(l, default: "object\(n + 1)"), label: l, box: box, keySlice: spec.keySlice, color: color,
+                                          keyBoxes: keyBoxes)
                 do { try object.validate(size: volume.size) } catch let e as VoxSAMError {
                     // Coordinates copied from a RAS viewer (3D Slicer, nibabel) have x and y negated.
                     let ras = [-mm[0], -mm[1], mm[2], -mm[3], -mm[4], mm[5]]
@@ -80,15 +90,79 @@ public struct PromptResolver {
                         found[i].name = proto?.structure(label: found[i].label)?.name ?? described[found[i].label] ?? found[i].name
                     }
                 }
-                for i in found.indices { found[i].keySlice = spec.keySlice; found[i].color = color }
+                if !keyBoxes.isEmpty && found.count != 1 {
+                    throw VoxSAMError(.invalidArgument, "\(what): key_boxes with from_mask need one object: give mask_label (the mask holds \(found.count) labels)")
+                }
+                for i in found.indices { found[i].keySlice = spec.keySlice; found[i].color = color; found[i].keyBoxes = keyBoxes }
                 objects += found
             }
         }
         if let proto { objects = try ProtocolPrompts.apply(proto, to: objects, warn: warn) }
+        for k in named {
+            guard let i = objects.firstIndex(where: { $0.name == k.object }) else {
+                throw VoxSAMError(.invalidArgument, "--key-box \(k.object):\(k.keyBox.slice): there is no object named `\(k.object)` (objects: \(objects.map(\.name).joined(separator: ", ")))")
+            }
+            objects[i].keyBoxes.append(k.keyBox)
+        }
         try PromptSource.validate(objects, size: volume.size, axis: axis.axis)
         return objects
     }
 
+    /// A key box as given → slice and in-plane voxel box (box_mm: the corners' nearest voxels).
+    func keyBox(_ s: ObjectSpec.KeyBoxSpec, volume: Volume, axis: SliceAxis, what: String) throws -> KeyBox {
+        if let b = s.box, let slice = s.slice { return KeyBox(slice: slice, box: b) }
+        guard let mm = s.boxMM,
+              let a = volume.geometry.continuousIndex(world: SIMD3(mm[0], mm[1], mm[2])),
+              let b = volume.geometry.continuousIndex(world: SIMD3(mm[3], mm[4], mm[5])) else {
+            throw VoxSAMError(.geometry, "\(what): key box: the volume geometry is singular")
+        }
+        let (c, r) = (axis.columnAxis, axis.rowAxis)
+        let slice = s.slice ?? Int(((a[axis.axis] + b[axis.axis]) / 2).rounded())
+        let box = [min(a[c], b[c]), min(a[r], b[r]), max(a[c], b[c]), max(a[r], b[r])].map { Int($0.rounded()) }
+        return KeyBox(slice: slice, box: box)
+    }
+
+    /// An object given by key boxes alone: its 3D box covers them (in-plane union, their slice range)
+    /// and propagation starts from the key box nearest the middle of that range.
+    static func object(fromKeyBoxes boxes: [KeyBox], name: String, label: Int, axis: SliceAxis, keySlice: Int?, color: RGB?) -> ObjectPrompt {
+        let valid = boxes.filter { $0.box.count == 4 }
+        let lo = valid.map(\.slice).min() ?? 0, hi = valid.map(\.slice).max() ?? 0
+        var v = [0, 0, 0, 0, 0, 0]
+        v[axis.columnAxis] = valid.map { $0.box[0] }.min() ?? 0
+        v[axis.rowAxis] = valid.map { $0.box[1] }.min() ?? 0
+        v[axis.axis] = lo
+        v[3 + axis.columnAxis] = valid.map { $0.box[2] }.max() ?? 0
+        v[3 + axis.rowAxis] = valid.map { $0.box[3] }.max() ?? 0
+        v[3 + axis.axis] = hi
+        let middle = Double(lo + hi) / 2
+        let start = keySlice ?? valid.map(\.slice).min { abs(Double($0) - middle) < abs(Double($1) - middle) } ?? lo
+        return ObjectPrompt(name: name, label: label, box: VoxelBox(v), keySlice: start, color: color, keyBoxes: boxes)
+    }
+}
+
+/// A key box for an object named on the command line: `--key-box NAME:k:x0,y0,x1,y1`.
+public struct NamedKeyBox: Sendable, Equatable {
+    public var object: String
+    public var keyBox: KeyBox
+
+    public init(object: String, keyBox: KeyBox) {
+        self.object = object
+        self.keyBox = keyBox
+    }
+
+    /// `NAME:k:x0,y0,x1,y1` (the name may itself hold colons).
+    public static func parse(_ text: String) throws -> NamedKeyBox {
+        let parts = text.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
+        guard parts.count >= 3, let slice = Int(parts[parts.count - 2].trimmingCharacters(in: .whitespaces)) else {
+            throw VoxSAMError(.invalidArgument, "--key-box `\(text)` must be NAME:SLICE:x0,y0,x1,y1 (e.g. liver:42:100,80,180,160)")
+        }
+        let name = parts[0..<(parts.count - 2)].joined(separator: ":")
+        guard !name.isEmpty else { throw VoxSAMError(.invalidArgument, "--key-box `\(text)`: the object name is empty") }
+        return NamedKeyBox(object: name, keyBox: KeyBox(slice: slice, box: try KeyBox.parsePlane(parts[parts.count - 1], what: "--key-box \(name):\(slice)")))
+    }
+}
+
+extension PromptResolver {
     /// Label names from the mask's own sidecar — `NAME.labels.json` (VoxSAM, or any tool writing that
     /// format), else `NAME.itksnap.txt` (ITK-SNAP label descriptions) — or none.
     func maskLabelNames(_ maskPath: String) throws -> [Int: String] {

@@ -16,11 +16,13 @@ public struct JobInput: Sendable {
     public var displayName: String
     /// Base folder for relative `from_mask` paths (nil: the working folder).
     public var maskBaseDirectory: String?
+    /// Key boxes given by object name (`--key-box NAME:k:x0,y0,x1,y1`), attached once the objects are known.
+    public var keyBoxes: [NamedKeyBox]
 
     public init(path: String, readOptions: VolumeReadOptions = VolumeReadOptions(), objects: [ObjectSpec], origin: String = "prompts",
-                displayName: String? = nil, maskBaseDirectory: String? = nil) {
+                displayName: String? = nil, maskBaseDirectory: String? = nil, keyBoxes: [NamedKeyBox] = []) {
         self.path = path; self.readOptions = readOptions; self.objects = objects; self.origin = origin
-        self.displayName = displayName ?? path; self.maskBaseDirectory = maskBaseDirectory
+        self.displayName = displayName ?? path; self.maskBaseDirectory = maskBaseDirectory; self.keyBoxes = keyBoxes
     }
 
     func maskPath(_ m: String) -> String {
@@ -73,6 +75,8 @@ public final class SegmentationJob<Model: SliceSegmentationModel> {
     public let modelName: String
     /// Called after each encoded slice: (slices done, slices total).
     public var progress: ((Int, Int) -> Void)?
+    /// Embeddings kept between runs (`--cache DIR`); its `warnings` are the caller's to show.
+    public var cache: EmbeddingCache?
 
     public init(model: Model, settings: JobSettings, protocol proto: SegmentationProtocol? = nil, modelName: String = "lite_medsam.pth") {
         self.model = model; self.settings = settings; self.segmentationProtocol = proto; self.modelName = modelName
@@ -103,6 +107,7 @@ public final class SegmentationJob<Model: SliceSegmentationModel> {
         s.lowConfidenceIoU = settings.lowConfidence
         let propagator = Propagator(model: model, settings: s)
         propagator.progress = progress
+        propagator.cache = cache
         var result = try propagator.run(image8: p.image8, prompts: p.objects)
         result.labelMap.metadata = p.source
         result.labelMap.metadata.warnings = []
@@ -168,7 +173,7 @@ public struct JobReader: Sendable {
         var warnings = volume.metadata.warnings
         let resolver = PromptResolver(protocol: segmentationProtocol, origin: input.origin, maskPath: input.maskPath,
                                       warn: { warnings.append($0) })
-        let objects = try resolver.resolve(input.objects, volume: volume, imagePath: input.path, axis: settings.axis)
+        let objects = try resolver.resolve(input.objects, volume: volume, imagePath: input.path, axis: settings.axis, named: input.keyBoxes)
         let window = settings.window ?? Window.defaultWindow(for: volume)
         if case .dicom = window, volume.metadata.windowCenter == nil || volume.metadata.windowWidth == nil {
             throw VoxSAMError(.invalidArgument, "--window dicom: the input has no WindowCenter/WindowWidth; give a preset or W,L", path: input.path)

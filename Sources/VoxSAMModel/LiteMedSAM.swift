@@ -59,6 +59,28 @@ public final class ImageEmbedding: @unchecked Sendable {
         self.width = width
     }
 
+    /// The embedding as bytes (the embedding cache's payload): six little-endian Int32 — channels,
+    /// size, newHeight, newWidth, height, width — then the channel-last float32 values.
+    public var archived: Data {
+        var d = Data(capacity: 24 + size * size * channels * 4)
+        for v in [channels, size, newHeight, newWidth, height, width] { withUnsafeBytes(of: Int32(v).littleEndian) { d.append(contentsOf: $0) } }
+        d.append(UnsafeBufferPointer(start: tokens.p, count: size * size * channels))
+        return d
+    }
+
+    /// The inverse of `archived`; nil unless the bytes hold exactly `channels` × `size`² values and the
+    /// slice geometry given.
+    public convenience init?(archived d: Data, channels: Int, size: Int, height: Int, width: Int) {
+        let count = size * size * channels
+        guard d.count == 24 + count * 4 else { return nil }
+        let head: [Int] = d.withUnsafeBytes { b in (0..<6).map { Int(Int32(littleEndian: b.loadUnaligned(fromByteOffset: $0 * 4, as: Int32.self))) } }
+        guard head[0] == channels, head[1] == size, head[4] == height, head[5] == width,
+              (1...size * 16).contains(head[2]), (1...size * 16).contains(head[3]) else { return nil }
+        let t = FloatBuffer(count: count)
+        d.withUnsafeBytes { b in UnsafeMutableRawPointer(t.p).copyMemory(from: b.baseAddress! + 24, byteCount: count * 4) }
+        self.init(tokens: t, channels: channels, size: size, newHeight: head[2], newWidth: head[3], height: height, width: width)
+    }
+
     /// Channel-last values [size*size][channels].
     public var channelLast: [Float] { Array(UnsafeBufferPointer(start: tokens.p, count: size * size * channels)) }
 

@@ -17,12 +17,16 @@ public struct ConfidenceReport: Codable, Sendable {
         public var minIoU: Float
         public var meanStability: Float
         public var lowConfidenceSlices: [Int]
+        /// Where a key box would most likely help, most likely first (`SuggestedSlices`).
+        public var suggestedSlices: [Int]
+        /// The key boxes the object was given (absent when none).
+        public var keyBoxes: [KeyBox]?
         public var slices: [SliceRecord]
 
         enum CodingKeys: String, CodingKey {
             case name, label, box, keySlice = "key_slice", sliceRange = "slice_range", slicesSegmented = "slices_segmented"
             case voxels, volumeML = "volume_ml", meanIoU = "mean_iou", minIoU = "min_iou", meanStability = "mean_stability"
-            case lowConfidenceSlices = "low_confidence_slices", slices
+            case lowConfidenceSlices = "low_confidence_slices", suggestedSlices = "suggested_slices", keyBoxes = "key_boxes", slices
         }
     }
 
@@ -35,6 +39,8 @@ public struct ConfidenceReport: Codable, Sendable {
     public var window: String?
     public var lowConfidenceThreshold: Float
     public var encoderCalls: Int
+    /// Slices whose embedding came from `--cache` (absent without a cache).
+    public var cacheHits: Int?
     public var seconds: Double
     /// Threads the model was given, and the most that worked at once.
     public var threads: Int?
@@ -45,7 +51,7 @@ public struct ConfidenceReport: Codable, Sendable {
 
     enum CodingKeys: String, CodingKey {
         case version, input, model, propagation, axis, window, lowConfidenceThreshold = "low_confidence_threshold"
-        case encoderCalls = "encoder_calls", seconds, threads, threadsUsed = "threads_used", precision, objects
+        case encoderCalls = "encoder_calls", cacheHits = "cache_hits", seconds, threads, threadsUsed = "threads_used", precision, objects
     }
 
     public init(result: SegmentationResult, input: String, model: String) {
@@ -55,6 +61,7 @@ public struct ConfidenceReport: Codable, Sendable {
         axis = result.axis.name
         lowConfidenceThreshold = result.lowConfidenceThreshold
         encoderCalls = result.encoderCalls
+        cacheHits = result.cacheHits
         seconds = (result.seconds * 1000).rounded() / 1000
         threads = result.threads?.configured
         threadsUsed = result.threads?.used
@@ -69,6 +76,8 @@ public struct ConfidenceReport: Codable, Sendable {
                           meanIoU: ious.isEmpty ? 0 : ious.reduce(0, +) / Float(ious.count), minIoU: ious.min() ?? 0,
                           meanStability: o.slices.isEmpty ? 0 : o.slices.map(\.stabilityScore).reduce(0, +) / Float(o.slices.count),
                           lowConfidenceSlices: o.slices.filter(\.lowConfidence).map(\.slice).sorted(),
+                          suggestedSlices: SuggestedSlices.rank(o.slices),
+                          keyBoxes: o.prompt.keyBoxes.isEmpty ? nil : o.prompt.keyBoxes.sorted { $0.slice < $1.slice },
                           slices: o.slices)
         }
     }

@@ -1,3 +1,4 @@
+import Foundation
 import VoxSAMCore
 import VoxSAMModel
 
@@ -34,6 +35,23 @@ public final class LiteMedSAMSliceModel: SliceSegmentationModel {
     public var threadUsage: ThreadUsage? { ThreadUsage(configured: model.threads, used: model.threadsUsed) }
     public func resetThreadUsage() { model.resetThreadUsage() }
     public var precision: Precision? { model.precision }
+
+    /// The checkpoint's SHA-256 (computed once, on first use), the arithmetic and the preprocessing.
+    public var embeddingIdentity: String? {
+        if identity == nil {
+            guard let hash = try? SHA256.hex(ofFile: model.checkpointPath) else { return nil }
+            identity = "LiteMedSAM image encoder; checkpoint sha256 \(hash); precision \(model.precision.rawValue); preprocessing reference-v1"
+        }
+        return identity
+    }
+    private var identity: String?
+
+    public func archive(_ embedding: ImageEmbedding) -> Data? { embedding.archived }
+
+    public func unarchive(_ data: Data, height: Int, width: Int) -> ImageEmbedding? {
+        ImageEmbedding(archived: data, channels: model.configuration.neckDim, size: model.configuration.embeddingSize,
+                       height: height, width: width)
+    }
 
     public func pixelBox(fromModelBox box: SIMD4<Float>, height: Int, width: Int) -> SIMD4<Double> {
         let f = Double(max(height, width)) / Double(preprocessor.targetSize)

@@ -33,6 +33,32 @@ public struct VoxelBox: Sendable, Equatable, Codable, CustomStringConvertible {
     }
 }
 
+/// A 2D box on one slice of the slicing axis, given to correct or guide an object: `box` is
+/// `[x0, y0, x1, y1]` in voxel indices of the slice plane, inclusive (x = the plane's column, y = its
+/// row, as `SliceAxis.planeBox` takes them from a 3D box: i and j for axis k). On its slice it replaces
+/// the box propagation would use, and propagation continues from its mask.
+public struct KeyBox: Sendable, Equatable, Codable {
+    public var slice: Int
+    public var box: [Int]
+
+    public init(slice: Int, box: [Int]) {
+        self.slice = slice
+        self.box = box
+    }
+
+    /// The box as `SIMD4(x0, y0, x1, y1)` (a valid key box has four values).
+    public var plane: SIMD4<Int> { SIMD4(box[0], box[1], box[2], box[3]) }
+
+    /// `x0,y0,x1,y1`.
+    public static func parsePlane(_ text: String, what: String) throws -> [Int] {
+        let parts = text.split(separator: ",", omittingEmptySubsequences: false).map { Int($0.trimmingCharacters(in: .whitespaces)) }
+        guard parts.count == 4, parts.allSatisfy({ $0 != nil }) else {
+            throw VoxSAMError(.invalidArgument, "\(what): box `\(text)` must be four integers x0,y0,x1,y1 (voxel indices of the slice, inclusive)")
+        }
+        return parts.map { $0! }
+    }
+}
+
 /// One object to segment.
 public struct ObjectPrompt: Sendable, Equatable {
     public var name: String
@@ -42,9 +68,12 @@ public struct ObjectPrompt: Sendable, Equatable {
     /// Slice to start from; nil = the middle of the box's slice range (the reference rule).
     public var keySlice: Int?
     public var color: RGB?
+    /// 2D boxes on slices of the object's range (corrections), at most one per slice.
+    public var keyBoxes: [KeyBox]
 
-    public init(name: String, label: Int, box: VoxelBox, keySlice: Int? = nil, color: RGB? = nil) {
+    public init(name: String, label: Int, box: VoxelBox, keySlice: Int? = nil, color: RGB? = nil, keyBoxes: [KeyBox] = []) {
         self.name = name; self.label = label; self.box = box; self.keySlice = keySlice; self.color = color
+        self.keyBoxes = keyBoxes
     }
 
     /// Checks the box against the volume size: inside, not inverted, not empty; names the object.
@@ -66,6 +95,33 @@ public struct ObjectPrompt: Sendable, Equatable {
         }
         if let k = keySlice, !b.range(axis: axis).contains(k) {
             throw VoxSAMError(.invalidArgument, "\(what): key slice \(k) is outside the box's slice range \(b.range(axis: axis))")
+        }
+        let axisName = ["i", "j", "k"][axis]
+        var seen = Set<Int>()
+        for kb in keyBoxes {
+            let at = "\(what): key box on slice \(kb.slice)"
+            guard kb.box.count == 4 else { throw VoxSAMError(.invalidArgument, "\(at): needs four numbers x0,y0,x1,y1") }
+            guard seen.insert(kb.slice).inserted else {
+                throw VoxSAMError(.invalidArgument, "\(at): the object has two key boxes on this slice (give one per slice)")
+            }
+            guard (0..<size[axis]).contains(kb.slice) else {
+                throw VoxSAMError(.invalidArgument, "\(at): the slice lies outside the volume (\(axisName) 0…\(size[axis] - 1))")
+            }
+            guard b.range(axis: axis).contains(kb.slice) else {
+                throw VoxSAMError(.invalidArgument, "\(at): the slice lies outside the object's slice range \(b.range(axis: axis)) (widen its box)")
+            }
+            let (c, r) = (SliceAxis(axis).columnAxis, SliceAxis(axis).rowAxis)
+            for (lo, hi, n, a) in [(kb.box[0], kb.box[2], "x", c), (kb.box[1], kb.box[3], "y", r)] {
+                guard lo <= hi else {
+                    throw VoxSAMError(.invalidArgument, "\(at): box \(kb.box) is inverted along \(n) (\(n)0 = \(lo) > \(n)1 = \(hi))")
+                }
+                guard lo < hi else {
+                    throw VoxSAMError(.invalidArgument, "\(at): box \(kb.box) is empty along \(n) (it must span at least 2 voxels)")
+                }
+                guard lo >= 0, hi < size[a] else {
+                    throw VoxSAMError(.invalidArgument, "\(at): box \(kb.box) lies outside the slice along \(n) (valid 0…\(size[a] - 1))")
+                }
+            }
         }
     }
 }

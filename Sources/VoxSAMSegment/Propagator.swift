@@ -7,7 +7,8 @@ import VoxSAMIO
 /// Per object (reference, ../shared/reference/README.md §2.1–2.5): key slice zk = middle of the box's
 /// slice range (or the prompt's key slice); visit zk, zk+1, … z1, then zk−1, … z0. The key slice
 /// uses the box; every other slice the bounding box (+3 px) of the neighbouring slice's mask, or
-/// the key box when that mask vanished. Later objects overwrite earlier ones.
+/// the key box when that mask vanished. Later objects overwrite earlier ones. A slice with a user's
+/// `KeyBox` uses that box instead, and the slices beyond it follow its mask.
 ///
 /// All objects move in lockstep — an upward sweep over slices, then a downward one — so each slice
 /// is encoded once; embeddings still needed by the downward sweep are kept, the rest dropped.
@@ -26,6 +27,8 @@ public final class Propagator<Model: SliceSegmentationModel> {
     public var settings: Settings
     /// Called after each encoded slice: (slices done, slices total).
     public var progress: ((Int, Int) -> Void)?
+    /// Embeddings kept between runs (`--cache DIR`); used when the model can archive its embeddings.
+    public var cache: EmbeddingCache?
 
     public init(model: Model, settings: Settings = Settings()) {
         self.model = model
@@ -35,6 +38,7 @@ public final class Propagator<Model: SliceSegmentationModel> {
     private struct Track {
         var prompt: ObjectPrompt
         var keyBox: SIMD4<Int>
+        var keyBoxes: [Int: SIMD4<Int>]
         var slices: ClosedRange<Int>
         var key: Int
         var masks: [Int: [UInt8]] = [:]   // slice → mask holding the label value
@@ -57,7 +61,8 @@ public final class Propagator<Model: SliceSegmentationModel> {
             let (box, range) = axis.planeBox(p.box)
             let r = max(range.lowerBound, 0)...min(range.upperBound, depth - 1)
             let key = p.keySlice ?? Int(Double(r.upperBound - r.lowerBound) / 2 + Double(r.lowerBound))
-            return Track(prompt: p, keyBox: box, slices: r, key: key)
+            return Track(prompt: p, keyBox: box, keyBoxes: Dictionary(p.keyBoxes.map { ($0.slice, $0.plane) }, uniquingKeysWith: { a, _ in a }),
+                         slices: r, key: key)
         }
         // Which slices each sweep visits, and how often the downward sweep still needs each slice.
         var needUp = Set<Int>(), downUse = [Int: Int]()
@@ -67,12 +72,28 @@ public final class Propagator<Model: SliceSegmentationModel> {
         }
         let unique = needUp.union(downUse.keys).count
         var cache: [Int: Model.Embedding] = [:]
-        var encoded = 0
+        var encoded = 0, visited = 0
+        let hitsBefore = self.cache?.hits ?? 0
+        let identity = self.cache == nil ? nil : model.embeddingIdentity
         func embedding(_ z: Int) -> Model.Embedding {
             if let e = cache[z] { return e }
-            let e = model.embed(axis.slice(pixels, z, size: size), height: h, width: w)
+            let slice = axis.slice(pixels, z, size: size)
+            visited += 1
+            if let store = self.cache, let id = identity {
+                let key = EmbeddingCache.key(identity: id, slice: slice, height: h, width: w)
+                if let d = store.load(key), let e = model.unarchive(d, height: h, width: w) {
+                    progress?(visited, unique)
+                    return e
+                }
+                let e = model.embed(slice, height: h, width: w)
+                encoded += 1
+                if let d = model.archive(e) { store.store(key, d) }
+                progress?(visited, unique)
+                return e
+            }
+            let e = model.embed(slice, height: h, width: w)
             encoded += 1
-            progress?(encoded, unique)
+            progress?(visited, unique)
             return e
         }
         let pixelArea = axis.pixelArea(image8.geometry)
@@ -80,7 +101,10 @@ public final class Propagator<Model: SliceSegmentationModel> {
         func segment(_ t: inout Track, z: Int, neighbour: Int?, e: Model.Embedding) {
             var source = BoxSource.input
             var box = model.modelBox(fromPixels: t.keyBox, height: h, width: w)
-            if let n = neighbour {
+            if let user = t.keyBoxes[z] {
+                box = model.modelBox(fromPixels: user, height: h, width: w)
+                source = .keyBox
+            } else if let n = neighbour {
                 if let prev = t.masks[n], let b = model.modelBox(fromMask: prev, height: h, width: w) {
                     box = b
                     source = .prevMask
@@ -118,7 +142,11 @@ public final class Propagator<Model: SliceSegmentationModel> {
         for z in needUp.sorted() {
             let e = embedding(z)
             for n in tracks.indices where tracks[n].key <= z && z <= tracks[n].slices.upperBound {
-                if adaptive && tracks[n].stoppedUp { continue }
+                if adaptive && tracks[n].stoppedUp {
+                    // A key box beyond the point where the mask vanished starts the object again.
+                    if tracks[n].keyBoxes[z] == nil { continue }
+                    tracks[n].stoppedUp = false
+                }
                 segment(&tracks[n], z: z, neighbour: z == tracks[n].key ? nil : z - 1, e: e)
                 if adaptive && z != tracks[n].key && tracks[n].records.last!.maskAreaPixels == 0 { tracks[n].stoppedUp = true }
             }
@@ -128,7 +156,10 @@ public final class Propagator<Model: SliceSegmentationModel> {
         for z in downUse.keys.sorted(by: >) {
             let e = embedding(z)
             for n in tracks.indices where tracks[n].slices.lowerBound <= z && z < tracks[n].key {
-                if adaptive && tracks[n].stoppedDown { continue }
+                if adaptive && tracks[n].stoppedDown {
+                    if tracks[n].keyBoxes[z] == nil { continue }
+                    tracks[n].stoppedDown = false
+                }
                 segment(&tracks[n], z: z, neighbour: z + 1, e: e)
                 if adaptive && tracks[n].records.last!.maskAreaPixels == 0 { tracks[n].stoppedDown = true }
             }
@@ -162,6 +193,7 @@ public final class Propagator<Model: SliceSegmentationModel> {
                          volumeML: Double(counts[t.prompt.label] ?? 0) * voxelML)
         }
         return SegmentationResult(labelMap: labelMap, objects: objects, axis: axis, encoderCalls: encoded,
+                                  cacheHits: self.cache.map { $0.hits - hitsBefore },
                                   uniqueSlices: unique, lowConfidenceThreshold: settings.lowConfidenceIoU,
                                   mode: settings.mode, seconds: Date().timeIntervalSince(start),
                                   threads: model.threadUsage, precision: model.precision)

@@ -9,6 +9,8 @@ public enum BoxSource: String, Sendable, Codable {
     case prevMask = "prev_mask"
     /// The previous mask vanished: the key-slice box again (reference mode).
     case fallbackInput = "fallback_input"
+    /// A key box the user drew on this slice (`KeyBox`).
+    case keyBox = "key_box"
 }
 
 /// What happened on one slice for one object (the confidence report's row).
@@ -59,6 +61,8 @@ public struct SegmentationResult: Sendable {
     public var objects: [ObjectResult]
     public var axis: SliceAxis
     public var encoderCalls: Int
+    /// Slices whose embedding came from the embedding cache (nil: no cache was given).
+    public var cacheHits: Int?
     public var uniqueSlices: Int
     public var lowConfidenceThreshold: Float
     public var mode: PropagationMode
@@ -69,3 +73,27 @@ public struct SegmentationResult: Sendable {
     public var precision: Precision?
 }
 
+
+/// Where a correction (a key box) would most likely help: up to `count` slices of an object, the
+/// most likely wrong first. A slice's score is its predicted IoU, lowered by 0.1 for each
+/// `SliceRecord.Flag` and for a box that fell back to the key-slice box (the mask had vanished);
+/// slices with a user's box (the start slice, key boxes) are not suggested, and slices within 2 of
+/// one already chosen are skipped (a key box also steers the slices after it).
+public enum SuggestedSlices {
+    public static let count = 3
+
+    public static func rank(_ records: [SliceRecord]) -> [Int] {
+        var scored: [(slice: Int, score: Float)] = []
+        for r in records where r.boxSource != .keyBox && r.boxSource != .input {
+            var score = r.iouPrediction - 0.1 * Float(r.flags.count)
+            if r.boxSource == .fallbackInput { score -= 0.1 }
+            scored.append((r.slice, score))
+        }
+        scored.sort { $0.score < $1.score || ($0.score == $1.score && $0.slice < $1.slice) }
+        var chosen: [Int] = []
+        for s in scored where chosen.count < count && !chosen.contains(where: { abs($0 - s.slice) <= 2 }) {
+            chosen.append(s.slice)
+        }
+        return chosen
+    }
+}

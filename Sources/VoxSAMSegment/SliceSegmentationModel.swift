@@ -1,3 +1,4 @@
+import Foundation
 import VoxSAMCore
 /// What propagation needs from a promptable 2D model (LiteMedSAM, or another SAM-family model).
 /// Implemented for LiteMedSAM in `LiteMedSAMSliceModel.swift`.
@@ -30,6 +31,13 @@ public protocol SliceSegmentationModel: AnyObject {
 
     /// The arithmetic the model runs (LiteMedSAM: fp32 or int8); nil for a model without a choice.
     var precision: Precision? { get }
+
+    // The embedding cache (`EmbeddingCache`): a model whose embeddings can be kept on disk says what,
+    // besides the slice's pixels, an embedding depends on (weights, arithmetic, preprocessing) and
+    // turns embeddings into bytes and back. nil: not cacheable.
+    var embeddingIdentity: String? { get }
+    func archive(_ embedding: Embedding) -> Data?
+    func unarchive(_ data: Data, height: Int, width: Int) -> Embedding?
 }
 
 /// Threads a run was given (`--threads`, `VOXSAM_THREADS` or every core) and the most that worked
@@ -45,6 +53,9 @@ public struct ThreadUsage: Sendable, Equatable {
 
 public extension SliceSegmentationModel {
     var precision: Precision? { nil }
+    var embeddingIdentity: String? { nil }
+    func archive(_ embedding: Embedding) -> Data? { nil }
+    func unarchive(_ data: Data, height: Int, width: Int) -> Embedding? { nil }
     var threadUsage: ThreadUsage? { nil }
     func resetThreadUsage() {}
 }

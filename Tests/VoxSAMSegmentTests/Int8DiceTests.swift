@@ -58,7 +58,7 @@ final class Int8DiceTests: XCTestCase {
             let b = try Propagator(model: LiteMedSAMSliceModel(model: q)).run(image8: image, prompts: prompts)
             let reference = try NPZVolume.read(path: c.referenceSegs, array: "segs")
             let a = runFP32 ? try Propagator(model: LiteMedSAMSliceModel(model: fp)).run(image8: image, prompts: prompts)
-                : SegmentationResult(labelMap: reference, objects: [], axis: .k, encoderCalls: 0, uniqueSlices: 0,
+                : SegmentationResult(labelMap: reference, objects: [], axis: .k, encoderCalls: 0, cacheHits: nil, uniqueSlices: 0,
                                      lowConfidenceThreshold: 0, mode: .reference, seconds: 0)
             fpSeconds += a.seconds
             qSeconds += b.seconds

@@ -1,0 +1,111 @@
+import Foundation
+import VoxSAMCore
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Image embeddings kept on disk between runs (`--cache DIR`), so that a second run of the same
+/// volume with other prompts — corrections, another object — encodes nothing it already has.
+///
+/// An entry is keyed by SHA-256 over the model's `embeddingIdentity` (checkpoint hash, arithmetic,
+/// preprocessing) and the windowed slice itself (height, width, pixels): the key follows the
+/// content, so the same pixels met along another axis or in another file of the same image share
+/// an entry, and another window, model or precision never does. File `DIR/ab/<key>.emb`:
+///
+///     "VOXSAMEMB1\n" | key (64 hex characters) "\n" | payload size (UInt64 LE) | payload SHA-256 (32 bytes) | payload
+///
+/// LiteMedSAM's payload is 256 × 64 × 64 float32 values plus 24 bytes: 4 MiB (4,194,472 bytes with
+/// the header) per slice, whatever the slice's size. An entry whose magic, key, size or payload hash
+/// does not match is reported, ignored and rewritten. Entries are written under a temporary name
+/// and renamed (not fsynced: a torn entry fails its hash and is recomputed). Nothing is ever evicted:
+/// remove the folder to reclaim the space.
+public final class EmbeddingCache: @unchecked Sendable {
+    public let directory: String
+    /// Problems met (a corrupt entry, an unwritable folder), for the caller to show; one per kind of problem and entry.
+    public private(set) var warnings: [String] = []
+    public private(set) var hits = 0
+    private var writable = true
+
+    static let magic = Array("VOXSAMEMB1\n".utf8)
+    static let headerCount = magic.count + 65 + 8 + 32
+
+    /// `directory` is created when missing; a path that exists and is not a folder is an error.
+    public init(directory: String) throws {
+        self.directory = directory
+        var isDir: ObjCBool = false
+        if FileManager.default.fileExists(atPath: directory, isDirectory: &isDir) {
+            guard isDir.boolValue else {
+                throw VoxSAMError(.invalidArgument, "--cache must be a folder (it is a file)", path: directory)
+            }
+        } else {
+            do { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) } catch {
+                throw VoxSAMError(.writeFailed, "--cache: the folder cannot be created (\(error.localizedDescription))", path: directory)
+            }
+        }
+    }
+
+    /// The entry key of a slice for a model identity.
+    public static func key(identity: String, slice: [UInt8], height: Int, width: Int) -> String {
+        var h = SHA256()
+        h.update(Array(identity.utf8))
+        h.update(Array("\n\(height)x\(width)\n".utf8))
+        slice.withUnsafeBytes { h.update($0) }
+        return h.hexDigest()
+    }
+
+    func path(_ key: String) -> String { "\(directory)/\(key.prefix(2))/\(key).emb" }
+
+    /// The payload stored for `key`, or nil (absent, or damaged: then a warning is recorded).
+    public func load(_ key: String) -> Data? {
+        let file = path(key)
+        guard let d = FileManager.default.contents(atPath: file) else { return nil }
+        let m = Self.magic.count
+        guard d.count >= Self.headerCount, Array(d.prefix(m)) == Self.magic,
+              String(decoding: d[m..<(m + 64)], as: UTF8.self) == key else {
+            warn("cache entry \(file) is not a VoxSAM embedding of this slice; recomputing it")
+            return nil
+        }
+        let size = d.withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(fromByteOffset: m + 65, as: UInt64.self)) }
+        let payload = d.suffix(from: Self.headerCount)
+        guard size == UInt64(payload.count) else {
+            warn("cache entry \(file) is truncated or damaged (size \(payload.count), header says \(size)); recomputing it")
+            return nil
+        }
+        var sha = SHA256()
+        payload.withUnsafeBytes { sha.update($0) }
+        guard sha.finalize() == Array(d[(m + 73)..<(m + 105)]) else {
+            warn("cache entry \(file) is damaged (hash mismatch); recomputing it")
+            return nil
+        }
+        hits += 1
+        return Data(payload)
+    }
+
+    /// Stores `payload` for `key` (a failure is a warning: the run goes on without the cache).
+    public func store(_ key: String, _ payload: Data) {
+        guard writable else { return }
+        let file = path(key)
+        let folder = (file as NSString).deletingLastPathComponent
+        var d = Data(Self.magic)
+        d.append(contentsOf: Array((key + "\n").utf8))
+        withUnsafeBytes(of: UInt64(payload.count).littleEndian) { d.append(contentsOf: $0) }
+        var sha = SHA256()
+        payload.withUnsafeBytes { sha.update($0) }
+        d.append(contentsOf: sha.finalize())
+        d.append(payload)
+        let temp = "\(folder)/.voxsam-tmp-\(getpid())-\(UUID().uuidString).emb"
+        do {
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            try d.write(to: URL(fileURLWithPath: temp))
+            guard rename(temp, file) == 0 else { throw VoxSAMError(.writeFailed, String(cString: strerror(errno)), path: file) }
+        } catch {
+            unlink(temp)
+            writable = false
+            warn("the embedding cache \(directory) cannot be written (\(error.localizedDescription)); continuing without storing embeddings")
+        }
+    }
+
+    private func warn(_ message: String) {
+        if !warnings.contains(message) { warnings.append(message) }
+    }
+}

@@ -17,6 +17,8 @@ public struct BatchConfiguration: Sendable {
     /// Remove the outputs of studies that are skipped (not in the prompts file) or fail; by default
     /// finished work is never deleted.
     public var prune = false
+    /// Embedding cache folder (`--cache`): shared by shards and reruns, e.g. after prompts changed.
+    public var cacheDirectory: String?
     public var modelSHA256: String
     public var modelFileName: String
     public var readOptions: VolumeReadOptions

@@ -55,6 +55,8 @@ public final class BatchRunner<Model: SliceSegmentationModel> {
         let previous = store.latest()
         let job = SegmentationJob(model: model, settings: config.settings.segmentation, protocol: config.segmentationProtocol,
                                   modelName: config.modelFileName)
+        job.cache = try config.cacheDirectory.map { try EmbeddingCache(directory: $0) }
+        var cacheWarnings = 0
         let preparer = StudyPreparer(config: config, previous: previous, reader: job.reader)
         var report = Report()
         report.studies = studies.count
@@ -115,6 +117,9 @@ public final class BatchRunner<Model: SliceSegmentationModel> {
                     report.done += 1
                     let secs = (r.timings?.inferenceSeconds ?? 0) + (r.timings?.writeSeconds ?? 0)
                     log("\(prefix): done (\(r.objects.count) object\(r.objects.count == 1 ? "" : "s"), \(r.encoderCalls ?? 0) encoder calls, \(String(format: "%.1f", secs)) s)")
+                    let warnings = job.cache?.warnings ?? []
+                    for w in warnings.dropFirst(cacheWarnings) { log("\(prefix): warning: \(w)") }
+                    cacheWarnings = warnings.count
                 } catch let e as VoxSAMError {
                     report.failed.append(prepared.study.name)
                     try store.append(failure(prepared, e, wait: wait, preparer: preparer), to: shardFile)

@@ -63,6 +63,9 @@ struct BatchCommand: ParsableCommand {
     var prune = false
 
 
+    @Option(name: .long, help: "Embedding cache folder shared by every study and shard (4 MiB per slice, never cleaned by VoxSAM): a rerun after prompts changed, e.g. key boxes added, runs only the decoder on the slices it has.")
+    var cache: String?
+
     @Option(name: .customLong("merge-manifests"), help: "Only merge the shard manifests of this output folder into manifest.jsonl and summary.csv (after all shards ran).")
     var mergeManifests: String?
 
@@ -105,6 +108,7 @@ struct BatchCommand: ParsableCommand {
                                         modelFileName: URL(fileURLWithPath: modelPath).lastPathComponent,
                                         readOptions: reading.readOptions)
         config.prune = prune
+        config.cacheDirectory = cache
         let runner = BatchRunner(config: config, model: LiteMedSAMSliceModel(model: model),
                                  log: quiet ? { _ in } : { Diagnostics.info("batch: \($0)") })
         let report = try runner.run()

@@ -11,7 +11,12 @@ import Glibc
 /// the child's CPU time and peak RSS (`wait4`), the threads the job was given and used (from its
 /// confidence report), the load average before and after, the CPU's vector flags and the OpenBLAS
 /// core, beside the PyTorch reference on this hardware (which encodes every slice again per object).
-func runSegmentBenchmark(casePath: String, runs: Int, threads: Int?, extra: [String], pytorchResult: String? = nil) throws -> [String: Any] {
+///
+/// With `correction` (`NAME:SLICE:x0,y0,x1,y1`), each run is a cold run with `--cache` into a fresh
+/// folder followed by a second run adding that key box: the warm run's time, encoder calls and
+/// cache hits are printed beside the cold run's (issue 13: warm ≤ 0.25 × cold).
+func runSegmentBenchmark(casePath: String, runs: Int, threads: Int?, extra: [String], pytorchResult: String? = nil,
+                         correction: String? = nil) throws -> [String: Any] {
     let voxsam = URL(fileURLWithPath: CommandLine.executablePathResolved).deletingLastPathComponent()
         .appendingPathComponent("voxsam").path
     guard FileManager.default.isExecutableFile(atPath: voxsam) else {
@@ -26,13 +31,15 @@ func runSegmentBenchmark(casePath: String, runs: Int, threads: Int?, extra: [Str
     var walls: [Double] = [], cpus: [Double] = [], rss: [Double] = []
     var labelHashes = Set<String>()
     var report: [String: Any] = [:]
+    var warmWalls: [Double] = [], warmReport: [String: Any] = [:]
     for run in 0..<runs {
         let out = scratch.appendingPathComponent("run\(run)")
         try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
         var args = ["segment", casePath, "-o", out.appendingPathComponent("seg.nii.gz").path,
                     "--confidence", out.appendingPathComponent("confidence.json").path, "--quiet"]
         if let t = threads { args += ["--threads", String(t)] }
-        let child = try timedRun(voxsam, args + extra)
+        let cacheArgs = correction == nil ? [] : ["--cache", out.appendingPathComponent("cache").path]
+        let child = try timedRun(voxsam, args + cacheArgs + extra)
         guard child.status == 0 else {
             throw VoxSAMError(.internal, "voxsam \(args.joined(separator: " ")) exited with \(child.status)")
         }
@@ -42,6 +49,13 @@ func runSegmentBenchmark(casePath: String, runs: Int, threads: Int?, extra: [Str
         labelHashes.insert(try SHA256.hex(ofFile: out.appendingPathComponent("seg.nii.gz").path))
         let data = try Data(contentsOf: out.appendingPathComponent("confidence.json"))
         report = (try JSONSerialization.jsonObject(with: data) as? [String: Any]) ?? [:]
+        if let kb = correction {
+            let warm = try timedRun(voxsam, args + cacheArgs + ["--key-box", kb] + extra)
+            guard warm.status == 0 else { throw VoxSAMError(.internal, "the warm run with --key-box \(kb) exited with \(warm.status)") }
+            warmWalls.append(warm.wall)
+            let d = try Data(contentsOf: out.appendingPathComponent("confidence.json"))
+            warmReport = (try JSONSerialization.jsonObject(with: d) as? [String: Any]) ?? [:]
+        }
         try? FileManager.default.removeItem(at: out)
     }
     let wall = median(walls)
@@ -64,6 +78,15 @@ func runSegmentBenchmark(casePath: String, runs: Int, threads: Int?, extra: [Str
         "load_average_before": loadBefore,
         "load_average_after": loadAverage(),
     ]
+    if let kb = correction {
+        let warm = median(warmWalls)
+        result["correction_key_box"] = kb
+        result["warm_wall_s"] = round2(warm)
+        result["warm_wall_s_all"] = warmWalls.map(round2)
+        result["warm_vs_cold"] = ((warm / wall) * 1000).rounded() / 1000
+        result["warm_encoder_calls"] = warmReport["encoder_calls"] ?? NSNull()
+        result["warm_cache_hits"] = warmReport["cache_hits"] ?? NSNull()
+    }
     if let v = volumeMB {
         // Issue 16: peak RSS ≤ 400 MB + 2 × the volume's bytes.
         result["volume_mb"] = round2(v)

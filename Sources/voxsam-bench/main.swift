@@ -4,7 +4,8 @@
 //   swift run -c release voxsam-bench --segment ../shared/reference/cases/imgs/3DBox_CT_TSdicom.npz [--runs N]
 //       (times the `voxsam segment` process built beside it — the path users run —; median of N ≥ 5;
 //       arguments after `--` go to `voxsam segment`; `--pytorch RESULT.json`: the ratio to the PyTorch
-//       procedure timed on this machine by scripts/pytorch-reference.sh)
+//       procedure timed on this machine by scripts/pytorch-reference.sh; `--correction NAME:SLICE:x0,y0,x1,y1`:
+//       each run cold with --cache, then again with that key box from the warm cache)
 //   swift run -c release voxsam-bench --decoder-runs 40 [--threads 1]   (decoder only: a fresh
 //       embedding per call, then a second prompt on the same embedding; VOXSAM_PROFILE=cpu adds
 //       per-stage CPU time of the calling thread, complete with --threads 1)
@@ -35,6 +36,7 @@ var decoderRuns = 0
 var precision = Precision.fp32
 var segmentExtra: [String] = []
 var pytorchResult: String?
+var correction: String?
 var args = CommandLine.arguments.dropFirst()
 while let a = args.popFirst() {
     switch a {
@@ -44,11 +46,12 @@ while let a = args.popFirst() {
     case "--slice": slicePath = args.popFirst()
     case "--segment": segmentCase = args.popFirst()
     case "--pytorch": pytorchResult = args.popFirst()
+    case "--correction": correction = args.popFirst()
     case "--": segmentExtra = Array(args); args = []
     case "--decoder-runs": decoderRuns = Int(args.popFirst() ?? "") ?? 0
     case "--precision": do { precision = try Precision.parse(args.popFirst() ?? "") } catch { fail("\(error)") }
     case "-h", "--help":
-        print("usage: voxsam-bench [--model PATH] [--runs N] [--threads T] [--slice raw512x512float32.bin] [--decoder-runs N] [--precision fp32|int8|auto]\n       voxsam-bench --segment CASE.npz [--runs N] [--threads T] [--pytorch RESULT.json] [-- SEGMENT-OPTIONS]")
+        print("usage: voxsam-bench [--model PATH] [--runs N] [--threads T] [--slice raw512x512float32.bin] [--decoder-runs N] [--precision fp32|int8|auto]\n       voxsam-bench --segment CASE.npz [--runs N] [--threads T] [--pytorch RESULT.json] [--correction NAME:SLICE:x0,y0,x1,y1] [-- SEGMENT-OPTIONS]")
         exit(0)
     default: fail("unknown argument \(a)")
     }
@@ -59,7 +62,7 @@ if let casePath = segmentCase {
     do {
         var out = try runSegmentBenchmark(casePath: casePath, runs: runs, threads: threadsOption,
                                           extra: (modelPath.map { ["--model", $0] } ?? []) + segmentExtra,
-                                          pytorchResult: pytorchResult)
+                                          pytorchResult: pytorchResult, correction: correction)
         out["openblas_core"] = OpenBLASRuntime.coreName()
         out["kernel_isa"] = OpenBLASRuntime.kernelISA()
         out["cpu"] = cpuModel()

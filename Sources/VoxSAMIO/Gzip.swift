@@ -140,3 +140,22 @@ enum Gzip {
         return Data(out[0..<Int(stream.total_out)])
     }
 }
+
+/// zlib's CRC-32 (hardware-assisted where zlib has it): the integrity check of embedding-cache entries,
+/// ~10× faster than VoxSAMCore's SHA-256 on their 4 MiB payloads.
+public enum CRC32 {
+    public static func checksum(_ bytes: UnsafeRawBufferPointer, initial: UInt32 = 0) -> UInt32 {
+        var crc = uLong(initial)
+        var p = bytes.bindMemory(to: UInt8.self).baseAddress
+        var left = bytes.count
+        while left > 0, let base = p {
+            let n = min(left, Int(UInt32.max))
+            crc = CGzip.crc32(crc, base, uInt(n))
+            p = base + n
+            left -= n
+        }
+        return UInt32(crc)
+    }
+
+    public static func checksum(_ data: Data) -> UInt32 { data.withUnsafeBytes { checksum($0) } }
+}

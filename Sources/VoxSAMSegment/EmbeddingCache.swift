@@ -1,5 +1,6 @@
 import Foundation
 import VoxSAMCore
+import VoxSAMIO
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -12,10 +13,10 @@ import Glibc
 /// content, so the same pixels met along another axis or in another file of the same image share
 /// an entry, and another window, model or precision never does. File `DIR/ab/<key>.emb`:
 ///
-///     "VOXSAMEMB1\n" | key (64 hex characters) "\n" | payload size (UInt64 LE) | payload SHA-256 (32 bytes) | payload
+///     "VOXSAMEMB2\n" | key (64 hex characters) "\n" | payload size (UInt64 LE) | payload CRC-32 (UInt32 LE) | payload
 ///
 /// LiteMedSAM's payload is 256 × 64 × 64 float32 values plus 24 bytes: 4 MiB (4,194,472 bytes with
-/// the header) per slice, whatever the slice's size. An entry whose magic, key, size or payload hash
+/// the header) per slice, whatever the slice's size. An entry whose magic, key, size or payload CRC
 /// does not match is reported, ignored and rewritten. Entries are written under a temporary name
 /// and renamed (not fsynced: a torn entry fails its hash and is recomputed). Nothing is ever evicted:
 /// remove the folder to reclaim the space.
@@ -26,8 +27,8 @@ public final class EmbeddingCache: @unchecked Sendable {
     public private(set) var hits = 0
     private var writable = true
 
-    static let magic = Array("VOXSAMEMB1\n".utf8)
-    static let headerCount = magic.count + 65 + 8 + 32
+    static let magic = Array("VOXSAMEMB2\n".utf8)
+    static let headerCount = magic.count + 65 + 8 + 4
 
     /// `directory` is created when missing; a path that exists and is not a folder is an error.
     public init(directory: String) throws {
@@ -71,10 +72,9 @@ public final class EmbeddingCache: @unchecked Sendable {
             warn("cache entry \(file) is truncated or damaged (size \(payload.count), header says \(size)); recomputing it")
             return nil
         }
-        var sha = SHA256()
-        payload.withUnsafeBytes { sha.update($0) }
-        guard sha.finalize() == Array(d[(m + 73)..<(m + 105)]) else {
-            warn("cache entry \(file) is damaged (hash mismatch); recomputing it")
+        let stored = d.withUnsafeBytes { UInt32(littleEndian: $0.loadUnaligned(fromByteOffset: m + 73, as: UInt32.self)) }
+        guard payload.withUnsafeBytes({ CRC32.checksum($0) }) == stored else {
+            warn("cache entry \(file) is damaged (checksum mismatch); recomputing it")
             return nil
         }
         hits += 1
@@ -89,9 +89,7 @@ public final class EmbeddingCache: @unchecked Sendable {
         var d = Data(Self.magic)
         d.append(contentsOf: Array((key + "\n").utf8))
         withUnsafeBytes(of: UInt64(payload.count).littleEndian) { d.append(contentsOf: $0) }
-        var sha = SHA256()
-        payload.withUnsafeBytes { sha.update($0) }
-        d.append(contentsOf: sha.finalize())
+        withUnsafeBytes(of: CRC32.checksum(payload).littleEndian) { d.append(contentsOf: $0) }
         d.append(payload)
         let temp = "\(folder)/.voxsam-tmp-\(getpid())-\(UUID().uuidString).emb"
         do {

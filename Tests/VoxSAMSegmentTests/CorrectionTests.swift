@@ -119,7 +119,7 @@ final class EmbeddingCacheTests: XCTestCase {
         XCTAssertEqual(again.labelMap.voxels, plain.labelMap.voxels)
         let text = cache.warnings.joined(separator: "\n")
         XCTAssertTrue(text.contains("is not a VoxSAM embedding of this slice") && text.contains("truncated or damaged")
-                      && text.contains("hash mismatch")
+                      && text.contains("checksum mismatch")
                       && text.contains("recomputing"), text)
         let (healed, _) = try cached()
         XCTAssertEqual(healed.encoderCalls, 0, "recomputed entries were written back")

@@ -3,6 +3,7 @@ import XCTest
 import VoxSAMCheckpoint
 import VoxSAMCore
 import VoxSAMIO
+import VoxSAMTestSupport
 @testable import VoxSAMCLI
 
 /// `voxsam export` and `voxsam segment --output-format` end to end (dcmqi's 3 CT slices and its
@@ -45,17 +46,7 @@ extension CLITests {
                 r = d.RTROIObservationsSequence[0]
                 print(r.RTROIInterpretedType, d.StructureSetROISequence[0].ROIGenerationAlgorithm, d.StructureSetROISequence[0].get("ROIGenerationDescription", "-"))
             """
-            let p = Process()
-            p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            p.arguments = ["python3", "-c", script, file]
-            let pipe = Pipe()
-            p.standardOutput = pipe
-            p.standardError = pipe
-            try p.run()
-            let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            p.waitUntilExit()
-            XCTAssertEqual(p.terminationStatus, 0, text)
-            return text.trimmingCharacters(in: .whitespacesAndNewlines)
+            return try TestProcess.python(script, arguments: [file]).trimmingCharacters(in: .whitespacesAndNewlines)
         }
         let seg = dir.appendingPathComponent("seg.dcm").path, rt = dir.appendingPathComponent("rt.dcm").path
         try run(["export", labels, "--reference", series, "--quiet", "-o", seg])
@@ -112,19 +103,12 @@ extension CLITests {
         try run(["segment", series, "--box", "79,145,0,350,366,2", "--name", "liver", "--label", "1", "--quiet", "-o", labelMap])
         // The SEG holds exactly the label map (highdicom, per source instance).
         let check = Self.repoRoot.appendingPathComponent("Tests/Interop/check_dicom_export.py").path
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["python3", check, "seg", out, series, labelMap, "1=liver"]
-        let pipe = Pipe()
-        p.standardOutput = pipe
-        p.standardError = pipe
-        try p.run()
-        let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        p.waitUntilExit()
+        let out2 = try TestProcess.run("python3", [check, "seg", out, series, labelMap, "1=liver"])
+        let text = out2.stdout + out2.stderr
         if text.contains("No module named"), ProcessInfo.processInfo.environment["CI"] != "true" {
             print("skipped the highdicom check: \(text)")
             return
         }
-        XCTAssertEqual(p.terminationStatus, 0, text)
+        XCTAssertEqual(out2.status, 0, text)
     }
 }

@@ -2,6 +2,7 @@ import Foundation
 import XCTest
 import VoxSAMCore
 import VoxSAMIO
+import VoxSAMTestSupport
 import VoxSAMCheckpoint
 @testable import VoxSAMCLI
 
@@ -10,17 +11,9 @@ import VoxSAMCheckpoint
 /// kept out of the means, HD95 (TotalSegmentator's example label map: 117 labels, 512×512×20).
 extension CLITests {
     func evalJSON(_ args: [String]) throws -> [String: Any] {
-        let p = Process()
-        p.executableURL = Self.repoRoot.appendingPathComponent(".build/release/voxsam")
-        p.arguments = ["eval"] + args + ["--json"]
-        let pipe = Pipe()
-        p.standardOutput = pipe
-        p.standardError = FileHandle.nullDevice
-        try p.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        XCTAssertEqual(p.terminationStatus, 0)
-        return try XCTUnwrap(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        let out = try TestProcess.run(Self.repoRoot.appendingPathComponent(".build/release/voxsam").path, ["eval"] + args + ["--json"])
+        XCTAssertEqual(out.status, 0, out.stderr)
+        return try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(out.stdout.utf8)) as? [String: Any])
     }
 
     func testEvalAlignsAxisOrderRestrictsLabelsAndReportsHD95() throws {
@@ -103,16 +96,9 @@ extension CLITests {
     func testVersionFlag() throws {
         let exe = Self.repoRoot.appendingPathComponent(".build/release/voxsam")
         try XCTSkipUnless(FileManager.default.isExecutableFile(atPath: exe.path), "needs .build/release/voxsam")
-        let p = Process()
-        p.executableURL = exe
-        p.arguments = ["--version"]
-        let pipe = Pipe()
-        p.standardOutput = pipe
-        try p.run()
-        let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        p.waitUntilExit()
-        XCTAssertEqual(p.terminationStatus, 0)
-        XCTAssertEqual(text.trimmingCharacters(in: .whitespacesAndNewlines), VoxSAMVersion.string)
+        let out = try TestProcess.run(exe.path, ["--version"])
+        XCTAssertEqual(out.status, 0)
+        XCTAssertEqual(out.stdout.trimmingCharacters(in: .whitespacesAndNewlines), VoxSAMVersion.string)
     }
 
     /// Every command's --help shows an example; batch's also lists the prompts CSV columns.
@@ -160,14 +146,8 @@ extension CLITests {
                  "--quiet", "-o", seg, "--confidence", report])
         let r = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: report))) as? [String: Any])
         XCTAssertEqual(r["precision"] as? String, "int8")
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["python3", "-c", "import sys, pydicom; s = pydicom.dcmread(sys.argv[1]).SegmentSequence[0]; print(s.SegmentationAlgorithmIdentificationSequence[0].AlgorithmVersion)", seg]
-        let pipe = Pipe()
-        p.standardOutput = pipe
-        try p.run()
-        let version = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        p.waitUntilExit()
+        let version = try TestProcess.python("import sys, pydicom; s = pydicom.dcmread(sys.argv[1]).SegmentSequence[0]; print(s.SegmentationAlgorithmIdentificationSequence[0].AlgorithmVersion)",
+                                             arguments: [seg])
         XCTAssertTrue(version.contains("int8"), version)
     }
 

@@ -20,6 +20,9 @@ public final class Propagator<Model: SliceSegmentationModel> {
         /// Slices whose predicted IoU is below this are flagged as low confidence (with the other
         /// `ConfidenceFlags`).
         public var lowConfidenceIoU: Float = ConfidenceFlags.defaultLowIoU
+        /// A candidate rule, measured by `PropagationRuleTests` (not a user option): a direction stops
+        /// once a propagated slice's predicted IoU falls below this, and that slice's mask is dropped.
+        public var stopBelowIoU: Float?
         public init() {}
     }
 
@@ -138,30 +141,43 @@ public final class Propagator<Model: SliceSegmentationModel> {
         }
 
         let adaptive = settings.mode == .adaptive
-        // Upward sweep: every object from its key slice to its top.
+        let stopIoU = settings.stopBelowIoU
+        /// After segmenting a propagated slice: does this direction stop here?
+        func stops(_ t: inout Track, z: Int) -> Bool {
+            let r = t.records.last!
+            if let s = stopIoU, r.iouPrediction < s, r.boxSource != .keyBox {
+                t.masks[z] = nil
+                return true
+            }
+            return adaptive && r.maskAreaPixels == 0
+        }
+        // Upward sweep: every object from its key slice to its top. A slice is encoded only when an
+        // object still needs it (with stopping rules, none may).
         for z in needUp.sorted() {
-            let e = embedding(z)
+            var e: Model.Embedding?
             for n in tracks.indices where tracks[n].key <= z && z <= tracks[n].slices.upperBound {
-                if adaptive && tracks[n].stoppedUp {
-                    // A key box beyond the point where the mask vanished starts the object again.
+                if tracks[n].stoppedUp {
+                    // A key box beyond the point where the direction stopped starts the object again.
                     if tracks[n].keyBoxes[z] == nil { continue }
                     tracks[n].stoppedUp = false
                 }
-                segment(&tracks[n], z: z, neighbour: z == tracks[n].key ? nil : z - 1, e: e)
-                if adaptive && z != tracks[n].key && tracks[n].records.last!.maskAreaPixels == 0 { tracks[n].stoppedUp = true }
+                if e == nil { e = embedding(z) }
+                segment(&tracks[n], z: z, neighbour: z == tracks[n].key ? nil : z - 1, e: e!)
+                if z != tracks[n].key && stops(&tracks[n], z: z) { tracks[n].stoppedUp = true }
             }
-            if (downUse[z] ?? 0) > 0 { cache[z] = e }
+            if let e, (downUse[z] ?? 0) > 0 { cache[z] = e }
         }
         // Downward sweep: from below each key slice to the bottom.
         for z in downUse.keys.sorted(by: >) {
-            let e = embedding(z)
+            var e: Model.Embedding?
             for n in tracks.indices where tracks[n].slices.lowerBound <= z && z < tracks[n].key {
-                if adaptive && tracks[n].stoppedDown {
+                if tracks[n].stoppedDown {
                     if tracks[n].keyBoxes[z] == nil { continue }
                     tracks[n].stoppedDown = false
                 }
-                segment(&tracks[n], z: z, neighbour: z + 1, e: e)
-                if adaptive && tracks[n].records.last!.maskAreaPixels == 0 { tracks[n].stoppedDown = true }
+                if e == nil { e = embedding(z) }
+                segment(&tracks[n], z: z, neighbour: z + 1, e: e!)
+                if stops(&tracks[n], z: z) { tracks[n].stoppedDown = true }
             }
             cache[z] = nil
         }

@@ -19,6 +19,14 @@ public struct ExportRequest: Sendable {
     public var contourSimplification: ContourSimplification = .default
     /// How the label map was made (DICOM SEG and RTSTRUCT record it); see `SegmentationAlgorithm`.
     public var algorithm: SegmentationAlgorithm
+    /// Labels of structures a user corrected (key boxes): recorded as SEMIAUTOMATIC where `algorithm`
+    /// is AUTOMATIC.
+    public var correctedLabels: Set<Int> = []
+
+    /// The algorithm recorded for one structure.
+    public func algorithm(label: Int) -> SegmentationAlgorithm {
+        correctedLabels.contains(label) ? algorithm.corrected : algorithm
+    }
 
     public init(labelMap: Volume, labelMapPath: String, source: Volume?, sourcePath: String?,
                 segments: [SegmentDescription], format: OutputFormat, output: String,
@@ -92,7 +100,7 @@ public enum Exporter {
             report.files.append(r.output)
         case .dicomSEG:
             let result = try DICOMSegWriter.write(labelMap: labelMap, source: dicomSource!, segments: r.segments,
-                                                  series: r.series, algorithm: r.algorithm, to: r.output)
+                                                  series: r.series, algorithm: r.algorithm(label:), to: r.output)
             report.files.append(r.output)
             report.notes.append("DICOM SEG: \(result.frameCount) frames, SOP Instance UID \(result.sopInstanceUID)")
             if !result.emptyLabels.isEmpty {
@@ -104,7 +112,7 @@ public enum Exporter {
             }
         case .rtstruct:
             let result = try RTStructWriter.write(labelMap: labelMap, source: dicomSource!, segments: r.segments,
-                                                  series: r.series, algorithm: r.algorithm, simplification: r.contourSimplification,
+                                                  series: r.series, algorithm: r.algorithm(label:), simplification: r.contourSimplification,
                                                   to: r.output)
             report.files.append(r.output)
             report.notes.append("RTSTRUCT: \(result.contourCount) contours, SOP Instance UID \(result.sopInstanceUID)")

@@ -39,6 +39,12 @@ public struct SegmentationAlgorithm: Sendable, Equatable {
                                         + ", box-prompted" + (corrected ? ", corrected" : ""))
     }
 
+    /// The same algorithm for a structure a user corrected (key boxes): AUTOMATIC becomes SEMIAUTOMATIC.
+    public var corrected: SegmentationAlgorithm {
+        guard kind == .automatic else { return self }
+        return SegmentationAlgorithm(kind: .semiautomatic, name: name, version: version, description: description + ", corrected")
+    }
+
     /// `--algorithm-type` / `--algorithm-name`: the type defaults to `automatic` when a name is given,
     /// else `manual`; AUTOMATIC and SEMIAUTOMATIC need a name, MANUAL takes none.
     public static func parse(type: String?, name: String?) throws -> SegmentationAlgorithm {

@@ -129,10 +129,12 @@ public final class SegmentationJob<Model: SliceSegmentationModel> {
         return try OutputGroup.commit { _ in
             var out = JobOutputs()
             for m in plan.labelMaps {
-                let e = try Exporter.export(ExportRequest(labelMap: r.result.labelMap, labelMapPath: m.path, source: grid,
-                                                          sourcePath: r.prepared.input.path, segments: r.segments, format: m.format,
-                                                          output: m.path, series: series,
-                                                          algorithm: .liteMedSAM(precision: r.result.precision)))
+                var request = ExportRequest(labelMap: r.result.labelMap, labelMapPath: m.path, source: grid,
+                                            sourcePath: r.prepared.input.path, segments: r.segments, format: m.format,
+                                            output: m.path, series: series, algorithm: .liteMedSAM(precision: r.result.precision))
+                // Structures the user corrected with key boxes are SEMIAUTOMATIC.
+                request.correctedLabels = Set(r.prepared.objects.filter { !$0.keyBoxes.isEmpty }.map(\.label))
+                let e = try Exporter.export(request)
                 out.files += e.files
                 out.notes += e.notes
             }

@@ -151,6 +151,29 @@ extension CLITests {
         XCTAssertTrue(version.contains("int8"), version)
     }
 
+    /// A structure corrected with a key box is SEMIAUTOMATIC in the DICOM SEG and RTSTRUCT; the others
+    /// stay AUTOMATIC (issue 12, item 3).
+    func testCorrectedStructuresAreSemiautomatic() throws {
+        guard (try? ModelStore.resolve(modelOption: nil)) != nil else {
+            print("skipped: the LiteMedSAM model is not installed (voxsam model fetch)")
+            throw XCTSkip("the LiteMedSAM model is not installed")
+        }
+        let dir = try tempDir()
+        let series = Self.repoRoot.appendingPathComponent("SampleData/dicom-ct3").path
+        let boxes = ["--box", "79,145,0,350,366,2", "--name", "liver", "--label", "1", "--box", "150,150,0,250,250,2", "--name", "other", "--label", "2"]
+        let seg = dir.appendingPathComponent("seg.dcm").path, rt = dir.appendingPathComponent("rt.dcm").path
+        try run(["segment", series] + boxes + ["--key-box", "liver:1:90,150,340,360", "--quiet", "-o", seg])
+        try run(["segment", series] + boxes + ["--key-box", "liver:1:90,150,340,360", "--quiet", "--output-format", "rtstruct", "-o", rt])
+        let types = try TestProcess.python("""
+            import sys, pydicom
+            s = pydicom.dcmread(sys.argv[1])
+            print(",".join(f"{x.SegmentLabel}={x.SegmentAlgorithmType}" for x in s.SegmentSequence))
+            r = pydicom.dcmread(sys.argv[2])
+            print(",".join(f"{x.ROIName}={x.ROIGenerationAlgorithm}" for x in r.StructureSetROISequence))
+            """, arguments: [seg, rt])
+        XCTAssertEqual(types.trimmingCharacters(in: .whitespacesAndNewlines), "liver=SEMIAUTOMATIC,other=AUTOMATIC\nliver=SEMIAUTOMATIC,other=AUTOMATIC")
+    }
+
     /// A series anonymised with empty UIDs cannot be referenced by a SEG: the error says how to fix it.
     func testSEGOfASeriesWithoutUIDsSaysHowToFixIt() throws {
         let series = try shared("A/TotalSegmentator/tests/reference_files/example_ct_dicom")

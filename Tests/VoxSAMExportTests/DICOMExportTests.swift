@@ -42,7 +42,7 @@ final class DICOMExportTests: XCTestCase {
         let c = try makeCase()
         let out = c.folder.appendingPathComponent("seg.dcm").path
         let result = try DICOMSegWriter.write(labelMap: c.labelMap, source: c.series, segments: c.segments,
-                                              series: DerivedSeriesInfo(seriesDescription: "VoxSAM test"), algorithm: .liteMedSAM(), to: out)
+                                              series: DerivedSeriesInfo(seriesDescription: "VoxSAM test"), algorithm: { _ in .liteMedSAM() }, to: out)
         XCTAssertGreaterThan(result.frameCount, 0)
         XCTAssertEqual(try Interop.dciodvfyErrors(out), [])
         try Interop.requirePython(["pydicom", "highdicom", "nrrd", "numpy"])
@@ -58,7 +58,7 @@ final class DICOMExportTests: XCTestCase {
         let c = try makeCase()
         let out = c.folder.appendingPathComponent("rtstruct.dcm").path
         let result = try RTStructWriter.write(labelMap: c.labelMap, source: c.series, segments: c.segments,
-                                              series: DerivedSeriesInfo(seriesDescription: "VoxSAM test"), algorithm: .liteMedSAM(), to: out)
+                                              series: DerivedSeriesInfo(seriesDescription: "VoxSAM test"), algorithm: { _ in .liteMedSAM() }, to: out)
         XCTAssertGreaterThan(result.contourCount, 0)
         XCTAssertEqual(try Interop.dciodvfyErrors(out), [])
         try Interop.requirePython(["pydicom", "nrrd", "numpy"])
@@ -66,7 +66,7 @@ final class DICOMExportTests: XCTestCase {
         // The exact pixel boundary rasterises back to the label map exactly.
         let exact = c.folder.appendingPathComponent("rtstruct-exact.dcm").path
         _ = try RTStructWriter.write(labelMap: c.labelMap, source: c.series, segments: c.segments,
-                                     series: DerivedSeriesInfo(seriesDescription: "VoxSAM test"), algorithm: .liteMedSAM(), simplification: .none, to: exact)
+                                     series: DerivedSeriesInfo(seriesDescription: "VoxSAM test"), algorithm: { _ in .liteMedSAM() }, simplification: .none, to: exact)
         print(try Interop.python("check_dicom_export.py", ["rtstruct", exact, c.sourceDir, c.expected, c.names, "1.0"]))
     }
 
@@ -88,7 +88,7 @@ final class DICOMExportTests: XCTestCase {
         XCTAssertEqual(back.voxels, c.labelMap.voxels, "reindexing there and back is exact")
         let out = c.folder.appendingPathComponent("seg-moved.dcm").path
         _ = try DICOMSegWriter.write(labelMap: back, source: c.series, segments: c.segments,
-                                     series: DerivedSeriesInfo(seriesDescription: "VoxSAM test"), algorithm: .liteMedSAM(), to: out)
+                                     series: DerivedSeriesInfo(seriesDescription: "VoxSAM test"), algorithm: { _ in .liteMedSAM() }, to: out)
         try Interop.requirePython(["pydicom", "highdicom", "nrrd", "numpy"])
         try Interop.python("check_dicom_export.py", ["seg", out, c.sourceDir, c.expected, c.names])
     }
@@ -112,7 +112,7 @@ final class DICOMExportTests: XCTestCase {
         let out = c.folder.appendingPathComponent("seg.dcm").path
         TestData.assertError(.invalidArgument, mentioning: "label value(s) 2", "--names") {
             _ = try DICOMSegWriter.write(labelMap: c.labelMap, source: c.series, segments: [c.segments[0]],
-                                         series: DerivedSeriesInfo(seriesDescription: "x"), algorithm: .liteMedSAM(), to: out)
+                                         series: DerivedSeriesInfo(seriesDescription: "x"), algorithm: { _ in .liteMedSAM() }, to: out)
         }
         XCTAssertFalse(FileManager.default.fileExists(atPath: out), "nothing written")
         XCTAssertEqual(TestData.listing(c.folder), ["expected.nrrd", "source.nii.gz"])
@@ -132,8 +132,8 @@ final class DICOMExportTests: XCTestCase {
         let folder = try TestData.temporaryFolder(self)
         let seg = folder.appendingPathComponent("seg.dcm").path, rt = folder.appendingPathComponent("rt.dcm").path
         let info = DerivedSeriesInfo(seriesDescription: "Läsionen — VoxSAM")
-        _ = try DICOMSegWriter.write(labelMap: labels, source: series, segments: segments, series: info, algorithm: .liteMedSAM(), to: seg)
-        _ = try RTStructWriter.write(labelMap: labels, source: series, segments: segments, series: info, algorithm: .liteMedSAM(), to: rt)
+        _ = try DICOMSegWriter.write(labelMap: labels, source: series, segments: segments, series: info, algorithm: { _ in .liteMedSAM() }, to: seg)
+        _ = try RTStructWriter.write(labelMap: labels, source: series, segments: segments, series: info, algorithm: { _ in .liteMedSAM() }, to: rt)
         XCTAssertEqual(try Interop.dciodvfyErrors(seg), [])
         XCTAssertEqual(try Interop.dciodvfyErrors(rt), [])
         try Interop.requirePython(["pydicom", "nrrd", "numpy"])

@@ -21,7 +21,7 @@ public enum DICOMSegWriter {
     /// `labelMap` must be on `source`'s grid (see `DICOMSourceSeries.align`); `segments` must
     /// describe every label present.
     public static func write(labelMap: Volume, source: DICOMSourceSeries, segments: [SegmentDescription],
-                             series: DerivedSeriesInfo, algorithm: SegmentationAlgorithm,
+                             series: DerivedSeriesInfo, algorithm: (Int) -> SegmentationAlgorithm,
                              to path: String) throws -> Result {
         let g = source.geometry
         let (slices, present) = try source.labelSlices(of: labelMap, described: segments, output: path)
@@ -43,7 +43,7 @@ public enum DICOMSegWriter {
         var numbers: [Int: Int] = [:]
         for s in segments.sorted(by: { $0.label < $1.label }) {
             guard present.contains(s.label) else { empty.append(s.label); continue }
-            let number = try builder.addSegment(s, cielab: CIELab.dicom(s.color), algorithm: algorithm)
+            let number = try builder.addSegment(s, cielab: CIELab.dicom(s.color), algorithm: algorithm(s.label))
             numbers[s.label] = Int(number)
             for k in 0..<g.size.z {
                 guard let mask = slices.mask(label: s.label, slice: k) else { continue }

@@ -14,7 +14,7 @@ public enum RTStructWriter {
     }
 
     public static func write(labelMap: Volume, source: DICOMSourceSeries, segments: [SegmentDescription],
-                             series: DerivedSeriesInfo, algorithm: SegmentationAlgorithm,
+                             series: DerivedSeriesInfo, algorithm: (Int) -> SegmentationAlgorithm,
                              simplification: ContourSimplification = .default,
                              to path: String) throws -> Result {
         let g = source.geometry
@@ -30,8 +30,8 @@ public enum RTStructWriter {
         for s in segments.sorted(by: { $0.label < $1.label }) {
             // Every described structure becomes a ROI (an empty ROI is valid and tells the planner
             // the structure was looked for); its contours follow.
-            let roi = try builder.addROI(s, interpretedType: interpretedType(s), algorithm: algorithm.kind.dicomTerm,
-                                         description: algorithm.description)
+            let a = algorithm(s.label)
+            let roi = try builder.addROI(s, interpretedType: interpretedType(s), algorithm: a.kind.dicomTerm, description: a.description)
             guard present.contains(s.label) else { empty.append(s.label); continue }
             for k in 0..<g.size.z {
                 guard let mask = slices.mask(label: s.label, slice: k) else { continue }

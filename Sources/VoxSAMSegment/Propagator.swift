@@ -45,6 +45,8 @@ public final class Propagator<Model: SliceSegmentationModel> {
         var slices: ClosedRange<Int>
         var key: Int
         var masks: [Int: [UInt8]] = [:]   // slice → mask holding the label value
+        /// The 5th–95th percentile of the start slice's mask intensities (the object's own range).
+        var band: (lo: Int, hi: Int)?
         var records: [SliceRecord] = []
         var stoppedUp = false, stoppedDown = false
     }
@@ -130,6 +132,27 @@ public final class Propagator<Model: SliceSegmentationModel> {
             // Tracking resizes the mask holding the label value, as the reference does (§2.3) —
             // for labels > 255 the value saturates at 255.
             t.masks[z] = mask
+            // The share of the mask's pixels whose intensity lies well outside the object's own range
+            // on its start slice (a leak into fat or air, bone or contrast).
+            var histogram = [Int](repeating: 0, count: 256)
+            if area > 0 {
+                let slice = axis.slice(pixels, z, size: size)
+                for n in 0..<(h * w) where mask[n] != 0 { histogram[Int(slice[n])] += 1 }
+            }
+            if t.band == nil, neighbour == nil, area > 0 {
+                func percentile(_ q: Double) -> Int {
+                    var seen = 0
+                    for v in 0..<256 { seen += histogram[v]; if Double(seen) >= q * Double(area) { return v } }
+                    return 255
+                }
+                t.band = (percentile(0.05), percentile(0.95))
+            }
+            var outliers: Float?
+            if let b = t.band, area > 0 {
+                let margin = max(4, (b.hi - b.lo) / 4)
+                let inside = histogram[max(0, b.lo - margin)...min(255, b.hi + margin)].reduce(0, +)
+                outliers = Float(area - inside) / Float(area)
+            }
             let stability: Float = lo == 0 ? 1 : Float(hi) / Float(lo)
             let pb = model.pixelBox(fromModelBox: box, height: h, width: w)
             t.records.append(SliceRecord(
@@ -137,7 +160,7 @@ public final class Propagator<Model: SliceSegmentationModel> {
                 boxPixels: [pb[0], pb[1], pb[2], pb[3]], iouPrediction: iou, stabilityScore: stability,
                 maskAreaPixels: area, maskAreaMM2: Double(area) * pixelArea,
                 meanProbability: area > 0 ? Float(probSum / Double(area)) : 0,
-                lowConfidence: false))
+                lowConfidence: false, intensityOutliers: outliers))
         }
 
         let adaptive = settings.mode == .adaptive
@@ -229,6 +252,7 @@ public final class Propagator<Model: SliceSegmentationModel> {
                 return a / b > ConfidenceFlags.areaJump
             }
             if jump { flags.append(.areaJump) }
+            if let o = r.intensityOutliers, o > ConfidenceFlags.intensityOutliers { flags.append(.intensity) }
             records[i].flags = flags
             records[i].lowConfidence = !flags.isEmpty
         }

@@ -33,15 +33,19 @@ public struct SliceRecord: Sendable, Codable {
     /// Why the slice is flagged: predicted IoU below the threshold, low stability score, mask area
     /// jumping against a neighbouring slice.
     public var flags: [Flag] = []
+    /// Share of the mask's pixels whose intensity lies outside the object's range on its start slice
+    /// (5th–95th percentile, widened by a quarter of its width); nil for an empty mask.
+    public var intensityOutliers: Float?
 
     public enum Flag: String, Sendable, Codable {
-        case lowIoU = "low_iou", unstable, areaJump = "area_jump"
+        case lowIoU = "low_iou", unstable, areaJump = "area_jump", intensity
     }
 
     enum CodingKeys: String, CodingKey {
         case slice, boxSource = "box_source", boxModel = "box_model", boxPixels = "box_pixels"
         case iouPrediction = "iou_pred", stabilityScore = "stability_score", maskAreaPixels = "mask_area_px"
         case maskAreaMM2 = "mask_area_mm2", meanProbability = "mean_probability", lowConfidence = "low_confidence", flags
+        case intensityOutliers = "intensity_outliers"
     }
 }
 
@@ -76,7 +80,8 @@ public struct SegmentationResult: Sendable {
 
 /// Where a correction (a key box) would most likely help: up to `count` slices of an object, the
 /// most likely wrong first. A slice's score is its predicted IoU, lowered by 0.1 for each
-/// `SliceRecord.Flag` and for a box that fell back to the key-slice box (the mask had vanished);
+/// `SliceRecord.Flag` and for a box that fell back to the key-slice box (the mask had vanished), and
+/// by the share of its mask outside the object's intensity range (`intensityOutliers`);
 /// slices with a user's box (the start slice, key boxes) are not suggested, and slices within 2 of
 /// one already chosen are skipped (a key box also steers the slices after it).
 public enum SuggestedSlices {
@@ -85,7 +90,7 @@ public enum SuggestedSlices {
     public static func rank(_ records: [SliceRecord]) -> [Int] {
         var scored: [(slice: Int, score: Float)] = []
         for r in records where r.boxSource != .keyBox && r.boxSource != .input {
-            var score = r.iouPrediction - 0.1 * Float(r.flags.count)
+            var score = r.iouPrediction - 0.1 * Float(r.flags.count) - (r.intensityOutliers ?? 0)
             if r.boxSource == .fallbackInput { score -= 0.1 }
             scored.append((r.slice, score))
         }

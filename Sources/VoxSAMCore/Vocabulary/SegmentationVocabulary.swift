@@ -128,4 +128,6 @@ public enum ConfidenceFlags {
     public static let minimumStability: Float = 0.75
     /// Mask area more than this factor above or below a neighbouring segmented slice's.
     public static let areaJump: Double = 1.5
+    /// Share of a mask's pixels with intensities outside the object's start-slice range above this.
+    public static let intensityOutliers: Float = 0.2
 }

@@ -85,11 +85,11 @@ public struct ConfidenceReport: Codable, Sendable {
     /// Writes JSON (`.json`) or one CSV row per object and slice (`.csv`), atomically.
     public func write(to path: String) throws {
         if path.lowercased().hasSuffix(".csv") {
-            var s = "object,label,slice,box_source,box_x0,box_y0,box_x1,box_y1,iou_pred,stability_score,mask_area_px,mask_area_mm2,mean_probability,low_confidence,object_volume_ml\n"
+            var s = "object,label,slice,box_source,box_x0,box_y0,box_x1,box_y1,iou_pred,stability_score,mask_area_px,mask_area_mm2,mean_probability,low_confidence,object_volume_ml,flags,intensity_outliers\n"
             for o in objects {
                 for r in o.slices {
                     let b = r.boxPixels.map { String(format: "%.2f", $0) }.joined(separator: ",")
-                    s += "\(csv(o.name)),\(o.label),\(r.slice),\(r.boxSource.rawValue),\(b),\(String(format: "%.5f", r.iouPrediction)),\(String(format: "%.5f", r.stabilityScore)),\(r.maskAreaPixels),\(String(format: "%.3f", r.maskAreaMM2)),\(String(format: "%.5f", r.meanProbability)),\(r.lowConfidence ? 1 : 0),\(String(format: "%.3f", o.volumeML))\n"
+                    s += "\(csv(o.name)),\(o.label),\(r.slice),\(r.boxSource.rawValue),\(b),\(String(format: "%.5f", r.iouPrediction)),\(String(format: "%.5f", r.stabilityScore)),\(r.maskAreaPixels),\(String(format: "%.3f", r.maskAreaMM2)),\(String(format: "%.5f", r.meanProbability)),\(r.lowConfidence ? 1 : 0),\(String(format: "%.3f", o.volumeML)),\(r.flags.map(\.rawValue).joined(separator: ";")),\(r.intensityOutliers.map { String(format: "%.4f", $0) } ?? "")\n"
                 }
             }
             try AtomicWrite.write(Data(s.utf8), to: path)

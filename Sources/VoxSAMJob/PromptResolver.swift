@@ -61,12 +61,16 @@ public struct PromptResolver {
                 let box = try PromptSource.box(fromMillimetres: mm, geometry: volume.geometry, what: what)
                 let object = ObjectPrompt(name: name(l, default: "object\(n + 1)"), label: l, box: box, keySlice: spec.keySlice, color: color,
                                           keyBoxes: keyBoxes)
-                do { try object.validate(size: volume.size) } catch let e as VoxSAMError {
+                // The box alone decides the RAS hint (its key boxes are checked with every object below).
+                var boxOnly = object
+                boxOnly.keyBoxes = []
+                do { try boxOnly.validate(size: volume.size, axis: axis.axis) } catch let e as VoxSAMError {
                     // Coordinates copied from a RAS viewer (3D Slicer, nibabel) have x and y negated.
                     let ras = [-mm[0], -mm[1], mm[2], -mm[3], -mm[4], mm[5]]
-                    var flipped = object
-                    flipped.box = try PromptSource.box(fromMillimetres: ras, geometry: volume.geometry, what: what)
-                    if (try? flipped.validate(size: volume.size)) != nil {
+                    var flipped = boxOnly
+                    guard let box = try? PromptSource.box(fromMillimetres: ras, geometry: volume.geometry, what: what) else { throw e }
+                    flipped.box = box
+                    if (try? flipped.validate(size: volume.size, axis: axis.axis)) != nil {
                         throw VoxSAMError(e.code, e.message + "; box_mm is LPS millimetres (DICOM, ITK) — read as RAS (3D Slicer, nibabel), i.e. with x and y negated (\(ras.map { String(format: "%g", $0) }.joined(separator: ","))), it would lie inside", path: e.path)
                     }
                     throw e
@@ -117,8 +121,9 @@ public struct PromptResolver {
             throw VoxSAMError(.geometry, "\(what): key box: the volume geometry is singular")
         }
         let (c, r) = (axis.columnAxis, axis.rowAxis)
-        let slice = s.slice ?? Int(((a[axis.axis] + b[axis.axis]) / 2).rounded())
-        let box = [min(a[c], b[c]), min(a[r], b[r]), max(a[c], b[c]), max(a[r], b[r])].map { Int($0.rounded()) }
+        let index = { (v: Double) throws -> Int in try PromptSource.voxelIndex(v, what: "\(what): key box \(mm.map { String(format: "%g", $0) }.joined(separator: ","))") }
+        let slice = try s.slice ?? index(a[axis.axis] / 2 + b[axis.axis] / 2)
+        let box = try [min(a[c], b[c]), min(a[r], b[r]), max(a[c], b[c]), max(a[r], b[r])].map(index)
         return KeyBox(slice: slice, box: box)
     }
 
@@ -134,7 +139,7 @@ public struct PromptResolver {
         v[3 + axis.columnAxis] = valid.map { $0.box[2] }.max() ?? 0
         v[3 + axis.rowAxis] = valid.map { $0.box[3] }.max() ?? 0
         v[3 + axis.axis] = hi
-        let middle = Double(lo + hi) / 2
+        let middle = Double(lo) / 2 + Double(hi) / 2
         let start = keySlice ?? valid.map(\.slice).min { abs(Double($0) - middle) < abs(Double($1) - middle) } ?? lo
         return ObjectPrompt(name: name, label: label, box: VoxelBox(v), keySlice: start, color: color, keyBoxes: boxes)
     }

@@ -137,9 +137,19 @@ public enum PromptSource {
               let b = geometry.continuousIndex(world: SIMD3(corners[3], corners[4], corners[5])) else {
             throw VoxSAMError(.geometry, "\(what): the volume geometry is singular")
         }
-        let lo = SIMD3((min(a.x, b.x)).rounded(), (min(a.y, b.y)).rounded(), (min(a.z, b.z)).rounded())
-        let hi = SIMD3((max(a.x, b.x)).rounded(), (max(a.y, b.y)).rounded(), (max(a.z, b.z)).rounded())
-        return VoxelBox(x0: Int(lo.x), y0: Int(lo.y), z0: Int(lo.z), x1: Int(hi.x), y1: Int(hi.y), z1: Int(hi.z))
+        let i = { (v: Double) throws -> Int in try voxelIndex(v, what: "\(what): box_mm \(corners.map { String(format: "%g", $0) }.joined(separator: ","))") }
+        return VoxelBox(x0: try i(min(a.x, b.x)), y0: try i(min(a.y, b.y)), z0: try i(min(a.z, b.z)),
+                        x1: try i(max(a.x, b.x)), y1: try i(max(a.y, b.y)), z1: try i(max(a.z, b.z)))
+    }
+
+    /// A continuous voxel index from millimetres, rounded; an error (never a trap) when it is not
+    /// finite or lies absurdly far outside any volume.
+    public static func voxelIndex(_ v: Double, what: String) throws -> Int {
+        let r = v.rounded()
+        guard r.isFinite, abs(r) < 1e9 else {
+            throw VoxSAMError(.invalidArgument, "\(what) lies far outside the volume (voxel index \(String(format: "%g", v)))")
+        }
+        return Int(r)
     }
 
     /// One 3D bounding box per label of an existing label map (same grid as the image).

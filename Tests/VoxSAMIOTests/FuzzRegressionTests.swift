@@ -117,6 +117,26 @@ final class FuzzRegressionTests: XCTestCase {
         TestData.assertError(.corruptFile, mentioning: "CRC-32", path: damaged) { _ = try NPZArchive.read(path: damaged) }
     }
 
+    /// Two central-directory entries for one member (a bomb: the same bytes inflated again and again).
+    func testZipEntriesSharingAMemberAreRefused() throws {
+        let dir = try TestData.temporaryFolder(self)
+        let file = dir.appendingPathComponent("twice.npz").path
+        try TestProcess.python("""
+            import sys, io, zipfile, numpy as np
+            b = io.BytesIO(); np.save(b, np.zeros(10))
+            with zipfile.ZipFile(sys.argv[1], 'w') as z:
+                z.writestr('imgs.npy', b.getvalue())
+            data = open(sys.argv[1], 'rb').read()
+            cd = data.index(b'PK\\x01\\x02'); eocd = data.index(b'PK\\x05\\x06')
+            entry = data[cd:eocd]
+            tail = bytearray(data[eocd:])
+            tail[8:10] = (2).to_bytes(2, 'little'); tail[10:12] = (2).to_bytes(2, 'little')
+            tail[12:16] = (2 * len(entry)).to_bytes(4, 'little')
+            open(sys.argv[1], 'wb').write(data[:cd] + entry + entry + bytes(tail))
+            """, arguments: [file])
+        TestData.assertError(.corruptFile, mentioning: "appears twice", path: file) { _ = try NPZArchive.read(path: file) }
+    }
+
     /// Every volume-reader regression: read or refused, never a crash.
     func testEveryVolumeRegressionIsReadOrRefused() throws {
         var count = 0

@@ -57,4 +57,26 @@ final class KeyBoxTests: XCTestCase {
             XCTAssertTrue("\(e)".contains("key_boxes[0].slice: is needed with box"), "\(e)")
         }
     }
+
+    /// Millimetre corners far outside any volume are an error, never an Int conversion trap.
+    func testAbsurdMillimetreBoxesAreErrorsNotTraps() throws {
+        for json in [#"[{"name": "a", "box": [10,10,2,60,50,12], "key_boxes": [{"box_mm": [0,0,1e300,10,10,1e300]}]}]"#,
+                     #"[{"name": "a", "key_boxes": [{"box_mm": [0,0,5e18,10,10,5e18]}]}]"#,
+                     #"[{"name": "a", "box_mm": [1e300,0,0,1,1,1]}]"#] {
+            XCTAssertThrowsError(try resolve(json), json) { e in
+                XCTAssertTrue("\(e)".contains("lies far outside the volume"), "\(e)")
+            }
+        }
+    }
+
+    /// Key boxes of a box_mm object are checked along the slicing axis chosen, not always k.
+    func testKeyBoxesFollowTheSlicingAxis() throws {
+        let f = FileManager.default.temporaryDirectory.appendingPathComponent("voxsam-kb-\(UUID().uuidString).json")
+        defer { try? FileManager.default.removeItem(at: f) }
+        // Axis i: slices along x (0…99); in-plane x = j (0…79), y = k (0…19).
+        try Data(#"[{"name": "a", "box_mm": [10,10,2,60,50,12], "key_boxes": [{"slice": 40, "box": [15,3,40,10]}]}]"#.utf8).write(to: f)
+        let p = try PromptResolver(protocol: nil, origin: "p.json").resolve(try ObjectSpec.load(promptsFile: f.path), volume: volume,
+                                                                            imagePath: "x.nii", axis: SliceAxis(0))
+        XCTAssertEqual(p[0].keyBoxes, [KeyBox(slice: 40, box: [15, 3, 40, 10])])
+    }
 }

@@ -2,6 +2,8 @@ import CGzip
 import Foundation
 #if canImport(Glibc)
 import Glibc
+#elseif canImport(Darwin)
+import Darwin
 #endif
 import VoxSAMCore
 
@@ -44,8 +46,14 @@ struct ZipReader {
     }
 
     /// Closes the file (call once, when done).
-    func close() { _ = Glibc.close(fd) }
-    private static func closeFile(_ fd: Int32) { _ = Glibc.close(fd) }
+    func close() { Self.closeFile(fd) }
+    private static func closeFile(_ fd: Int32) {
+        #if canImport(Glibc)
+        _ = Glibc.close(fd)
+        #else
+        _ = Darwin.close(fd)
+        #endif
+    }
 
     private func fail(_ message: String) -> VoxSAMError {
         VoxSAMError(.corruptFile, "not a readable .npz (zip) archive: \(message)", path: path)
@@ -101,6 +109,7 @@ struct ZipReader {
         guard entries <= directorySize / 46 + 1 else { throw fail("\(entries) entries cannot fit a central directory of \(directorySize) bytes") }
         let dir = try bytes(at: directoryOffset, count: directorySize, what: "the central directory")
         var members: [Member] = []
+        var names = Set<String>(), offsets = Set<Int>()
         var at = 0
         for n in 0..<entries {
             guard at <= dir.count - 46, Self.u32(dir, at) == 0x0201_4b50 else { throw fail("central directory entry \(n) is damaged") }
@@ -133,6 +142,11 @@ struct ZipReader {
                 e += 4 + size
             }
             guard flags & 1 == 0 else { throw fail("member `\(name)` is encrypted") }
+            // Entries sharing a name or a member's bytes would make one small archive inflate the same
+            // data again and again (a decompression bomb); a real archive has neither.
+            guard names.insert(m.name).inserted, offsets.insert(m.localHeaderOffset).inserted else {
+                throw fail("member `\(name)` appears twice (or shares another member's data)")
+            }
             members.append(m)
             at = end
         }

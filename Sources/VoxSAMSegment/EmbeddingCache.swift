@@ -77,8 +77,13 @@ public final class EmbeddingCache: @unchecked Sendable {
             warn("cache entry \(file) is damaged (checksum mismatch); recomputing it")
             return nil
         }
-        hits += 1
         return Data(payload)
+    }
+
+    /// Counts an entry that `load` returned and the model accepted; `rejected` reports one it did not.
+    public func countHit() { hits += 1 }
+    public func rejected(_ key: String) {
+        warn("cache entry \(path(key)) does not hold an embedding this model can use; recomputing it")
     }
 
     /// Stores `payload` for `key` (a failure is a warning: the run goes on without the cache).

@@ -86,9 +86,13 @@ public final class Propagator<Model: SliceSegmentationModel> {
             visited += 1
             if let store = self.cache, let id = identity {
                 let key = EmbeddingCache.key(identity: id, slice: slice, height: h, width: w)
-                if let d = store.load(key), let e = model.unarchive(d, height: h, width: w) {
-                    progress?(visited, unique)
-                    return e
+                if let d = store.load(key) {
+                    if let e = model.unarchive(d, height: h, width: w) {
+                        store.countHit()
+                        progress?(visited, unique)
+                        return e
+                    }
+                    store.rejected(key)
                 }
                 let e = model.embed(slice, height: h, width: w)
                 encoded += 1

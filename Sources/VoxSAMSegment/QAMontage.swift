@@ -76,8 +76,9 @@ public enum QAMontage {
         return (x0, y0, x0 + sw, y0 + sh)
     }
 
-    /// The slices shown: the first object's key slice, the first and last segmented slices, slices
-    /// flagged for checking (low confidence, in order) and evenly spaced ones up to `maxTiles`.
+    /// The slices shown: the first object's key slice, the first and last segmented slices, each
+    /// object's first suggested slice, slices flagged for checking (in order) and evenly spaced ones up
+    /// to `maxTiles`.
     static func chosenSlices(_ result: SegmentationResult, maxTiles: Int) -> (slices: [Int], key: Int?) {
         let covered = Set(result.objects.flatMap { $0.slices.map(\.slice) }).sorted()
         guard let lo = covered.first, let hi = covered.last else { return ([], nil) }
@@ -87,9 +88,15 @@ public enum QAMontage {
         if let key { add(key) }
         add(lo)
         add(hi)
+        // Each object's most likely wrong slice (`SuggestedSlices`) first, then the other flagged ones.
+        let suggested = result.objects.compactMap { SuggestedSlices.rank($0.slices).first }
         let flagged = Set(result.objects.flatMap { $0.slices.filter(\.lowConfidence).map(\.slice) }).sorted()
         let flaggedBudget = max(0, (maxTiles - chosen.count) / 2)
-        for (i, z) in flagged.enumerated() where i < flaggedBudget { add(z) }
+        var shown = 0
+        for z in suggested + flagged where shown < flaggedBudget && !chosen.contains(z) {
+            add(z)
+            shown += 1
+        }
         let n = min(maxTiles, covered.count)
         for t in 0..<n { add(covered[Int((Double(t) + 0.5) * Double(covered.count) / Double(n))]) }
         let rest = chosen.filter { $0 != key }.sorted()

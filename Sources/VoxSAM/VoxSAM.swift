@@ -19,7 +19,8 @@ public enum VoxSAM {
     public static func loadModel(path: String? = nil, threads: Int? = nil, precision: Precision = .fp32) throws -> (model: LiteMedSAMSliceModel, path: String) {
         let n = try OpenBLASRuntime.threadCount(option: threads)
         let p = try ModelStore.resolve(modelOption: path)
-        return (LiteMedSAMSliceModel(model: try LiteMedSAM(checkpointPath: p, threads: n, precision: precision)), p)
+        return (LiteMedSAMSliceModel(model: try LiteMedSAM(checkpointPath: p, threads: n, precision: precision),
+                                     checkpointSHA256: try ModelStore().sha256(ofFile: p)), p)
     }
 
     /// A job with the LiteMedSAM checkpoint loaded once (reuse it for many volumes).

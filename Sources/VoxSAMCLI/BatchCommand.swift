@@ -109,7 +109,7 @@ struct BatchCommand: ParsableCommand {
                                         readOptions: reading.readOptions)
         config.prune = prune
         config.cacheDirectory = cache
-        let runner = BatchRunner(config: config, model: LiteMedSAMSliceModel(model: model),
+        let runner = BatchRunner(config: config, model: LiteMedSAMSliceModel(model: model, checkpointSHA256: modelHash),
                                  log: quiet ? { _ in } : { Diagnostics.info("batch: \($0)") })
         let report = try runner.run()
         if !quiet {

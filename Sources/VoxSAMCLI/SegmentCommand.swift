@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import VoxSAMCheckpoint
 import VoxSAMCore
 import VoxSAMJob
 import VoxSAMIO
@@ -89,7 +90,8 @@ struct SegmentCommand: ParsableCommand {
         // Read and check everything before the model loads.
         let prepared = try JobReader(settings: settings, protocol: proto).prepare(input, plan: plan)
         let (model, modelPath) = try modelOptions.load(precision: settings.precision)
-        let job = SegmentationJob(model: LiteMedSAMSliceModel(model: model), settings: settings, protocol: proto,
+        let job = SegmentationJob(model: LiteMedSAMSliceModel(model: model, checkpointSHA256: try ModelStore().sha256(ofFile: modelPath)),
+                                  settings: settings, protocol: proto,
                                   modelName: URL(fileURLWithPath: modelPath).lastPathComponent)
         job.cache = try cache.map { try EmbeddingCache(directory: $0) }
         if !quiet {

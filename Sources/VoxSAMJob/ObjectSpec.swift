@@ -55,33 +55,37 @@ public struct ObjectSpec: Sendable, Equatable, Codable {
     /// with the caller's location (file, `studies[2].objects[0]`, …).
     public static func parse(json od: [String: Any], fail: (String, String) -> VoxSAMError) throws -> ObjectSpec {
         for k in od.keys where !jsonKeys.contains(k) { throw fail(k, "unknown key; expected \(jsonKeys.joined(separator: ", "))") }
-        func int(_ k: String) throws -> Int? {
-            guard let v = od[k], !(v is NSNull) else { return nil }
+        // Readers of one value of a JSON object `d`; `field` names it in errors (`box`, `key_boxes[0].slice`).
+        func int(_ d: [String: Any], _ k: String, field: String) throws -> Int? {
+            guard let v = d[k], !(v is NSNull) else { return nil }
             guard let n = v as? NSNumber, n.doubleValue == n.doubleValue.rounded(), abs(n.doubleValue) < 1e9 else {
-                throw fail(k, "must be a whole number")
+                throw fail(field, "must be a whole number")
             }
             return n.intValue
         }
-        func numbers(_ k: String, _ count: Int) throws -> [Double]? {
-            guard let v = od[k], !(v is NSNull) else { return nil }
+        func numbers(_ d: [String: Any], _ k: String, _ count: Int, field: String, message: String? = nil) throws -> [Double]? {
+            guard let v = d[k], !(v is NSNull) else { return nil }
             guard let a = v as? [NSNumber], a.count == count, a.allSatisfy({ $0.doubleValue.isFinite }) else {
-                throw fail(k, "must be a list of \(count) numbers")
+                throw fail(field, message ?? "must be a list of \(count) numbers")
             }
             return a.map(\.doubleValue)
+        }
+        /// Voxel indices: `count` whole numbers (`message`, when given, for either problem).
+        func indices(_ d: [String: Any], _ k: String, _ count: Int, field: String, message: String? = nil) throws -> [Int]? {
+            guard let b = try numbers(d, k, count, field: field, message: message) else { return nil }
+            guard b.allSatisfy({ $0 == $0.rounded() && abs($0) < 1e9 }) else { throw fail(field, message ?? "voxel indices must be whole numbers") }
+            return b.map { Int($0) }
         }
         func string(_ k: String) throws -> String? {
             guard let v = od[k], !(v is NSNull) else { return nil }
             guard let s = v as? String else { throw fail(k, "must be a string") }
             return s
         }
-        var s = ObjectSpec(name: try string("name"), label: try int("label"), fromMask: try string("from_mask"),
-                           maskLabel: try int("mask_label"), keySlice: try int("key_slice"))
-        if let b = try numbers("box", 6) {
-            guard b.allSatisfy({ $0 == $0.rounded() && abs($0) < 1e9 }) else { throw fail("box", "voxel indices must be whole numbers") }
-            s.box = b.map { Int($0) }
-        }
-        s.boxMM = try numbers("box_mm", 6)
-        if let c = try numbers("color", 3) {
+        var s = ObjectSpec(name: try string("name"), label: try int(od, "label", field: "label"), fromMask: try string("from_mask"),
+                           maskLabel: try int(od, "mask_label", field: "mask_label"), keySlice: try int(od, "key_slice", field: "key_slice"))
+        s.box = try indices(od, "box", 6, field: "box")
+        s.boxMM = try numbers(od, "box_mm", 6, field: "box_mm")
+        if let c = try numbers(od, "color", 3, field: "color") {
             guard c.allSatisfy({ (0...255).contains($0) && $0 == $0.rounded() }) else { throw fail("color", "must be [r, g, b] with whole numbers 0…255") }
             s.color = c.map { Int($0) }
         }
@@ -91,26 +95,11 @@ public struct ObjectSpec: Sendable, Equatable, Codable {
                 let field = "key_boxes[\(n)]"
                 guard let kb = item as? [String: Any] else { throw fail(field, "must be {\"slice\": k, \"box\": [x0, y0, x1, y1]} or {\"box_mm\": [6 numbers]}") }
                 for k in kb.keys where !["slice", "box", "box_mm"].contains(k) { throw fail("\(field).\(k)", "unknown key; expected slice, box, box_mm") }
-                var spec = KeyBoxSpec()
-                if let v = kb["slice"], !(v is NSNull) {
-                    guard let n = v as? NSNumber, n.doubleValue == n.doubleValue.rounded(), abs(n.doubleValue) < 1e9 else {
-                        throw fail("\(field).slice", "must be a whole number")
-                    }
-                    spec.slice = n.intValue
-                }
-                if let v = kb["box"], !(v is NSNull) {
-                    guard let a = v as? [NSNumber], a.count == 4, a.allSatisfy({ $0.doubleValue == $0.doubleValue.rounded() && abs($0.doubleValue) < 1e9 }) else {
-                        throw fail("\(field).box", "must be four whole numbers [x0, y0, x1, y1] (voxel indices of the slice)")
-                    }
-                    spec.box = a.map(\.intValue)
-                }
-                if let v = kb["box_mm"], !(v is NSNull) {
-                    guard let a = v as? [NSNumber], a.count == 6, a.allSatisfy({ $0.doubleValue.isFinite }) else {
-                        throw fail("\(field).box_mm", "must be six numbers [x0, y0, z0, x1, y1, z1] (two LPS corners, mm)")
-                    }
-                    spec.boxMM = a.map(\.doubleValue)
-                }
-                return spec
+                return KeyBoxSpec(slice: try int(kb, "slice", field: "\(field).slice"),
+                                  box: try indices(kb, "box", 4, field: "\(field).box",
+                                                   message: "must be four whole numbers [x0, y0, x1, y1] (voxel indices of the slice)"),
+                                  boxMM: try numbers(kb, "box_mm", 6, field: "\(field).box_mm",
+                                                     message: "must be six numbers [x0, y0, z0, x1, y1, z1] (two LPS corners, mm)"))
             }
         }
         try s.check(fail: fail)

@@ -47,20 +47,16 @@ public struct PromptResolver {
             // Label: given, else the protocol's for the name, else the object's position.
             func label(default d: Int) -> Int { spec.label ?? spec.name.flatMap { proto?.structure(named: $0)?.label } ?? d }
             func name(_ l: Int, default d: String) -> String { spec.name ?? proto?.structure(label: l)?.name ?? d }
+            // A box, a mm box or key boxes make one object, numbered by its position.
+            let l = label(default: n + 1), objectName = name(l, default: "object\(n + 1)")
             if let b = spec.box {
-                let l = label(default: n + 1)
-                objects.append(ObjectPrompt(name: name(l, default: "object\(n + 1)"), label: l, box: VoxelBox(b), keySlice: spec.keySlice, color: color,
-                                            keyBoxes: keyBoxes))
+                objects.append(ObjectPrompt(name: objectName, label: l, box: VoxelBox(b), keySlice: spec.keySlice, color: color, keyBoxes: keyBoxes))
             } else if spec.boxMM == nil && spec.fromMask == nil {
                 // Key boxes alone: the object spans their slices, starting from the one nearest the middle.
-                let l = label(default: n + 1)
-                objects.append(Self.object(fromKeyBoxes: keyBoxes, name: name(l, default: "object\(n + 1)"), label: l, axis: axis,
-                                           keySlice: spec.keySlice, color: color))
+                objects.append(Self.object(fromKeyBoxes: keyBoxes, name: objectName, label: l, axis: axis, keySlice: spec.keySlice, color: color))
             } else if let mm = spec.boxMM {
-                let l = label(default: n + 1)
                 let box = try PromptSource.box(fromMillimetres: mm, geometry: volume.geometry, what: what)
-                let object = ObjectPrompt(name: name(l, default: "object\(n + 1)"), label: l, box: box, keySlice: spec.keySlice, color: color,
-                                          keyBoxes: keyBoxes)
+                let object = ObjectPrompt(name: objectName, label: l, box: box, keySlice: spec.keySlice, color: color, keyBoxes: keyBoxes)
                 // The box alone decides the RAS hint (its key boxes are checked with every object below).
                 var boxOnly = object
                 boxOnly.keyBoxes = []
@@ -115,11 +111,10 @@ public struct PromptResolver {
     /// A key box as given → slice and in-plane voxel box (box_mm: the corners' nearest voxels).
     func keyBox(_ s: ObjectSpec.KeyBoxSpec, volume: Volume, axis: SliceAxis, what: String) throws -> KeyBox {
         if let b = s.box, let slice = s.slice { return KeyBox(slice: slice, box: b) }
-        guard let mm = s.boxMM,
-              let a = volume.geometry.continuousIndex(world: SIMD3(mm[0], mm[1], mm[2])),
-              let b = volume.geometry.continuousIndex(world: SIMD3(mm[3], mm[4], mm[5])) else {
-            throw VoxSAMError(.geometry, "\(what): key box: the volume geometry is singular")
+        guard let mm = s.boxMM, mm.count == 6 else {   // `ObjectSpec.check` admits nothing else
+            throw VoxSAMError(.invalidArgument, "\(what): key box: give box with slice, or box_mm")
         }
+        let (a, b) = try PromptSource.continuousIndices(mm, geometry: volume.geometry, what: "\(what): key box")
         let (c, r) = (axis.columnAxis, axis.rowAxis)
         let index = { (v: Double) throws -> Int in try PromptSource.voxelIndex(v, what: "\(what): key box \(mm.map { String(format: "%g", $0) }.joined(separator: ","))") }
         let slice = try s.slice ?? index(a[axis.axis] / 2 + b[axis.axis] / 2)

@@ -24,7 +24,6 @@ public final class EmbeddingCache: @unchecked Sendable {
     public let directory: String
     /// Problems met (a corrupt entry, an unwritable folder), for the caller to show; one per kind of problem and entry.
     public private(set) var warnings: [String] = []
-    public private(set) var hits = 0
     private var writable = true
 
     static let magic = Array("VOXSAMEMB2\n".utf8)
@@ -80,8 +79,7 @@ public final class EmbeddingCache: @unchecked Sendable {
         return Data(payload)
     }
 
-    /// Counts an entry that `load` returned and the model accepted; `rejected` reports one it did not.
-    public func countHit() { hits += 1 }
+    /// Reports an entry that `load` returned but the model could not use (it is recomputed).
     public func rejected(_ key: String) {
         warn("cache entry \(path(key)) does not hold an embedding this model can use; recomputing it")
     }

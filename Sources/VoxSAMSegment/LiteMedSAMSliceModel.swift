@@ -8,7 +8,12 @@ public final class LiteMedSAMSliceModel: SliceSegmentationModel {
     let preprocessor = Preprocessor()
     public private(set) var encoderCalls = 0
 
-    public init(model: LiteMedSAM) { self.model = model }
+    /// `checkpointSHA256`: the checkpoint's hash when the caller already has it (`ModelStore` verifies
+    /// and caches it on every load); otherwise the embedding cache hashes the file once.
+    public init(model: LiteMedSAM, checkpointSHA256: String? = nil) {
+        self.model = model
+        self.checkpointSHA256 = checkpointSHA256
+    }
 
     public func embed(_ slice: [UInt8], height: Int, width: Int) -> ImageEmbedding {
         encoderCalls += 1
@@ -36,15 +41,12 @@ public final class LiteMedSAMSliceModel: SliceSegmentationModel {
     public func resetThreadUsage() { model.resetThreadUsage() }
     public var precision: Precision? { model.precision }
 
-    /// The checkpoint's SHA-256 (computed once, on first use), the arithmetic and the preprocessing.
+    /// The checkpoint's SHA-256 (given, or computed once on first use), the arithmetic and the preprocessing.
     public var embeddingIdentity: String? {
-        if identity == nil {
-            guard let hash = try? SHA256.hex(ofFile: model.checkpointPath) else { return nil }
-            identity = "LiteMedSAM image encoder; checkpoint sha256 \(hash); precision \(model.precision.rawValue); preprocessing reference-v1"
-        }
-        return identity
+        if checkpointSHA256 == nil { checkpointSHA256 = try? SHA256.hex(ofFile: model.checkpointPath) }
+        return checkpointSHA256.map { "LiteMedSAM image encoder; checkpoint sha256 \($0); precision \(model.precision.rawValue); preprocessing reference-v1" }
     }
-    private var identity: String?
+    private var checkpointSHA256: String?
 
     public func archive(_ embedding: ImageEmbedding) -> Data? { embedding.archived }
 

@@ -133,13 +133,19 @@ public enum PromptSource {
         guard corners.count == 6 else {
             throw VoxSAMError(.invalidArgument, "\(what): --box-mm needs six numbers x0,y0,z0,x1,y1,z1 (LPS mm)")
         }
+        let (a, b) = try continuousIndices(corners, geometry: geometry, what: what)
+        let i = { (v: Double) throws -> Int in try voxelIndex(v, what: "\(what): box_mm \(corners.map { String(format: "%g", $0) }.joined(separator: ","))") }
+        return VoxelBox(x0: try i(min(a.x, b.x)), y0: try i(min(a.y, b.y)), z0: try i(min(a.z, b.z)),
+                        x1: try i(max(a.x, b.x)), y1: try i(max(a.y, b.y)), z1: try i(max(a.z, b.z)))
+    }
+
+    /// The continuous voxel indices of two corners `[x0, y0, z0, x1, y1, z1]` in LPS millimetres.
+    public static func continuousIndices(_ corners: [Double], geometry: Geometry, what: String) throws -> (SIMD3<Double>, SIMD3<Double>) {
         guard let a = geometry.continuousIndex(world: SIMD3(corners[0], corners[1], corners[2])),
               let b = geometry.continuousIndex(world: SIMD3(corners[3], corners[4], corners[5])) else {
             throw VoxSAMError(.geometry, "\(what): the volume geometry is singular")
         }
-        let i = { (v: Double) throws -> Int in try voxelIndex(v, what: "\(what): box_mm \(corners.map { String(format: "%g", $0) }.joined(separator: ","))") }
-        return VoxelBox(x0: try i(min(a.x, b.x)), y0: try i(min(a.y, b.y)), z0: try i(min(a.z, b.z)),
-                        x1: try i(max(a.x, b.x)), y1: try i(max(a.y, b.y)), z1: try i(max(a.z, b.z)))
+        return (a, b)
     }
 
     /// A continuous voxel index from millimetres, rounded; an error (never a trap) when it is not

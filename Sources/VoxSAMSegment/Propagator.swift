@@ -77,37 +77,30 @@ public final class Propagator<Model: SliceSegmentationModel> {
         }
         let unique = needUp.union(downUse.keys).count
         var cache: [Int: Model.Embedding] = [:]
-        var encoded = 0, visited = 0
-        let hitsBefore = self.cache?.hits ?? 0
+        var encoded = 0, visited = 0, cacheHits = 0
         let identity = self.cache == nil ? nil : model.embeddingIdentity
-        func embedding(_ z: Int) -> Model.Embedding {
+        /// Slice `z`'s embedding: kept from the upward sweep, else from the embedding cache, else encoded
+        /// (and stored in the cache).
+        func embedding(_ z: Int, _ slice: [UInt8]) -> Model.Embedding {
             if let e = cache[z] { return e }
-            let slice = axis.slice(pixels, z, size: size)
             visited += 1
-            if let store = self.cache, let id = identity {
-                let key = EmbeddingCache.key(identity: id, slice: slice, height: h, width: w)
-                if let d = store.load(key) {
-                    if let e = model.unarchive(d, height: h, width: w) {
-                        store.countHit()
-                        progress?(visited, unique)
-                        return e
-                    }
-                    store.rejected(key)
+            defer { progress?(visited, unique) }
+            let key = identity.map { EmbeddingCache.key(identity: $0, slice: slice, height: h, width: w) }
+            if let store = self.cache, let key, let d = store.load(key) {
+                if let e = model.unarchive(d, height: h, width: w) {
+                    cacheHits += 1
+                    return e
                 }
-                let e = model.embed(slice, height: h, width: w)
-                encoded += 1
-                if let d = model.archive(e) { store.store(key, d) }
-                progress?(visited, unique)
-                return e
+                store.rejected(key)
             }
             let e = model.embed(slice, height: h, width: w)
             encoded += 1
-            progress?(visited, unique)
+            if let store = self.cache, let key, let d = model.archive(e) { store.store(key, d) }
             return e
         }
         let pixelArea = axis.pixelArea(image8.geometry)
 
-        func segment(_ t: inout Track, z: Int, neighbour: Int?, e: Model.Embedding) {
+        func segment(_ t: inout Track, z: Int, neighbour: Int?, e: Model.Embedding, slice: [UInt8]) {
             var source = BoxSource.input
             var box = model.modelBox(fromPixels: t.keyBox, height: h, width: w)
             if let user = t.keyBoxes[z] {
@@ -139,10 +132,7 @@ public final class Propagator<Model: SliceSegmentationModel> {
             // The share of the mask's pixels whose intensity lies well outside the object's own range
             // on its start slice (a leak into fat or air, bone or contrast).
             var histogram = [Int](repeating: 0, count: 256)
-            if area > 0 {
-                let slice = axis.slice(pixels, z, size: size)
-                for n in 0..<(h * w) where mask[n] != 0 { histogram[Int(slice[n])] += 1 }
-            }
+            for n in 0..<(h * w) where mask[n] != 0 { histogram[Int(slice[n])] += 1 }
             if t.band == nil, neighbour == nil, area > 0 {
                 func percentile(_ q: Double) -> Int {
                     var seen = 0
@@ -167,6 +157,11 @@ public final class Propagator<Model: SliceSegmentationModel> {
                 lowConfidence: false, intensityOutliers: outliers))
         }
 
+        /// A slice's pixels (read once per slice, for the encoder and the intensity check) and embedding.
+        func sliceAndEmbedding(_ z: Int) -> (embedding: Model.Embedding, slice: [UInt8]) {
+            let slice = axis.slice(pixels, z, size: size)
+            return (embedding(z, slice), slice)
+        }
         let adaptive = settings.mode == .adaptive
         let stopIoU = settings.stopBelowIoU
         /// After segmenting a propagated slice: does this direction stop here?
@@ -181,29 +176,29 @@ public final class Propagator<Model: SliceSegmentationModel> {
         // Upward sweep: every object from its key slice to its top. A slice is encoded only when an
         // object still needs it (with stopping rules, none may).
         for z in needUp.sorted() {
-            var e: Model.Embedding?
+            var e: (embedding: Model.Embedding, slice: [UInt8])?
             for n in tracks.indices where tracks[n].key <= z && z <= tracks[n].slices.upperBound {
                 if tracks[n].stoppedUp {
                     // A key box beyond the point where the direction stopped starts the object again.
                     if tracks[n].keyBoxes[z] == nil { continue }
                     tracks[n].stoppedUp = false
                 }
-                if e == nil { e = embedding(z) }
-                segment(&tracks[n], z: z, neighbour: z == tracks[n].key ? nil : z - 1, e: e!)
+                if e == nil { e = sliceAndEmbedding(z) }
+                segment(&tracks[n], z: z, neighbour: z == tracks[n].key ? nil : z - 1, e: e!.embedding, slice: e!.slice)
                 if z != tracks[n].key && stops(&tracks[n], z: z) { tracks[n].stoppedUp = true }
             }
-            if let e, (downUse[z] ?? 0) > 0 { cache[z] = e }
+            if let e, (downUse[z] ?? 0) > 0 { cache[z] = e.embedding }
         }
         // Downward sweep: from below each key slice to the bottom.
         for z in downUse.keys.sorted(by: >) {
-            var e: Model.Embedding?
+            var e: (embedding: Model.Embedding, slice: [UInt8])?
             for n in tracks.indices where tracks[n].slices.lowerBound <= z && z < tracks[n].key {
                 if tracks[n].stoppedDown {
                     if tracks[n].keyBoxes[z] == nil { continue }
                     tracks[n].stoppedDown = false
                 }
-                if e == nil { e = embedding(z) }
-                segment(&tracks[n], z: z, neighbour: z + 1, e: e!)
+                if e == nil { e = sliceAndEmbedding(z) }
+                segment(&tracks[n], z: z, neighbour: z + 1, e: e!.embedding, slice: e!.slice)
                 if stops(&tracks[n], z: z) { tracks[n].stoppedDown = true }
             }
             cache[z] = nil
@@ -236,7 +231,7 @@ public final class Propagator<Model: SliceSegmentationModel> {
                          volumeML: Double(counts[t.prompt.label] ?? 0) * voxelML)
         }
         return SegmentationResult(labelMap: labelMap, objects: objects, axis: axis, encoderCalls: encoded,
-                                  cacheHits: self.cache.map { $0.hits - hitsBefore },
+                                  cacheHits: self.cache == nil ? nil : cacheHits,
                                   uniqueSlices: unique, lowConfidenceThreshold: settings.lowConfidenceIoU,
                                   mode: settings.mode, seconds: Date().timeIntervalSince(start),
                                   threads: model.threadUsage, precision: model.precision)

@@ -10,6 +10,15 @@ import XCTest
 final class FuzzRegressionTests: XCTestCase {
     static let regressions = TestData.repoRoot.appendingPathComponent("Fuzz/regressions")
 
+    /// `read` refuses regression input `name` with a `.corruptFile` error mentioning `fragment`, in under 2 s.
+    func assertRefusedQuickly(_ name: String, mentioning fragment: String, read: (String) throws -> Void = { _ = try VolumeReader.read(path: $0) },
+                              file: StaticString = #filePath, line: UInt = #line) {
+        let path = Self.regressions.appendingPathComponent(name).path
+        let start = Date()
+        TestData.assertError(.corruptFile, mentioning: fragment, path: path, file: file, line: line) { try read(path) }
+        XCTAssertLessThan(Date().timeIntervalSince(start), 2, file: file, line: line)
+    }
+
     func files(_ target: String) -> [URL] {
         let dir = Self.regressions.appendingPathComponent(target)
         let names = (try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? []
@@ -40,12 +49,7 @@ final class FuzzRegressionTests: XCTestCase {
     /// header asked DCMTK for each frame's attributes a million times (> 10 s under ASan). Now refused
     /// where the pixel data size is checked, before any per-frame work.
     func testDICOMEmptyFramesAreRefusedQuickly() throws {
-        let file = Self.regressions.appendingPathComponent("dicom/frames_1e6_no_columns_timeout.dcm").path
-        let start = Date()
-        TestData.assertError(.corruptFile, mentioning: "PixelData", path: file) {
-            _ = try VolumeReader.read(path: file)
-        }
-        XCTAssertLessThan(Date().timeIntervalSince(start), 2)
+        assertRefusedQuickly("dicom/frames_1e6_no_columns_timeout.dcm", mentioning: "PixelData")
     }
 
     /// RLE Lossless frame whose RLE header puts segment 2 at byte 5,461,404 of a 6,108-byte fragment:
@@ -65,12 +69,7 @@ final class FuzzRegressionTests: XCTestCase {
     /// allocated ~1 GB for it (2 GB RSS under ASan). The codestream header is now checked against the
     /// DICOM header before OpenJPEG decodes.
     func testJPEG2000CodestreamLargerThanRowsColumnsIsRefusedBeforeDecoding() throws {
-        let file = Self.regressions.appendingPathComponent("dicom/j2k_codestream_larger_than_rows_columns.dcm").path
-        let start = Date()
-        TestData.assertError(.corruptFile, mentioning: "Columns x Rows", path: file) {
-            _ = try VolumeReader.read(path: file)
-        }
-        XCTAssertLessThan(Date().timeIntervalSince(start), 2)
+        assertRefusedQuickly("dicom/j2k_codestream_larger_than_rows_columns.dcm", mentioning: "Columns x Rows")
     }
 
     /// A fuzzed .npz whose member declares a ZIP64 compressed size above Int.max: converting it to Int
@@ -88,12 +87,8 @@ final class FuzzRegressionTests: XCTestCase {
     /// ZIPFoundation's inflate loop kept reading 0 bytes at end of file forever (`voxsam info` hung,
     /// the npz fuzz target timed out). `ZipReader` reads exactly the member's compressed bytes.
     func testNPZWithDeflateStreamPastTheMemberEndIsRefusedQuickly() throws {
-        let file = Self.regressions.appendingPathComponent("npz/deflate_stream_past_member_end_hang.npz").path
-        let start = Date()
-        TestData.assertError(.corruptFile, mentioning: "run past the end of the file", path: file) {
-            _ = try NPZArchive.read(path: file)
-        }
-        XCTAssertLessThan(Date().timeIntervalSince(start), 2)
+        assertRefusedQuickly("npz/deflate_stream_past_member_end_hang.npz", mentioning: "run past the end of the file",
+                             read: { _ = try NPZArchive.read(path: $0) })
     }
 
     /// Stored and deflated members, ZIP64 extras as NumPy writes them, a CRC that does not match.

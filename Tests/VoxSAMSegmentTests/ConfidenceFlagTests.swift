@@ -14,25 +14,15 @@ final class ConfidenceFlagTests: XCTestCase {
         let model = try SegmentTestSupport.model()
         var total = 0, bad = 0, flagged = 0, caught = 0, oldRule = 0
         var byFlag: [SliceRecord.Flag: Int] = [:]
-        for name in ["3DBox_CT_TSdicom", "3DBox_CT_TSsmall", "3DBox_MR_TSsmall", "3DBox_MR_brain1", "3DBox_MR_brain2"] {
+        for name in SegmentTestSupport.referenceCaseNames {
             let c = try SegmentTestSupport.referenceCase(name)
-            let image = try NPZVolume.read(path: c.image)
-            let gts = try NPZVolume.read(path: c.gts, array: "gts")
-            let result = try Propagator(model: LiteMedSAMSliceModel(model: model))
-                .run(image8: image, prompts: try PromptSource.fromNPZ(path: c.image))
+            let image = try c.readImage(), gts = try c.readGroundTruth()
+            let result = try Propagator(model: LiteMedSAMSliceModel(model: model)).run(image8: image, prompts: try c.readPrompts())
             let n = image.size.x * image.size.y
             let seg = result.labelMap.voxels.labelValues, gt = gts.voxels.labelValues
             for o in result.objects {
-                let l = o.prompt.label
                 for r in o.slices {
-                    var s = 0, g = 0, both = 0
-                    for i in (r.slice * n)..<((r.slice + 1) * n) {
-                        let a = seg[i] == l, b = gt[i] == l
-                        if a { s += 1 }
-                        if b { g += 1 }
-                        if a && b { both += 1 }
-                    }
-                    let dice = s + g == 0 ? 1 : 2 * Double(both) / Double(s + g)
+                    let dice = SegmentTestSupport.sliceDice(seg, gt, label: o.prompt.label, slice: r.slice, sliceSize: n)
                     total += 1
                     let isBad = dice < 0.5
                     if isBad { bad += 1 }
@@ -87,23 +77,17 @@ final class IntensityFlagScan: XCTestCase {
         let model = LiteMedSAMSliceModel(model: try SegmentTestSupport.model())
         let cache = try EmbeddingCache(directory: env["VOXSAM_RULES_CACHE"] ?? NSTemporaryDirectory() + "/voxsam-flag-scan")
         var rows: [(bad: Bool, other: Bool, outliers: Float)] = []
-        for name in CorrectionTests.cases {
+        for name in SegmentTestSupport.referenceCaseNames {
             let c = try SegmentTestSupport.referenceCase(name)
-            let image = try NPZVolume.read(path: c.image)
-            let gts = try NPZVolume.read(path: c.gts, array: "gts")
+            let image = try c.readImage(), gts = try c.readGroundTruth()
             let p = Propagator(model: model)
             p.cache = cache
-            let result = try p.run(image8: image, prompts: try PromptSource.fromNPZ(path: c.image))
+            let result = try p.run(image8: image, prompts: try c.readPrompts())
             let n = image.size.x * image.size.y
             let seg = result.labelMap.voxels.labelValues, gt = gts.voxels.labelValues
             for o in result.objects {
                 for r in o.slices {
-                    var s = 0, g = 0, both = 0
-                    for i in (r.slice * n)..<((r.slice + 1) * n) {
-                        let a = seg[i] == o.prompt.label, b = gt[i] == o.prompt.label
-                        if a { s += 1 }; if b { g += 1 }; if a && b { both += 1 }
-                    }
-                    let dice = s + g == 0 ? 1 : 2 * Double(both) / Double(s + g)
+                    let dice = SegmentTestSupport.sliceDice(seg, gt, label: o.prompt.label, slice: r.slice, sliceSize: n)
                     rows.append((dice < 0.5, !r.flags.filter { $0 != .intensity }.isEmpty, r.intensityOutliers ?? 0))
                 }
             }

@@ -13,8 +13,6 @@ import VoxSAMModel
 /// model's 256 scale (`../shared/notes/model.md`), given as a key box; then everything propagates
 /// again — from the embedding cache, so only the decoder runs.
 final class CorrectionTests: XCTestCase {
-    static let cases = ["3DBox_CT_TSdicom", "3DBox_CT_TSsmall", "3DBox_MR_TSsmall", "3DBox_MR_brain1", "3DBox_MR_brain2"]
-
     func testTwoBoxCorrectionsPerObjectRaiseMeanDice() throws {
         let model = LiteMedSAMSliceModel(model: try SegmentTestSupport.model())
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("voxsam-corrections-\(UUID().uuidString)")
@@ -22,11 +20,10 @@ final class CorrectionTests: XCTestCase {
         let cache = try EmbeddingCache(directory: folder.path)
         var rounds: [[Double]] = [[], [], []]   // per round, Dice of every object
         var lines: [String] = []
-        for name in Self.cases {
+        for name in SegmentTestSupport.referenceCaseNames {
             let c = try SegmentTestSupport.referenceCase(name)
-            let image = try NPZVolume.read(path: c.image)
-            let gts = try NPZVolume.read(path: c.gts, array: "gts")
-            var prompts = try PromptSource.fromNPZ(path: c.image)
+            let image = try c.readImage(), gts = try c.readGroundTruth()
+            var prompts = try c.readPrompts()
             let propagator = Propagator(model: model)
             propagator.cache = cache
             var caseDice: [[Double]] = []
@@ -84,8 +81,7 @@ final class EmbeddingCacheTests: XCTestCase {
     func testSecondRunEncodesNothingAndDamagedEntriesAreRecomputed() throws {
         let model = LiteMedSAMSliceModel(model: try SegmentTestSupport.model())
         let c = try SegmentTestSupport.referenceCase("3DBox_MR_brain2")
-        let image = try NPZVolume.read(path: c.image)
-        let prompts = try PromptSource.fromNPZ(path: c.image)
+        let image = try c.readImage(), prompts = try c.readPrompts()
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("voxsam-cache-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: folder) }
 

@@ -24,7 +24,6 @@ import VoxSAMIO
 /// activations alone still give 0.884 / 0.985 / 0.856. So neither 16-bit weights nor 16-bit
 /// activations alone would reach 0.99.
 final class Int8DiceTests: XCTestCase {
-    static let cases = ["3DBox_CT_TSdicom", "3DBox_CT_TSsmall", "3DBox_MR_TSsmall", "3DBox_MR_brain1", "3DBox_MR_brain2"]
 
     /// `VOXSAM_INT8_LAYERS=qkv,proj,...` (names of `Int8Layers.names`) measures another layer
     /// choice; default: what `Precision.int8` runs.
@@ -51,7 +50,7 @@ final class Int8DiceTests: XCTestCase {
         var worst = 1.0, all: [Double] = []
         var fpSeconds = 0.0, qSeconds = 0.0
         let only = ProcessInfo.processInfo.environment["VOXSAM_INT8_CASES"].map { $0.split(separator: ",").map(String.init) }
-        for name in only ?? Self.cases {
+        for name in only ?? SegmentTestSupport.referenceCaseNames {
             let c = try SegmentTestSupport.referenceCase(name)
             let image = try NPZVolume.read(path: c.image)
             let prompts = try PromptSource.fromNPZ(path: c.image)

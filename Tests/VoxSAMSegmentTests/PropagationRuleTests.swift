@@ -26,11 +26,9 @@ final class PropagationRuleTests: XCTestCase {
         var reference = 0.0
         for (name, configure) in rules {
             var dice: [Double] = []
-            for c in CorrectionTests.cases {
+            for c in SegmentTestSupport.referenceCaseNames {
                 let rc = try SegmentTestSupport.referenceCase(c)
-                let image = try NPZVolume.read(path: rc.image)
-                let gts = try NPZVolume.read(path: rc.gts, array: "gts")
-                let prompts = try PromptSource.fromNPZ(path: rc.image)
+                let image = try rc.readImage(), gts = try rc.readGroundTruth(), prompts = try rc.readPrompts()
                 var settings = Propagator<LiteMedSAMSliceModel>.Settings()
                 configure(&settings)
                 let p = Propagator(model: model, settings: settings)

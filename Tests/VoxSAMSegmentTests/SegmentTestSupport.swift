@@ -17,7 +17,15 @@ enum SegmentTestSupport {
         var gts: String
         var referenceSegs: String
         var summary: String
+
+        func readImage() throws -> Volume { try NPZVolume.read(path: image) }
+        func readGroundTruth() throws -> Volume { try NPZVolume.read(path: gts, array: "gts") }
+        /// The case's `boxes`, object n with label n + 1.
+        func readPrompts() throws -> [ObjectPrompt] { try PromptSource.fromNPZ(path: image) }
     }
+
+    /// The five reference 3D cases.
+    static let referenceCaseNames = ["3DBox_CT_TSdicom", "3DBox_CT_TSsmall", "3DBox_MR_TSsmall", "3DBox_MR_brain1", "3DBox_MR_brain2"]
 
     static func referenceCase(_ name: String) throws -> Case {
         let local = repoRoot.appendingPathComponent("SampleData/reference/\(name)")
@@ -65,6 +73,18 @@ enum SegmentTestSupport {
         return m
     }
 
+
+    /// Dice of `label` on slice `slice` (axis k) of two label maps given as label values.
+    static func sliceDice(_ a: [Int], _ b: [Int], label: Int, slice: Int, sliceSize n: Int) -> Double {
+        var s = 0, g = 0, both = 0
+        for i in (slice * n)..<((slice + 1) * n) {
+            let x = a[i] == label, y = b[i] == label
+            if x { s += 1 }
+            if y { g += 1 }
+            if x && y { both += 1 }
+        }
+        return s + g == 0 ? 1 : 2 * Double(both) / Double(s + g)
+    }
 
     static func dice(_ a: Volume, _ b: Volume, label: Int) -> Double {
         var inter = 0, na = 0, nb = 0

@@ -13,6 +13,7 @@ public struct VoxSAMCommand: ParsableCommand {
             ModelCommand.self,
             PredictCommand.self,
             SegmentCommand.self,
+            RefineCommand.self,
             EvalCommand.self,
             ExportCommand.self,
             ProtocolCommand.self,
@@ -22,7 +23,7 @@ public struct VoxSAMCommand: ParsableCommand {
     public init() {}
 
     /// The subcommands that run the network (they take `ModelOptions`).
-    static let modelCommands: [ParsableCommand.Type] = [PredictCommand.self, SegmentCommand.self, BatchCommand.self]
+    static let modelCommands: [ParsableCommand.Type] = [PredictCommand.self, SegmentCommand.self, RefineCommand.self, BatchCommand.self]
 
     /// Whether `arguments` (argv) name a subcommand that runs the network: only those need OpenBLAS's
     /// kernels chosen for this CPU (`OpenBLASRuntime.ensureCoreTypeOrReexec`, a second process start);

@@ -23,12 +23,13 @@ public struct PromptResolver {
     }
 
     /// The objects on `volume` (read from `imagePath`), with the protocol applied, `named` key boxes
-    /// (`--key-box NAME:…`) attached by object name, and every box checked.
+    /// (`--key-box NAME:…`) attached by object name, and every box checked. `earlier`: objects already
+    /// on this volume (`voxsam refine`), listed first; a spec of the same name replaces one.
     public func resolve(_ specs: [ObjectSpec], volume: Volume, imagePath: String, axis: SliceAxis,
-                        named: [NamedKeyBox] = []) throws -> [ObjectPrompt] {
+                        named: [NamedKeyBox] = [], earlier: [ObjectPrompt] = []) throws -> [ObjectPrompt] {
         let proto = segmentationProtocol
         var objects: [ObjectPrompt] = []
-        if specs.isEmpty {
+        if specs.isEmpty && earlier.isEmpty {
             guard (try? VolumeReader.format(of: imagePath)) == .npz else {
                 throw VoxSAMError(.invalidArgument, "\(origin): no objects to segment; give boxes (--box), box_mm (--box-mm), --prompts or from_mask (only a CVPR24 .npz brings its own boxes)", path: imagePath)
             }
@@ -98,6 +99,7 @@ public struct PromptResolver {
             }
         }
         if let proto { objects = try ProtocolPrompts.apply(proto, to: objects, warn: warn) }
+        objects = earlier.filter { e in !objects.contains { $0.name == e.name } } + objects
         for k in named {
             guard let i = objects.firstIndex(where: { $0.name == k.object }) else {
                 throw VoxSAMError(.invalidArgument, "--key-box \(k.object):\(k.keyBox.slice): there is no object named `\(k.object)` (objects: \(objects.map(\.name).joined(separator: ", ")))")

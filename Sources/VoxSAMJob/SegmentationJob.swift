@@ -18,6 +18,9 @@ public struct JobInput: Sendable {
     public var maskBaseDirectory: String?
     /// Key boxes given by object name (`--key-box NAME:k:x0,y0,x1,y1`), attached once the objects are known.
     public var keyBoxes: [NamedKeyBox]
+    /// Objects already on this image (`voxsam refine`: an earlier run's), listed before `objects`;
+    /// an object of `objects` with the same name replaces one.
+    public var earlierObjects: [ObjectPrompt] = []
 
     public init(path: String, readOptions: VolumeReadOptions = VolumeReadOptions(), objects: [ObjectSpec], origin: String = "prompts",
                 displayName: String? = nil, maskBaseDirectory: String? = nil, keyBoxes: [NamedKeyBox] = []) {
@@ -99,8 +102,10 @@ public final class SegmentationJob<Model: SliceSegmentationModel> {
     /// The reading stage alone (no model): batch runs it on its read-ahead thread.
     public var reader: JobReader { JobReader(settings: settings, protocol: segmentationProtocol) }
 
-    /// Propagates every object over the slices (one encoder pass per slice for all objects).
-    public func segment(_ p: PreparedJob) throws -> JobResult {
+    /// Propagates every object over the slices (one encoder pass per slice for all objects). With
+    /// `earlier` (`voxsam refine`) only slices whose result can change are computed; the result is
+    /// the same.
+    public func segment(_ p: PreparedJob, earlier: EarlierRun? = nil) throws -> JobResult {
         var s = Propagator<Model>.Settings()
         s.mode = settings.propagation
         s.axis = settings.axis
@@ -108,11 +113,14 @@ public final class SegmentationJob<Model: SliceSegmentationModel> {
         let propagator = Propagator(model: model, settings: s)
         propagator.progress = progress
         propagator.cache = cache
-        var result = try propagator.run(image8: p.image8, prompts: p.objects)
+        var result = try propagator.run(image8: p.image8, prompts: p.objects, earlier: earlier)
         result.labelMap.metadata = p.source
         result.labelMap.metadata.warnings = []
         var report = ConfidenceReport(result: result, input: p.input.displayName, model: modelName)
         report.window = p.window.text
+        report.series = p.series
+        report.protocolName = segmentationProtocol?.name
+        report.modelIdentity = model.embeddingIdentity
         let segments = try SegmentCatalog(protocol: segmentationProtocol)
             .describe(p.objects.map { (label: $0.label, name: Optional($0.name), color: $0.color) })
         return JobResult(prepared: p, result: result, report: report, segments: segments)
@@ -138,7 +146,16 @@ public final class SegmentationJob<Model: SliceSegmentationModel> {
                 out.files += e.files
                 out.notes += e.notes
             }
+            if plan.confidence.contains(where: { $0.lowercased().hasSuffix(".json") }) {
+                report.imageSHA256 = ConfidenceReport.imageHash(r.prepared.image8)
+            }
             for c in plan.confidence {
+                // The label maps beside it by file name, others by absolute path (`voxsam refine` reads one).
+                let folder = URL(fileURLWithPath: c).deletingLastPathComponent().standardizedFileURL.path
+                report.labelMaps = plan.labelMaps.map { m in
+                    let url = URL(fileURLWithPath: m.path).standardizedFileURL
+                    return url.deletingLastPathComponent().path == folder ? url.lastPathComponent : url.path
+                }
                 try report.write(to: c)
                 out.files.append(c)
             }
@@ -175,7 +192,8 @@ public struct JobReader: Sendable {
         var warnings = volume.metadata.warnings
         let resolver = PromptResolver(protocol: segmentationProtocol, origin: input.origin, maskPath: input.maskPath,
                                       warn: { warnings.append($0) })
-        let objects = try resolver.resolve(input.objects, volume: volume, imagePath: input.path, axis: settings.axis, named: input.keyBoxes)
+        let objects = try resolver.resolve(input.objects, volume: volume, imagePath: input.path, axis: settings.axis, named: input.keyBoxes,
+                                           earlier: input.earlierObjects)
         let window = settings.window ?? Window.defaultWindow(for: volume)
         if case .dicom = window, volume.metadata.windowCenter == nil || volume.metadata.windowWidth == nil {
             throw VoxSAMError(.invalidArgument, "--window dicom: the input has no WindowCenter/WindowWidth; give a preset or W,L", path: input.path)

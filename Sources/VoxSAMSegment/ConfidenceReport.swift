@@ -21,17 +21,44 @@ public struct ConfidenceReport: Codable, Sendable {
         public var suggestedSlices: [Int]
         /// The key boxes the object was given (absent when none).
         public var keyBoxes: [KeyBox]?
+        /// The colour the object was given `[r, g, b]` (absent: the catalogue's).
+        public var color: [Int]?
+        /// The 5th–95th percentile of the start slice's mask intensities `[lo, hi]` in the 8-bit
+        /// slices (absent: that mask was empty); `intensity_outliers` are measured against it.
+        public var intensityBand: [Int]?
         public var slices: [SliceRecord]
 
         enum CodingKeys: String, CodingKey {
             case name, label, box, keySlice = "key_slice", sliceRange = "slice_range", slicesSegmented = "slices_segmented"
             case voxels, volumeML = "volume_ml", meanIoU = "mean_iou", minIoU = "min_iou", meanStability = "mean_stability"
-            case lowConfidenceSlices = "low_confidence_slices", suggestedSlices = "suggested_slices", keyBoxes = "key_boxes", slices
+            case lowConfidenceSlices = "low_confidence_slices", suggestedSlices = "suggested_slices", keyBoxes = "key_boxes"
+            case color, intensityBand = "intensity_band", slices
+        }
+
+        /// The object as an earlier run for `voxsam refine` (its prompt with the start slice it used).
+        public var earlier: ObjectResult {
+            ObjectResult(prompt: ObjectPrompt(name: name, label: label, box: VoxelBox(box), keySlice: keySlice,
+                                              color: color.map { RGB(UInt8($0[0]), UInt8($0[1]), UInt8($0[2])) }, keyBoxes: keyBoxes ?? []),
+                         slices: slices, voxels: voxels, volumeML: volumeML,
+                         intensityBand: intensityBand.map { $0[0]...$0[1] })
         }
     }
 
-    public var version = 1
+    /// 2: what `voxsam refine` needs (model identity, image hash, series, protocol, label maps, colours,
+    /// intensity bands).
+    public var version = 2
     public var input: String
+    /// The DICOM series read, when one was chosen (`--series`, the protocol).
+    public var series: String?
+    /// The protocol's name, when one was used.
+    public var protocolName: String?
+    /// What the embeddings depend on: checkpoint SHA-256, arithmetic, preprocessing.
+    public var modelIdentity: String?
+    /// SHA-256 of the windowed 8-bit volume (size, then voxels in stored order): a refinement checks
+    /// it is given the same image.
+    public var imageSHA256: String?
+    /// The label maps written with this report (file names beside it, or absolute paths).
+    public var labelMaps: [String]?
     public var model: String
     public var propagation: String
     public var axis: String
@@ -50,7 +77,8 @@ public struct ConfidenceReport: Codable, Sendable {
     public var objects: [Object]
 
     enum CodingKeys: String, CodingKey {
-        case version, input, model, propagation, axis, window, lowConfidenceThreshold = "low_confidence_threshold"
+        case version, input, series, protocolName = "protocol", modelIdentity = "model_identity", imageSHA256 = "image_sha256"
+        case labelMaps = "label_maps", model, propagation, axis, window, lowConfidenceThreshold = "low_confidence_threshold"
         case encoderCalls = "encoder_calls", cacheHits = "cache_hits", seconds, threads, threadsUsed = "threads_used", precision, objects
     }
 
@@ -78,8 +106,41 @@ public struct ConfidenceReport: Codable, Sendable {
                           lowConfidenceSlices: o.slices.filter(\.lowConfidence).map(\.slice).sorted(),
                           suggestedSlices: SuggestedSlices.rank(o.slices),
                           keyBoxes: o.prompt.keyBoxes.isEmpty ? nil : o.prompt.keyBoxes.sorted { $0.slice < $1.slice },
+                          color: o.prompt.color.map { [Int($0.r), Int($0.g), Int($0.b)] },
+                          intensityBand: o.intensityBand.map { [$0.lowerBound, $0.upperBound] },
                           slices: o.slices)
         }
+    }
+
+    /// SHA-256 of a windowed 8-bit volume: its size, then its voxels (`imageSHA256`).
+    public static func imageHash(_ image8: Volume) -> String {
+        var h = SHA256()
+        let s = image8.size
+        h.update(Array("\(s.x)x\(s.y)x\(s.z)\n".utf8))
+        if case .uint8(let a) = image8.voxels { a.withUnsafeBytes { h.update($0) } }
+        return h.hexDigest()
+    }
+
+    /// Reads a JSON report (`voxsam refine`); one error naming the file.
+    public static func read(path: String) throws -> ConfidenceReport {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw VoxSAMError(.notFound, "the confidence report cannot be read; check the path", path: path)
+        }
+        do {
+            return try JSONDecoder().decode(ConfidenceReport.self, from: data)
+        } catch let DecodingError.keyNotFound(key, context) {
+            throw VoxSAMError(.invalidArgument, "not a VoxSAM confidence report (JSON): `\(key.stringValue)` is missing at \(codingPath(context.codingPath))", path: path)
+        } catch let DecodingError.typeMismatch(_, context), let DecodingError.valueNotFound(_, context) {
+            throw VoxSAMError(.invalidArgument, "not a VoxSAM confidence report (JSON): wrong value at \(codingPath(context.codingPath))", path: path)
+        } catch let DecodingError.dataCorrupted(context) {
+            throw VoxSAMError(.invalidArgument, "not a VoxSAM confidence report (JSON): \(context.debugDescription) at \(codingPath(context.codingPath))", path: path)
+        } catch {
+            throw VoxSAMError(.invalidArgument, "not a VoxSAM confidence report (JSON): \(error.localizedDescription)", path: path)
+        }
+    }
+
+    private static func codingPath(_ p: [any CodingKey]) -> String {
+        p.isEmpty ? "the top" : p.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined().trimmingCharacters(in: CharacterSet(charactersIn: "."))
     }
 
     /// Writes JSON (`.json`) or one CSV row per object and slice (`.csv`), atomically.

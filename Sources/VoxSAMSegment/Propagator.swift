@@ -49,10 +49,24 @@ public final class Propagator<Model: SliceSegmentationModel> {
         var band: (lo: Int, hi: Int)?
         var records: [SliceRecord] = []
         var stoppedUp = false, stoppedDown = false
+        /// With an earlier run (`refine`): the slices computed afresh (nil: every slice; empty: none),
+        /// and the earlier run's records by slice, replayed (the decoder on the recorded box) where
+        /// another object's change needs this object's mask again, kept as they were elsewhere.
+        var fresh: Set<Int>?
+        var earlier: [Int: SliceRecord] = [:]
+
+        /// The earlier record to replay on slice `z`, when `z` is not computed afresh.
+        func replay(_ z: Int) -> SliceRecord? {
+            guard let f = fresh, !f.contains(z) else { return nil }
+            return earlier[z]
+        }
+        func isFresh(_ z: Int) -> Bool { fresh?.contains(z) ?? true }
     }
 
-    /// Segments `prompts` in the 8-bit volume `image8` (already windowed).
-    public func run(image8: Volume, prompts: [ObjectPrompt]) throws -> SegmentationResult {
+    /// Segments `prompts` in the 8-bit volume `image8` (already windowed). With `earlier` — a run of
+    /// the same model and settings on the same image — only slices whose result can change are
+    /// computed (`RefinePlan`); the outcome is identical to a run without it.
+    public func run(image8: Volume, prompts: [ObjectPrompt], earlier: EarlierRun? = nil) throws -> SegmentationResult {
         let start = Date()
         model.resetThreadUsage()
         let axis = settings.axis
@@ -69,11 +83,32 @@ public final class Propagator<Model: SliceSegmentationModel> {
             return Track(prompt: p, keyBox: box, keyBoxes: Dictionary(p.keyBoxes.map { ($0.slice, $0.plane) }, uniquingKeysWith: { a, _ in a }),
                          slices: r, key: key)
         }
+        // With an earlier run: which slices change, and per object what is computed afresh.
+        var dirty: Set<Int>?
+        if let earlier {
+            guard earlier.labelMap.size == size else {
+                throw VoxSAMError(.invalidArgument, "the earlier label map (\(earlier.labelMap.size.x)×\(earlier.labelMap.size.y)×\(earlier.labelMap.size.z)) is not on the image's grid (\(size.x)×\(size.y)×\(size.z))")
+            }
+            let plan = RefinePlan(prompts: prompts, keys: tracks.map(\.key), earlier: earlier.objects, axis: axis, depth: depth)
+            for n in tracks.indices {
+                tracks[n].fresh = plan.fresh[n]
+                if let e = plan.matched[n] {
+                    tracks[n].earlier = Dictionary(e.slices.map { ($0.slice, $0) }, uniquingKeysWith: { a, _ in a })
+                    if plan.fresh[n] != nil { tracks[n].band = e.intensityBand.map { ($0.lowerBound, $0.upperBound) } }
+                }
+            }
+            dirty = plan.dirty
+        }
+        /// Whether object `t` is segmented (afresh or replayed) on slice `z` of its range.
+        func visits(_ t: Track, _ z: Int) -> Bool {
+            guard let dirty else { return true }
+            return dirty.contains(z) && (t.isFresh(z) || t.earlier[z] != nil)
+        }
         // Which slices each sweep visits, and how often the downward sweep still needs each slice.
         var needUp = Set<Int>(), downUse = [Int: Int]()
         for t in tracks {
-            for z in t.key...t.slices.upperBound { needUp.insert(z) }
-            for z in stride(from: t.key - 1, through: t.slices.lowerBound, by: -1) { downUse[z, default: 0] += 1 }
+            for z in t.key...t.slices.upperBound where visits(t, z) { needUp.insert(z) }
+            for z in stride(from: t.key - 1, through: t.slices.lowerBound, by: -1) where visits(t, z) { downUse[z, default: 0] += 1 }
         }
         let unique = needUp.union(downUse.keys).count
         var cache: [Int: Model.Embedding] = [:]
@@ -100,10 +135,14 @@ public final class Propagator<Model: SliceSegmentationModel> {
         }
         let pixelArea = axis.pixelArea(image8.geometry)
 
-        func segment(_ t: inout Track, z: Int, neighbour: Int?, e: Model.Embedding, slice: [UInt8]) {
+        /// Segments slice `z` of object `t`; `replay`: with the box an earlier run recorded there.
+        func segment(_ t: inout Track, z: Int, neighbour: Int?, e: Model.Embedding, slice: [UInt8], replay: SliceRecord? = nil) {
             var source = BoxSource.input
             var box = model.modelBox(fromPixels: t.keyBox, height: h, width: w)
-            if let user = t.keyBoxes[z] {
+            if let r = replay, r.boxModel.count == 4 {
+                box = SIMD4(r.boxModel[0], r.boxModel[1], r.boxModel[2], r.boxModel[3])
+                source = r.boxSource
+            } else if let user = t.keyBoxes[z] {
                 box = model.modelBox(fromPixels: user, height: h, width: w)
                 source = .keyBox
             } else if let n = neighbour {
@@ -177,7 +216,13 @@ public final class Propagator<Model: SliceSegmentationModel> {
         // object still needs it (with stopping rules, none may).
         for z in needUp.sorted() {
             var e: (embedding: Model.Embedding, slice: [UInt8])?
-            for n in tracks.indices where tracks[n].key <= z && z <= tracks[n].slices.upperBound {
+            for n in tracks.indices where tracks[n].key <= z && z <= tracks[n].slices.upperBound && visits(tracks[n], z) {
+                if let r = tracks[n].replay(z) {
+                    if e == nil { e = sliceAndEmbedding(z) }
+                    segment(&tracks[n], z: z, neighbour: z == tracks[n].key ? nil : z - 1, e: e!.embedding, slice: e!.slice, replay: r)
+                    tracks[n].stoppedUp = z != tracks[n].key && stops(&tracks[n], z: z)
+                    continue
+                }
                 if tracks[n].stoppedUp {
                     // A key box beyond the point where the direction stopped starts the object again.
                     if tracks[n].keyBoxes[z] == nil { continue }
@@ -192,7 +237,13 @@ public final class Propagator<Model: SliceSegmentationModel> {
         // Downward sweep: from below each key slice to the bottom.
         for z in downUse.keys.sorted(by: >) {
             var e: (embedding: Model.Embedding, slice: [UInt8])?
-            for n in tracks.indices where tracks[n].slices.lowerBound <= z && z < tracks[n].key {
+            for n in tracks.indices where tracks[n].slices.lowerBound <= z && z < tracks[n].key && visits(tracks[n], z) {
+                if let r = tracks[n].replay(z) {
+                    if e == nil { e = sliceAndEmbedding(z) }
+                    segment(&tracks[n], z: z, neighbour: z + 1, e: e!.embedding, slice: e!.slice, replay: r)
+                    tracks[n].stoppedDown = stops(&tracks[n], z: z)
+                    continue
+                }
                 if tracks[n].stoppedDown {
                     if tracks[n].keyBoxes[z] == nil { continue }
                     tracks[n].stoppedDown = false
@@ -204,6 +255,16 @@ public final class Propagator<Model: SliceSegmentationModel> {
             cache[z] = nil
         }
 
+        // With an earlier run, the records of slices not visited are the earlier ones; every object's
+        // records in processing order (key slice, upwards, then downwards) as a single run gives them.
+        for n in tracks.indices where tracks[n].fresh != nil {
+            let seen = Set(tracks[n].records.map(\.slice)), fresh = tracks[n].fresh ?? []
+            tracks[n].records += tracks[n].earlier.values.filter { !seen.contains($0.slice) && !fresh.contains($0.slice) }
+            let key = tracks[n].key
+            tracks[n].records.sort { a, b in
+                a.slice >= key ? (b.slice < key || a.slice < b.slice) : (b.slice < key && a.slice > b.slice)
+            }
+        }
         // Flags for checking, once every slice of an object is known (neighbours on both sides).
         for n in tracks.indices { flag(&tracks[n].records) }
 
@@ -213,12 +274,27 @@ public final class Propagator<Model: SliceSegmentationModel> {
         labelMap.metadata = image8.metadata
         labelMap.metadata.warnings = []
         var counts = [Int: Int]()
+        /// Slices no object changed on keep the earlier label map's voxels.
+        func keep<T: FixedWidthInteger>(_ a: inout [T]) {
+            guard let earlier, let dirty else { return }
+            let old = earlier.labelMap.voxels
+            for z in 0..<depth where !dirty.contains(z) {
+                for r in 0..<h {
+                    for c in 0..<w {
+                        let n = axis.voxelIndex(z, r, c, size: size)
+                        a[n] = T(clamping: Int(old[n]))
+                    }
+                }
+            }
+        }
         switch labelMap.voxels {
         case .uint8(var a):
+            keep(&a)
             for t in tracks { paint(&a, t, UInt8(t.prompt.label), axis: axis, size: size, h: h, w: w) }
             for v in a where v != 0 { counts[Int(v), default: 0] += 1 }
             labelMap.voxels = .uint8(a)
         case .uint16(var a):
+            keep(&a)
             for t in tracks { paint(&a, t, UInt16(t.prompt.label), axis: axis, size: size, h: h, w: w) }
             for v in a where v != 0 { counts[Int(v), default: 0] += 1 }
             labelMap.voxels = .uint16(a)
@@ -228,7 +304,8 @@ public final class Propagator<Model: SliceSegmentationModel> {
         let voxelML = abs(g.stepMatrix.determinant) / 1000
         let objects = tracks.map { t in
             ObjectResult(prompt: t.prompt, slices: t.records, voxels: counts[t.prompt.label] ?? 0,
-                         volumeML: Double(counts[t.prompt.label] ?? 0) * voxelML)
+                         volumeML: Double(counts[t.prompt.label] ?? 0) * voxelML,
+                         intensityBand: t.band.map { $0.lo...$0.hi })
         }
         return SegmentationResult(labelMap: labelMap, objects: objects, axis: axis, encoderCalls: encoded,
                                   cacheHits: self.cache == nil ? nil : cacheHits,

@@ -57,6 +57,12 @@ public struct ObjectResult: Sendable {
     /// Voxels carrying this object's label in the final map (after overlaps were resolved).
     public var voxels: Int
     public var volumeML: Double
+    /// The 5th–95th percentile of the start slice's mask intensities (nil: that mask was empty).
+    public var intensityBand: ClosedRange<Int>?
+
+    public init(prompt: ObjectPrompt, slices: [SliceRecord], voxels: Int, volumeML: Double, intensityBand: ClosedRange<Int>? = nil) {
+        self.prompt = prompt; self.slices = slices; self.voxels = voxels; self.volumeML = volumeML; self.intensityBand = intensityBand
+    }
 }
 
 /// The label map plus everything needed for reports.

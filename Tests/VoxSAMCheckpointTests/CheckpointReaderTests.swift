@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import VoxSAMTestSupport
 @testable import VoxSAMCheckpoint
 import VoxSAMCore
 
@@ -244,7 +245,7 @@ final class CheckpointFuzzTests: XCTestCase {
         c.addFloat("a.bias", shape: [2], values: [7, 8])
         c.addInt64Scalar("n", value: 3)
         let clean = c.archiveBytes()
-        var rng = SplitMix64(seed: 0x5EED)
+        var rng = SeededRandom(seed: 0x5EED)
         var loaded = 0, refused = 0
         for round in 0..<1500 {
             var bytes = clean
@@ -268,18 +269,5 @@ final class CheckpointFuzzTests: XCTestCase {
         XCTAssertEqual(loaded + refused, 1500)
         print("fuzz: \(loaded) damaged files still loaded, \(refused) refused with a VoxSAMError")
         XCTAssertGreaterThan(refused, 0)
-    }
-}
-
-/// A small deterministic generator for the fuzz test.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -53,10 +53,12 @@ public enum TestData {
     }
 }
 
-/// A small deterministic generator for tests (SplitMix64).
-public struct SeededRandom {
+/// A small deterministic generator for tests (SplitMix64); also a `RandomNumberGenerator` for the
+/// standard library's `random(in:using:)` and `randomElement(using:)`.
+public struct SeededRandom: RandomNumberGenerator {
     public var state: UInt64
     public init(seed: UInt64) { state = seed }
+    public mutating func next() -> UInt64 { nextUInt64() }
     public mutating func nextUInt64() -> UInt64 {
         state &+= 0x9E3779B97F4A7C15
         var z = state

@@ -132,6 +132,8 @@ public struct ConfidenceReport: Codable, Sendable {
             throw VoxSAMError(.invalidArgument, "not a VoxSAM confidence report (JSON): `\(key.stringValue)` is missing at \(codingPath(context.codingPath))", path: path)
         } catch let DecodingError.typeMismatch(_, context), let DecodingError.valueNotFound(_, context) {
             throw VoxSAMError(.invalidArgument, "not a VoxSAM confidence report (JSON): wrong value at \(codingPath(context.codingPath))", path: path)
+        } catch let DecodingError.dataCorrupted(context) where context.codingPath.isEmpty {
+            throw VoxSAMError(.invalidArgument, "not a VoxSAM confidence report: not valid JSON", path: path)
         } catch let DecodingError.dataCorrupted(context) {
             throw VoxSAMError(.invalidArgument, "not a VoxSAM confidence report (JSON): \(context.debugDescription) at \(codingPath(context.codingPath))", path: path)
         } catch {

@@ -14,7 +14,8 @@ import Glibc
 ///
 /// With `correction` (`NAME:SLICE:x0,y0,x1,y1`), each run is a cold run with `--cache` into a fresh
 /// folder followed by a second run adding that key box: the warm run's time, encoder calls and
-/// cache hits are printed beside the cold run's (issue 13: warm ≤ 0.25 × cold).
+/// cache hits are printed beside the cold run's (issue 13: warm ≤ 0.25 × cold); so is `voxsam refine`
+/// of the cold run's result with that key box (whose label map must equal the warm run's).
 func runSegmentBenchmark(casePath: String, runs: Int, threads: Int?, extra: [String], pytorchResult: String? = nil,
                          correction: String? = nil) throws -> [String: Any] {
     let voxsam = URL(fileURLWithPath: CommandLine.executablePathResolved).deletingLastPathComponent()
@@ -32,6 +33,7 @@ func runSegmentBenchmark(casePath: String, runs: Int, threads: Int?, extra: [Str
     var labelHashes = Set<String>()
     var report: [String: Any] = [:]
     var warmWalls: [Double] = [], warmReport: [String: Any] = [:]
+    var refineWalls: [Double] = [], refineReport: [String: Any] = [:], refineEqual = true
     for run in 0..<runs {
         let out = scratch.appendingPathComponent("run\(run)")
         try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
@@ -50,11 +52,21 @@ func runSegmentBenchmark(casePath: String, runs: Int, threads: Int?, extra: [Str
         let data = try Data(contentsOf: out.appendingPathComponent("confidence.json"))
         report = (try JSONSerialization.jsonObject(with: data) as? [String: Any]) ?? [:]
         if let kb = correction {
+            let refined = out.appendingPathComponent("refined").path
+            let r = try timedRun(voxsam, ["refine", out.appendingPathComponent("confidence.json").path, "--key-box", kb,
+                                          "-o", refined + ".nii.gz", "--confidence", refined + ".json", "--quiet"]
+                                          + cacheArgs + (threads.map { ["--threads", String($0)] } ?? [])
+                                          + (extra.firstIndex(of: "--model").map { Array(extra[$0...($0 + 1)]) } ?? []))
+            guard r.status == 0 else { throw VoxSAMError(.internal, "voxsam refine with --key-box \(kb) exited with \(r.status)") }
+            refineWalls.append(r.wall)
+            refineReport = (try JSONSerialization.jsonObject(with: try Data(contentsOf: URL(fileURLWithPath: refined + ".json"))) as? [String: Any]) ?? [:]
             let warm = try timedRun(voxsam, args + cacheArgs + ["--key-box", kb] + extra)
             guard warm.status == 0 else { throw VoxSAMError(.internal, "the warm run with --key-box \(kb) exited with \(warm.status)") }
             warmWalls.append(warm.wall)
             let d = try Data(contentsOf: out.appendingPathComponent("confidence.json"))
             warmReport = (try JSONSerialization.jsonObject(with: d) as? [String: Any]) ?? [:]
+            let same = try SHA256.hex(ofFile: refined + ".nii.gz") == SHA256.hex(ofFile: out.appendingPathComponent("seg.nii.gz").path)
+            refineEqual = refineEqual && same
         }
         try? FileManager.default.removeItem(at: out)
     }
@@ -86,6 +98,13 @@ func runSegmentBenchmark(casePath: String, runs: Int, threads: Int?, extra: [Str
         result["warm_vs_cold"] = ((warm / wall) * 1000).rounded() / 1000
         result["warm_encoder_calls"] = warmReport["encoder_calls"] ?? NSNull()
         result["warm_cache_hits"] = warmReport["cache_hits"] ?? NSNull()
+        let refine = median(refineWalls)
+        result["refine_wall_s"] = round2(refine)
+        result["refine_wall_s_all"] = refineWalls.map(round2)
+        result["refine_vs_cold"] = ((refine / wall) * 1000).rounded() / 1000
+        result["refine_encoder_calls"] = refineReport["encoder_calls"] ?? NSNull()
+        result["refine_cache_hits"] = refineReport["cache_hits"] ?? NSNull()
+        result["refine_label_map_equals_warm_segment"] = refineEqual
     }
     if let v = volumeMB {
         // Issue 16: peak RSS ≤ 400 MB + 2 × the volume's bytes.

@@ -93,7 +93,12 @@ struct RefineCommand: ParsableCommand {
         // Read and check everything before the model loads.
         let prepared = try JobReader(settings: settings, protocol: proto).prepare(job, plan: plan)
         try refinement.checkImage(prepared)
-        let earlier = try refinement.earlierRun(labelMap: try refinement.labelMapPath(override: labels), prepared: prepared)
+        let earlierPath = try refinement.labelMapPath(override: labels)
+        let earlier = try refinement.earlierRun(labelMap: earlierPath, prepared: prepared)
+        let same = { (a: String, b: String) in URL(fileURLWithPath: a).standardizedFileURL.path == URL(fileURLWithPath: b).standardizedFileURL.path }
+        if !quiet, same(output, earlierPath), !(confidence.map { same($0, report) } ?? false) {
+            Diagnostics.warn("\(output) replaces the earlier label map, but \(report) still describes the old one (give --confidence \(report) to replace both)")
+        }
         let (model, modelPath) = try modelOptions.load(precision: settings.precision)
         let sliceModel = LiteMedSAMSliceModel(model: model, checkpointSHA256: try ModelStore().sha256(ofFile: modelPath))
         try refinement.checkModel(sliceModel.embeddingIdentity, path: modelPath)

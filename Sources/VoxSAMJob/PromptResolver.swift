@@ -30,6 +30,9 @@ public struct PromptResolver {
         let proto = segmentationProtocol
         var objects: [ObjectPrompt] = []
         if specs.isEmpty && earlier.isEmpty {
+            guard origin != "refine" else {
+                throw VoxSAMError(.invalidArgument, "refine: every object was removed; nothing to segment (add objects with --prompts)")
+            }
             guard (try? VolumeReader.format(of: imagePath)) == .npz else {
                 throw VoxSAMError(.invalidArgument, "\(origin): no objects to segment; give boxes (--box), box_mm (--box-mm), --prompts or from_mask (only a CVPR24 .npz brings its own boxes)", path: imagePath)
             }
@@ -99,7 +102,11 @@ public struct PromptResolver {
             }
         }
         if let proto { objects = try ProtocolPrompts.apply(proto, to: objects, warn: warn) }
-        objects = earlier.filter { e in !objects.contains { $0.name == e.name } } + objects
+        // An object given again under an earlier name takes that object's place (the order decides overlaps).
+        if !earlier.isEmpty {
+            let given = objects
+            objects = earlier.map { e in given.first { $0.name == e.name } ?? e } + given.filter { o in !earlier.contains { $0.name == o.name } }
+        }
         for k in named {
             guard let i = objects.firstIndex(where: { $0.name == k.object }) else {
                 throw VoxSAMError(.invalidArgument, "--key-box \(k.object):\(k.keyBox.slice): there is no object named `\(k.object)` (objects: \(objects.map(\.name).joined(separator: ", ")))")

@@ -44,15 +44,25 @@ public struct Refinement: Sendable {
             throw fail("this confidence report (version \(report.version)) lacks what a refinement needs (image hash, model identity, window): it was written by an older VoxSAM, or as CSV; run `voxsam segment` again with --confidence FILE.json")
         }
         guard !report.objects.isEmpty else { throw fail("the report lists no objects") }
+        let axis = try SliceAxis.parse(report.axis).axis
+        var names = Set<String>()
         for (n, o) in report.objects.enumerated() {
             let at = "objects[\(n)] (`\(o.name)`)"
-            guard o.box.count == 6 else { throw fail("\(at): box must have six values") }
+            guard names.insert(o.name).inserted else { throw fail("\(at): two objects have this name") }
+            guard o.box.count == 6, o.box.allSatisfy({ abs($0) < 1 << 40 }), o.box[axis] <= o.box[axis + 3] else {
+                throw fail("\(at): box must be six voxel indices x0,y0,z0,x1,y1,z1")
+            }
+            let range = o.box[axis]...o.box[axis + 3]
+            guard !o.slices.isEmpty else { throw fail("\(at): no slice records") }
+            for r in o.slices where !range.contains(r.slice) {
+                throw fail("\(at): slice record \(r.slice) lies outside the box's slice range \(range.lowerBound)…\(range.upperBound)")
+            }
             if let c = o.color, c.count != 3 || !c.allSatisfy({ (0...255).contains($0) }) { throw fail("\(at): color must be [r, g, b] with values 0…255") }
             if let b = o.intensityBand, b.count != 2 || !(0...255).contains(b[0]) || !(b[0]...255).contains(b[1]) {
                 throw fail("\(at): intensity_band must be [lo, hi] with 0 <= lo <= hi <= 255")
             }
             if let p = LabelValue.problem(o.label) { throw fail("\(at): label: \(p)") }
-            guard !o.slices.isEmpty, o.slices.allSatisfy({ $0.boxModel.count == 4 && $0.boxModel.allSatisfy(\.isFinite) }) else {
+            guard o.slices.allSatisfy({ $0.boxModel.count == 4 && $0.boxModel.allSatisfy(\.isFinite) }) else {
                 throw fail("\(at): every slice record needs a box_model of four finite numbers")
             }
             guard Set(o.slices.map(\.slice)).count == o.slices.count else { throw fail("\(at): a slice is recorded twice") }
@@ -115,7 +125,7 @@ public struct Refinement: Sendable {
     /// Checks that `identity` (the loaded model's `embeddingIdentity`) is the one the earlier result used.
     public func checkModel(_ identity: String?, path: String) throws {
         guard identity == report.modelIdentity else {
-            throw VoxSAMError(.invalidArgument, "the earlier result was made with another checkpoint or precision (\(report.modelIdentity ?? "?")); refine with the same model", path: path)
+            throw VoxSAMError(.invalidArgument, "the earlier result was made with another checkpoint or precision (\(report.modelIdentity ?? "?"); this model: \(identity ?? "unknown")); refine with the same model", path: path)
         }
     }
 
@@ -150,7 +160,11 @@ public struct Refinement: Sendable {
         var counts: [Int: Int] = [:]
         for n in 0..<map.geometry.voxelCount {
             let v = map.voxels[n]
-            if v != 0 { counts[Int(v), default: 0] += 1 }
+            guard v != 0 else { continue }
+            guard v == v.rounded(), (1...65535).contains(v) else {
+                throw VoxSAMError(.invalidArgument, "not a label map: voxel value \(v) (labels are whole numbers 1…65535)", path: path)
+            }
+            counts[Int(v), default: 0] += 1
         }
         let expected = Dictionary(report.objects.map { ($0.label, $0.voxels) }, uniquingKeysWith: { a, _ in a })
         for (label, count) in counts.sorted(by: { $0.key < $1.key }) where expected[label] != count {

@@ -86,5 +86,13 @@ public struct RefinePlan: Sendable {
         for (i, e) in earlier.enumerated() where !continued.contains(i) {
             dirty.formUnion(e.slices.map(\.slice))
         }
+        // Two objects now in the other order overlap the other way round where both were.
+        let position = matched.map { m in m.flatMap { m in earlier.firstIndex { $0.prompt.name == m.prompt.name && $0.prompt.label == m.prompt.label } } }
+        for a in position.indices {
+            for b in position.indices where a < b {
+                guard let pa = position[a], let pb = position[b], pa > pb else { continue }
+                dirty.formUnion(Set(earlier[pa].slices.map(\.slice)).intersection(earlier[pb].slices.map(\.slice)))
+            }
+        }
     }
 }

@@ -92,6 +92,34 @@ final class RefineCLITests: XCTestCase {
         TestData.assertError(.invalidArgument, mentioning: "not a VoxSAM confidence report", path: path("a.labels.json")) {
             try run(["refine", path("a.labels.json"), "-o", out, "--quiet"])
         }
+        // An object given again in --prompts keeps its place (the order decides overlaps): unchanged, it changes nothing.
+        try Data(#"{"objects": [{"name": "liver", "label": 1, "box": [44, 25, 11, 105, 83, 17]}]}"#.utf8).write(to: URL(fileURLWithPath: path("again.json")))
+        try run(["refine", path("a.json"), "--prompts", path("again.json"), "-o", path("f.nii.gz"), "--cache", cache, "--quiet"])
+        XCTAssertEqual(try SHA256.hex(ofFile: path("f.nii.gz")), try SHA256.hex(ofFile: path("a.nii.gz")))
+        TestData.assertError(.invalidArgument, mentioning: "every object was removed") {
+            try run(["refine", path("a.json"), "--remove", "liver", "--remove", "spleen", "-o", out, "--quiet"])
+        }
+        // A hand-edited report: a slice record far outside the object's range.
+        var edited = try report(path("a.json"))
+        var objects = try XCTUnwrap(edited["objects"] as? [[String: Any]])
+        var slices = try XCTUnwrap(objects[0]["slices"] as? [[String: Any]])
+        slices[1]["slice"] = Int.max
+        objects[0]["slices"] = slices
+        edited["objects"] = objects
+        try JSONSerialization.data(withJSONObject: edited).write(to: URL(fileURLWithPath: path("edited.json")))
+        TestData.assertError(.invalidArgument, mentioning: "slice record \(Int.max) lies outside the box's slice range 11…17", path: path("edited.json")) {
+            try run(["refine", path("edited.json"), "--labels", path("a.nii.gz"), "-o", out, "--quiet"])
+        }
+        // A probability map given as the earlier label map.
+        let probabilities = path("p.nii.gz")
+        try TestProcess.python("""
+        import nibabel as nib, numpy as np, sys
+        i = nib.load(sys.argv[1]); a = np.asanyarray(i.dataobj).astype(np.float32) * 0.5
+        nib.save(nib.Nifti1Image(a, i.affine), sys.argv[2])
+        """, arguments: [path("a.nii.gz"), probabilities])
+        TestData.assertError(.invalidArgument, mentioning: "not a label map", "0.5", path: probabilities) {
+            try run(["refine", path("a.json"), "--labels", probabilities, "--key-box", keyBox, "-o", out, "--quiet"])
+        }
         XCTAssertFalse(FileManager.default.fileExists(atPath: out), "a refused refinement writes nothing")
     }
 

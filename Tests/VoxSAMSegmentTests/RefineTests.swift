@@ -65,6 +65,11 @@ final class RefineTests: XCTestCase {
                     if let i = p.indices.filter({ !p[$0].keyBoxes.isEmpty }).randomElement(using: &rng) { p[i].keyBoxes.removeLast() }
                     return p
                 }))
+                steps.append(("two objects swapped (overlaps resolve the other way)", { p in
+                    var p = p
+                    p.swapAt(0, p.count - 1)
+                    return p
+                }))
                 steps.append(("one object removed", { p in
                     var p = p
                     p.remove(at: Int.random(in: 0..<p.count, using: &rng))

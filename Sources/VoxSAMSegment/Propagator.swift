@@ -23,6 +23,10 @@ public final class Propagator<Model: SliceSegmentationModel> {
         /// A candidate rule, measured by `PropagationRuleTests` (not a user option): a direction stops
         /// once a propagated slice's predicted IoU falls below this, and that slice's mask is dropped.
         public var stopBelowIoU: Float?
+        /// Slices between two key slices (the start slice, key boxes) are also propagated back from the
+        /// farther one, and each keeps the mask with the higher predicted IoU (measured better on the
+        /// reference cases, `PropagationRuleTests`); false: outwards only (for that measurement).
+        public var keySlicesFromBothSides = true
         public init() {}
     }
 
@@ -54,6 +58,11 @@ public final class Propagator<Model: SliceSegmentationModel> {
         /// another object's change needs this object's mask again, kept as they were elsewhere.
         var fresh: Set<Int>?
         var earlier: [Int: SliceRecord] = [:]
+        /// Slices between two key slices on the upper side, propagated back downwards from the upper
+        /// one (`backDown`), and on the lower side, back upwards (`backUp`); the back chain's own masks.
+        var backDown = Set<Int>(), backUp = Set<Int>()
+        var backMasks: [Int: [UInt8]] = [:]
+        var backStopped = false
 
         /// The earlier record to replay on slice `z`, when `z` is not computed afresh.
         func replay(_ z: Int) -> SliceRecord? {
@@ -61,6 +70,19 @@ public final class Propagator<Model: SliceSegmentationModel> {
             return earlier[z]
         }
         func isFresh(_ z: Int) -> Bool { fresh?.contains(z) ?? true }
+
+        /// Whether slice `z` is a key slice: the start slice or one with a key box.
+        func isAnchor(_ z: Int) -> Bool { z == key || keyBoxes[z] != nil }
+
+        /// The slices between consecutive key slices (each side of the start slice), for the back passes.
+        mutating func planBackPasses() {
+            let anchors = ([key] + keyBoxes.keys.filter { slices.contains($0) }).sorted()
+            for (a, b) in zip(anchors, anchors.dropFirst()) where b - a > 1 {
+                for z in (a + 1)..<b where isFresh(z) {
+                    if a >= key { backDown.insert(z) } else { backUp.insert(z) }
+                }
+            }
+        }
     }
 
     /// Segments `prompts` in the 8-bit volume `image8` (already windowed). With `earlier` — a run of
@@ -99,18 +121,24 @@ public final class Propagator<Model: SliceSegmentationModel> {
             }
             dirty = plan.dirty
         }
+        if settings.keySlicesFromBothSides {
+            for n in tracks.indices { tracks[n].planBackPasses() }
+        }
         /// Whether object `t` is segmented (afresh or replayed) on slice `z` of its range.
         func visits(_ t: Track, _ z: Int) -> Bool {
             guard let dirty else { return true }
             return dirty.contains(z) && (t.isFresh(z) || t.earlier[z] != nil)
         }
-        // Which slices each sweep visits, and how often the downward sweep still needs each slice.
-        var needUp = Set<Int>(), downUse = [Int: Int]()
+        // Which slices each sweep visits: upwards, downwards (with the upper back passes), and upwards
+        // again for the lower back passes; how often the later sweeps still need each slice.
+        var needUp = Set<Int>(), downUse = [Int: Int](), backUpUse = [Int: Int]()
         for t in tracks {
             for z in t.key...t.slices.upperBound where visits(t, z) { needUp.insert(z) }
             for z in stride(from: t.key - 1, through: t.slices.lowerBound, by: -1) where visits(t, z) { downUse[z, default: 0] += 1 }
+            for z in t.backDown { downUse[z, default: 0] += 1 }
+            for z in t.backUp { backUpUse[z, default: 0] += 1 }
         }
-        let unique = needUp.union(downUse.keys).count
+        let unique = needUp.union(downUse.keys).union(backUpUse.keys).count
         var cache: [Int: Model.Embedding] = [:]
         var encoded = 0, visited = 0, cacheHits = 0
         let identity = self.cache == nil ? nil : model.embeddingIdentity
@@ -134,9 +162,13 @@ public final class Propagator<Model: SliceSegmentationModel> {
             return e
         }
         let pixelArea = axis.pixelArea(image8.geometry)
+        let adaptive = settings.mode == .adaptive
 
-        /// Segments slice `z` of object `t`; `replay`: with the box an earlier run recorded there.
-        func segment(_ t: inout Track, z: Int, neighbour: Int?, e: Model.Embedding, slice: [UInt8], replay: SliceRecord? = nil) {
+        /// Segments slice `z` of object `t` (its mask and record): from the neighbour's mask towards the
+        /// start slice (`neighbour`), or with `back`, from the next slice's mask in the back chain;
+        /// `replay`: with the box an earlier run recorded there.
+        func decode(_ t: inout Track, z: Int, neighbour: Int?, back: Bool = false, e: Model.Embedding, slice: [UInt8],
+                    replay: SliceRecord? = nil) -> (mask: [UInt8], record: SliceRecord) {
             var source = BoxSource.input
             var box = model.modelBox(fromPixels: t.keyBox, height: h, width: w)
             if let r = replay, r.boxModel.count == 4 {
@@ -146,9 +178,11 @@ public final class Propagator<Model: SliceSegmentationModel> {
                 box = model.modelBox(fromPixels: user, height: h, width: w)
                 source = .keyBox
             } else if let n = neighbour {
-                if let prev = t.masks[n], let b = model.modelBox(fromMask: prev, height: h, width: w) {
+                // The back chain starts from a key slice's mask and goes on from its own masks.
+                let prev = back && !t.isAnchor(n) ? t.backMasks[n] : t.masks[n]
+                if let prev, let b = model.modelBox(fromMask: prev, height: h, width: w) {
                     box = b
-                    source = .prevMask
+                    source = back ? .nextMask : .prevMask
                 } else {
                     source = .fallbackInput
                 }
@@ -167,7 +201,6 @@ public final class Propagator<Model: SliceSegmentationModel> {
             }
             // Tracking resizes the mask holding the label value, as the reference does (§2.3) —
             // for labels > 255 the value saturates at 255.
-            t.masks[z] = mask
             // The share of the mask's pixels whose intensity lies well outside the object's own range
             // on its start slice (a leak into fat or air, bone or contrast).
             var histogram = [Int](repeating: 0, count: 256)
@@ -188,12 +221,34 @@ public final class Propagator<Model: SliceSegmentationModel> {
             }
             let stability: Float = lo == 0 ? 1 : Float(hi) / Float(lo)
             let pb = model.pixelBox(fromModelBox: box, height: h, width: w)
-            t.records.append(SliceRecord(
+            return (mask, SliceRecord(
                 slice: z, boxSource: source, boxModel: [box[0], box[1], box[2], box[3]],
                 boxPixels: [pb[0], pb[1], pb[2], pb[3]], iouPrediction: iou, stabilityScore: stability,
                 maskAreaPixels: area, maskAreaMM2: Double(area) * pixelArea,
                 meanProbability: area > 0 ? Float(probSum / Double(area)) : 0,
                 lowConfidence: false, intensityOutliers: outliers))
+        }
+        /// Segments slice `z` of object `t` outwards from the start slice (or replays it).
+        func segment(_ t: inout Track, z: Int, neighbour: Int?, e: Model.Embedding, slice: [UInt8], replay: SliceRecord? = nil) {
+            let (mask, record) = decode(&t, z: z, neighbour: neighbour, e: e, slice: slice, replay: replay)
+            t.masks[z] = mask
+            t.records.append(record)
+        }
+        /// The back pass on slice `z` of object `t`, from `neighbour` (the slice beyond, towards the
+        /// farther key slice): its mask replaces the outward one when its predicted IoU is higher.
+        func segmentBack(_ t: inout Track, z: Int, neighbour: Int, e: Model.Embedding, slice: [UInt8]) {
+            if t.isAnchor(neighbour) { t.backStopped = false }
+            if t.backStopped { return }
+            let (mask, record) = decode(&t, z: z, neighbour: neighbour, back: true, e: e, slice: slice)
+            t.backMasks[z] = mask
+            if adaptive && record.maskAreaPixels == 0 { t.backStopped = true }
+            if let i = t.records.firstIndex(where: { $0.slice == z }) {
+                guard record.iouPrediction > t.records[i].iouPrediction else { return }
+                t.records[i] = record
+            } else {
+                t.records.append(record)
+            }
+            t.masks[z] = mask
         }
 
         /// A slice's pixels (read once per slice, for the encoder and the intensity check) and embedding.
@@ -201,7 +256,6 @@ public final class Propagator<Model: SliceSegmentationModel> {
             let slice = axis.slice(pixels, z, size: size)
             return (embedding(z, slice), slice)
         }
-        let adaptive = settings.mode == .adaptive
         let stopIoU = settings.stopBelowIoU
         /// After segmenting a propagated slice: does this direction stop here?
         func stops(_ t: inout Track, z: Int) -> Bool {
@@ -232,7 +286,7 @@ public final class Propagator<Model: SliceSegmentationModel> {
                 segment(&tracks[n], z: z, neighbour: z == tracks[n].key ? nil : z - 1, e: e!.embedding, slice: e!.slice)
                 if z != tracks[n].key && stops(&tracks[n], z: z) { tracks[n].stoppedUp = true }
             }
-            if let e, (downUse[z] ?? 0) > 0 { cache[z] = e.embedding }
+            if let e, (downUse[z] ?? 0) + (backUpUse[z] ?? 0) > 0 { cache[z] = e.embedding }
         }
         // Downward sweep: from below each key slice to the bottom.
         for z in downUse.keys.sorted(by: >) {
@@ -252,14 +306,30 @@ public final class Propagator<Model: SliceSegmentationModel> {
                 segment(&tracks[n], z: z, neighbour: z + 1, e: e!.embedding, slice: e!.slice)
                 if stops(&tracks[n], z: z) { tracks[n].stoppedDown = true }
             }
+            // Back passes of the upper side: from each key slice down towards the previous one.
+            for n in tracks.indices where tracks[n].backDown.contains(z) {
+                if e == nil { e = sliceAndEmbedding(z) }
+                segmentBack(&tracks[n], z: z, neighbour: z + 1, e: e!.embedding, slice: e!.slice)
+            }
+            if let e, (backUpUse[z] ?? 0) > 0 { cache[z] = e.embedding } else { cache[z] = nil }
+        }
+        // Back passes of the lower side: from each key slice below the start up towards the previous one.
+        for z in backUpUse.keys.sorted() {
+            var e: (embedding: Model.Embedding, slice: [UInt8])?
+            for n in tracks.indices where tracks[n].backUp.contains(z) {
+                if e == nil { e = sliceAndEmbedding(z) }
+                segmentBack(&tracks[n], z: z, neighbour: z - 1, e: e!.embedding, slice: e!.slice)
+            }
             cache[z] = nil
         }
 
         // With an earlier run, the records of slices not visited are the earlier ones; every object's
         // records in processing order (key slice, upwards, then downwards) as a single run gives them.
-        for n in tracks.indices where tracks[n].fresh != nil {
-            let seen = Set(tracks[n].records.map(\.slice)), fresh = tracks[n].fresh ?? []
-            tracks[n].records += tracks[n].earlier.values.filter { !seen.contains($0.slice) && !fresh.contains($0.slice) }
+        for n in tracks.indices {
+            if tracks[n].fresh != nil {
+                let seen = Set(tracks[n].records.map(\.slice)), fresh = tracks[n].fresh ?? []
+                tracks[n].records += tracks[n].earlier.values.filter { !seen.contains($0.slice) && !fresh.contains($0.slice) }
+            }
             let key = tracks[n].key
             tracks[n].records.sort { a, b in
                 a.slice >= key ? (b.slice < key || a.slice < b.slice) : (b.slice < key && a.slice > b.slice)

@@ -14,10 +14,11 @@ public struct EarlierRun: Sendable {
 }
 
 /// Which slices a refinement computes again. Propagation is a chain: a slice's box comes from the
-/// neighbouring slice's mask towards the start slice, unless a key box sits on it. So when an
-/// object's key boxes change only beyond its start slice, the slices between the start slice and the
-/// first change stay as they were; from the slice before the first change (replayed, to give its
-/// mask) outwards the object is computed afresh. An object with another box, start slice, name or
+/// neighbouring slice's mask towards the start slice, unless a key box sits on it, and the slices
+/// between two key slices are also propagated back from the farther one. So when an object's key
+/// boxes change only beyond its start slice, the slices up to the last key slice before the first
+/// change stay as they were; from that key slice (replayed, to give its mask) outwards the object is
+/// computed afresh. An object with another box, start slice, name or
 /// label, or a new one, is computed afresh on every slice; a removed one leaves its slices.
 ///
 /// On every slice where some object changes (`dirty`), the label map is painted again from every
@@ -66,19 +67,21 @@ public struct RefinePlan: Sendable {
                 continue
             }
             var f = Set<Int>()
-            // Upwards: afresh from the first change to the top, the slice before it replayed for its
-            // mask (the start slice, when the earlier run never reached that slice); downwards likewise.
+            // Upwards: afresh from the key slice before the first change (whose mask is replayed) to
+            // the top — the slices between them are propagated back from the changed one; downwards
+            // likewise. (The start slice and unchanged key boxes before the change are key slices.)
+            let anchors = Set(after.keys).union([key])
             if let c = changed.filter({ $0 > key }).min(), c <= range.upperBound {
-                let from = recorded.contains(c - 1) ? c : key + 1
-                f.formUnion(from...range.upperBound)
-                dirty.insert(from - 1)
-                dirty.formUnion(recorded.filter { $0 >= from })
+                let from = anchors.filter { $0 < c && $0 >= key }.max() ?? key
+                f.formUnion((from + 1)...range.upperBound)
+                dirty.insert(from)
+                dirty.formUnion(recorded.filter { $0 > from })
             }
             if let c = changed.filter({ $0 < key }).max(), c >= range.lowerBound {
-                let from = recorded.contains(c + 1) ? c : key - 1
-                f.formUnion(range.lowerBound...from)
-                dirty.insert(from + 1)
-                dirty.formUnion(recorded.filter { $0 <= from })
+                let from = anchors.filter { $0 > c && $0 <= key }.min() ?? key
+                f.formUnion(range.lowerBound...(from - 1))
+                dirty.insert(from)
+                dirty.formUnion(recorded.filter { $0 < from })
             }
             dirty.formUnion(f)
             fresh.append(f)

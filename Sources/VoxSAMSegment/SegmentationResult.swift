@@ -11,6 +11,9 @@ public enum BoxSource: String, Sendable, Codable {
     case fallbackInput = "fallback_input"
     /// A key box the user drew on this slice (`KeyBox`).
     case keyBox = "key_box"
+    /// Between two key slices: the next slice's mask, propagated back from the farther key slice,
+    /// whose mask was more confident than the one propagated outwards.
+    case nextMask = "next_mask"
 }
 
 /// What happened on one slice for one object (the confidence report's row).

@@ -18,11 +18,11 @@ cd "$(dirname "$0")/.."
 root=$(pwd)
 . scripts/env.sh
 
-targets=(nifti nrrd npy npz dicom checkpoint pickle prompts-json prompts-csv segment-prompts protocol)
+targets=(nifti nrrd npy npz dicom checkpoint pickle prompts-json prompts-csv segment-prompts refine-report protocol)
 max_len() {
   case "$1" in
     nifti|npz|dicom) echo 65536 ;;
-    nrrd|checkpoint|protocol) echo 16384 ;;
+    nrrd|checkpoint|protocol|refine-report) echo 16384 ;;
     *) echo 4096 ;;
   esac
 }

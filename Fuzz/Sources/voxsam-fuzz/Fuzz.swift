@@ -13,6 +13,7 @@ import VoxSAMIO
 import VoxSAMCheckpoint
 import VoxSAMBatch
 import VoxSAMJob
+import VoxSAMSegment
 import VoxSAMProtocol
 
 /// Volumes larger than this are refused from the header (the readers' `--max-voxels`); keeps each
@@ -69,6 +70,9 @@ let harnesses: [Harness] = [
     Harness(name: "segment-prompts", summary: "`voxsam segment --prompts` JSON (ObjectSpec.load)") { bytes in
         let path = TempFiles.write(bytes, name: "objects.json")
         _ = try? ObjectSpec.load(promptsFile: path)
+    },
+    Harness(name: "refine-report", summary: "`voxsam refine`'s confidence report (Refinement, RefinePlan, replayed propagation)") { bytes in
+        RefineHarness.run(bytes)
     },
     Harness(name: "protocol", summary: "segmentation protocol YAML (SegmentationProtocol.parse)") { bytes in
         _ = try? SegmentationProtocol.parse(String(decoding: bytes, as: UTF8.self), path: "fuzz.yaml")

@@ -12,7 +12,7 @@
 //   → VoxSAMJob (one segmentation job: settings, prompts, read → propagate → one output group)
 //   → VoxSAM (the embeddable library: the job and what it needs)
 //   → VoxSAMBatch (study folders, manifests, resume, shards)
-//   → VoxSAMCLI (subcommands) → voxsam (executable), voxsam-bench (benchmarks)
+//   → VoxSAMCLI (subcommands) → voxsam (executable), voxsam-slicer (Slicer/MITK CLI module), voxsam-bench (benchmarks)
 import PackageDescription
 
 let dcmtkLibraries = [
@@ -25,6 +25,7 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "voxsam", targets: ["voxsam"]),
+        .executable(name: "voxsam-slicer", targets: ["voxsam-slicer"]),
         .executable(name: "voxsam-bench", targets: ["voxsam-bench"]),
         .library(name: "VoxSAM", targets: ["VoxSAM"]),
         .library(name: "VoxSAMCore", targets: ["VoxSAMCore"]),
@@ -131,6 +132,9 @@ let package = Package(
             swiftSettings: [.unsafeFlags(["-Xcc", "-I/usr/include/nifti"])]
         ),
         .executableTarget(name: "voxsam", dependencies: ["VoxSAMCLI", "VoxSAMModel"],
+                          swiftSettings: [.unsafeFlags(["-Xcc", "-I/usr/include/nifti"])]),
+        // The 3D Slicer / MITK CLI module (a file name without a dot, as Slicer requires).
+        .executableTarget(name: "voxsam-slicer", dependencies: ["VoxSAMCLI", "VoxSAMModel"],
                           swiftSettings: [.unsafeFlags(["-Xcc", "-I/usr/include/nifti"])]),
         .executableTarget(
             name: "voxsam-bench",

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the independent readers the interoperability tests check VoxSAM's exports with:
 # dicom3tools (dciodvfy) and dcm2niix (the DICOM conversion benchmark's peer) from Debian, and pydicom, highdicom, SimpleITK, nibabel, pynrrd and
-# slicerio from PyPI (pinned). Test-only: VoxSAM itself needs none of them. Idempotent.
+# slicerio from PyPI, and ctk-cli (the Slicer Execution Model parser the CLI-module test uses) (pinned). Test-only: VoxSAM itself needs none of them. Idempotent.
 set -euo pipefail
 # dicom3tools (dciodvfy) and GNU time (/usr/bin/time -v: peak RSS in scripts/hostile-corpus.sh).
 missing=()
@@ -14,7 +14,7 @@ if [ ${#missing[@]} -gt 0 ]; then
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
-pins=(pydicom==3.0.2 highdicom==0.28.2 SimpleITK==2.5.7 nibabel==5.4.2 pynrrd==1.1.3 slicerio==1.4.0)
+pins=(pydicom==3.0.2 highdicom==0.28.2 SimpleITK==2.5.7 nibabel==5.4.2 pynrrd==1.1.3 slicerio==1.4.0 ctk-cli==1.5)
 if ! python3 - "${pins[@]}" <<'PY' >/dev/null 2>&1
 import sys
 from importlib.metadata import version

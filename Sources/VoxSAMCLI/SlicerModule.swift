@@ -30,6 +30,17 @@ public struct SlicerModuleCommand: ParsableCommand {
             help: "A box as a Markups ROI: centre and radius cx,cy,cz,rx,ry,rz in RAS millimetres (repeatable; one structure each).")
     var roi: [String] = []
 
+    // Slicer gives each <region> one ROI node, so more structures come as numbered regions.
+    @Option(name: .customLong("roi2"), parsing: .unconditional, help: "Structure 2's ROI.") var roi2: String?
+    @Option(name: .customLong("roi3"), parsing: .unconditional, help: "Structure 3's ROI.") var roi3: String?
+    @Option(name: .customLong("roi4"), parsing: .unconditional, help: "Structure 4's ROI.") var roi4: String?
+    @Option(name: .customLong("roi5"), parsing: .unconditional, help: "Structure 5's ROI.") var roi5: String?
+    @Option(name: .customLong("roi6"), parsing: .unconditional, help: "Structure 6's ROI.") var roi6: String?
+
+    /// Every ROI, in structure order.
+    var rois: [String] { roi + [roi2, roi3, roi4, roi5, roi6].compactMap { $0 } }
+    static let numberedRegions = 6
+
     @Option(name: .long, help: "Structure names, comma-separated, one per ROI in order (default: the protocol's, else object1, …).")
     var names: String?
 
@@ -42,8 +53,8 @@ public struct SlicerModuleCommand: ParsableCommand {
     @Option(name: .long, help: "Window (empty: by volume).")
     var window: String = ""
 
-    @Option(name: .long, help: "reference or adaptive.")
-    var propagation: String = "reference"
+    @Option(name: .long, help: "protocol (the protocol's, else reference), reference or adaptive.")
+    var propagation: String = "protocol"
 
     @Option(name: .long, help: "Optional Slicer segmentation (.seg.nrrd).")
     var segmentation: String?
@@ -89,13 +100,14 @@ public struct SlicerModuleCommand: ParsableCommand {
         guard let input = inputVolume, let output = outputLabel else {
             throw VoxSAMError(.invalidArgument, "give the input volume and the output label map (or --xml)")
         }
-        guard !roi.isEmpty else { throw VoxSAMError(.invalidArgument, "give at least one ROI (--roi cx,cy,cz,rx,ry,rz, RAS mm)") }
+        let rois = self.rois
+        guard !rois.isEmpty else { throw VoxSAMError(.invalidArgument, "give at least one ROI (--roi cx,cy,cz,rx,ry,rz, RAS mm)") }
         let nameList = try list(names, "--names") { $0 }
         let labelList = try list(labels, "--labels") { t -> Int in
             guard let v = Int(t) else { throw VoxSAMError(.invalidArgument, "--labels: `\(t)` is not a whole number") }
             return try LabelValue.check(v, "--labels")
         }
-        let specs = try roi.enumerated().map { n, text in
+        let specs = try rois.enumerated().map { n, text in
             ObjectSpec(name: n < nameList.count ? nameList[n] : nil, label: n < labelList.count ? labelList[n] : nil,
                        boxMM: try Self.lpsCorners(ras: text))
         }
@@ -103,8 +115,9 @@ public struct SlicerModuleCommand: ParsableCommand {
         if let s = segmentation { plan.labelMaps.append(.init(format: .segNRRD, path: s)) }
         try plan.check()
         let proto = protocolName == "none" || protocolName.isEmpty ? nil : try ProtocolLibrary.resolve(protocolName)
-        guard let mode = PropagationMode(rawValue: propagation) else {
-            throw VoxSAMError(.invalidArgument, "--propagation must be reference or adaptive")
+        let mode = propagation == "protocol" ? nil : PropagationMode(rawValue: propagation)
+        guard propagation == "protocol" || mode != nil else {
+            throw VoxSAMError(.invalidArgument, "--propagation must be protocol, reference or adaptive")
         }
         let settings = try JobSettings.resolve(window: window.isEmpty ? nil : try Window.parse(window), propagation: mode,
                                                protocol: proto)
@@ -120,7 +133,7 @@ public struct SlicerModuleCommand: ParsableCommand {
                                   settings: settings, protocol: proto, modelName: URL(fileURLWithPath: modelPath).lastPathComponent)
         job.progress = { done, total in progress(0.1 + 0.85 * Double(done) / Double(max(total, 1)), comment: "slice \(done) of \(total)") }
         let result = try job.segment(prepared)
-        _ = try job.write(result, plan: plan)
+        for note in try job.write(result, plan: plan).notes { FileHandle.standardOutput.write(Data("voxsam: \(note)\n".utf8)) }
         let objects = result.report.objects
         if let path = returnparameterfile {
             let ious = objects.flatMap { $0.slices.map(\.iouPrediction) }
@@ -143,8 +156,8 @@ public struct SlicerModuleCommand: ParsableCommand {
     private func list<T>(_ text: String?, _ what: String, _ parse: (String) throws -> T) throws -> [T] {
         guard let text, !text.isEmpty else { return [] }
         let items = text.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
-        guard items.count <= roi.count else {
-            throw VoxSAMError(.invalidArgument, "\(what): \(items.count) values for \(roi.count) ROI(s); give one per ROI, in order")
+        guard items.count <= rois.count else {
+            throw VoxSAMError(.invalidArgument, "\(what): \(items.count) values for \(rois.count) ROI(s); give one per ROI, in order")
         }
         return try items.map(parse)
     }
@@ -152,6 +165,10 @@ public struct SlicerModuleCommand: ParsableCommand {
     /// A Markups ROI `cx,cy,cz,rx,ry,rz` (centre and radius, RAS mm) → two opposite LPS corners.
     static func lpsCorners(ras text: String) throws -> [Double] {
         let v = text.split(separator: ",").map { Double($0.trimmingCharacters(in: .whitespaces)) }
+        if v.count == 15 {
+            // Slicer appends the ROI's axes when it is rotated.
+            throw VoxSAMError(.invalidArgument, "--roi: the ROI is rotated; VoxSAM's boxes follow the volume's axes — reset the ROI's orientation (Markups → ROI → Reset) and fit it again")
+        }
         guard v.count == 6, v.allSatisfy({ $0?.isFinite == true }) else {
             throw VoxSAMError(.invalidArgument, "--roi `\(text)` must be six numbers cx,cy,cz,rx,ry,rz (centre and radius, RAS mm)")
         }
@@ -171,6 +188,19 @@ public struct SlicerModuleCommand: ParsableCommand {
             s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
         }
         let protocolElements = (["none"] + protocols).map { "        <element>\(esc($0))</element>" }.joined(separator: "\n")
+        // One region per structure (Slicer passes one ROI node per region): --roi, --roi2, …
+        let regions = (1...numberedRegions).map { n in
+            let flag = n == 1 ? "roi" : "roi\(n)"
+            return """
+                <region>
+                  <name>\(flag)</name>
+                  <longflag>\(flag)</longflag>
+                  <description><![CDATA[A Markups ROI around structure \(n) on every slice it spans\(n == 1 ? "" : " (optional)").]]></description>
+                  <label>Box \(n) (ROI)</label>
+                  <channel>input</channel>
+                </region>
+            """
+        }.joined(separator: "\n")
         return """
         <?xml version="1.0" encoding="utf-8"?>
         <executable>
@@ -178,73 +208,65 @@ public struct SlicerModuleCommand: ParsableCommand {
           <title>VoxSAM box segmentation</title>
           <description><![CDATA[Segments structures of a CT or MR volume from boxes (Markups ROIs, one per structure) with LiteMedSAM, slice by slice, natively on the CPU (VoxSAM \(VoxSAMVersion.string)).]]></description>
           <version>\(esc(VoxSAMVersion.string))</version>
-          <documentation-url>https://github.com/voxsam/voxsam#3d-slicer-and-mitk</documentation-url>
+          <documentation-url>https://github.com/voxsam/voxsam#3d-slicer-and-mitk-voxsam-slicer-a-cli-module</documentation-url>
           <license>See the VoxSAM repository</license>
           <contributor>VoxSAM</contributor>
           <acknowledgements><![CDATA[LiteMedSAM (MedSAM, CVPR 2024 challenge); the Slicer Execution Model.]]></acknowledgements>
           <parameters>
             <label>Input and output</label>
-            <description><![CDATA[The volume to segment and the label map to write.]]></description>
+            <description><![CDATA[The volume to segment, one box per structure, and the label map to write.]]></description>
             <image>
               <name>inputVolume</name>
-              <label>Input volume</label>
-              <description><![CDATA[The CT or MR volume.]]></description>
-              <channel>input</channel>
               <index>0</index>
-            </image>
-            <image type="label" fileExtensions=".nrrd" reference="inputVolume">
-              <name>outputLabel</name>
-              <label>Output label map</label>
-              <description><![CDATA[One label per structure, on the input's grid.]]></description>
-              <channel>output</channel>
-              <index>1</index>
-            </image>
-            <region multiple="true" coordinateSystem="ras">
-              <name>roi</name>
-              <label>Boxes (ROIs)</label>
-              <description><![CDATA[One Markups ROI per structure, around it on every slice it spans.]]></description>
-              <longflag>roi</longflag>
+              <description><![CDATA[The CT or MR volume.]]></description>
+              <label>Input volume</label>
               <channel>input</channel>
-            </region>
+            </image>
+            <image type="label" fileExtensions=".nrrd">
+              <name>outputLabel</name>
+              <index>1</index>
+              <description><![CDATA[One label per structure, on the input's grid.]]></description>
+              <label>Output label map</label>
+              <channel>output</channel>
+            </image>
+        \(regions)
           </parameters>
           <parameters>
             <label>Structures and settings</label>
             <description><![CDATA[Names, labels and how the boxes are propagated.]]></description>
             <string-vector>
               <name>names</name>
-              <label>Structure names</label>
-              <description><![CDATA[One per ROI, in order (e.g. liver,spleen); empty: the protocol's or object1, object2, ...]]></description>
               <longflag>names</longflag>
-              <default></default>
+              <description><![CDATA[One per box, in order (e.g. liver,spleen); empty: the protocol's or object1, object2, ...]]></description>
+              <label>Structure names</label>
             </string-vector>
             <integer-vector>
               <name>labels</name>
-              <label>Label values</label>
-              <description><![CDATA[One per ROI, in order; empty: 1, 2, ... or the protocol's for the names.]]></description>
               <longflag>labels</longflag>
-              <default></default>
+              <description><![CDATA[One per box, in order; empty: 1, 2, ... or the protocol's for the names.]]></description>
+              <label>Label values</label>
             </integer-vector>
             <string-enumeration>
               <name>protocolName</name>
-              <label>Protocol</label>
-              <description><![CDATA[A shipped segmentation protocol (names, colours, codes, window), or none.]]></description>
               <longflag>protocol</longflag>
+              <description><![CDATA[A shipped segmentation protocol (names, colours, codes, window), or none.]]></description>
+              <label>Protocol</label>
               <default>none</default>
         \(protocolElements)
             </string-enumeration>
             <string>
               <name>window</name>
-              <label>Window</label>
-              <description><![CDATA[abdomen, liver, lung, bone, brain, mediastinum, W,L or p0.5,99.5; empty: CT abdomen window, MR percentiles.]]></description>
               <longflag>window</longflag>
-              <default></default>
+              <description><![CDATA[abdomen, liver, lung, bone, brain, mediastinum, W,L or p0.5,99.5; empty: the protocol's, else CT abdomen window, MR percentiles.]]></description>
+              <label>Window</label>
             </string>
             <string-enumeration>
               <name>propagation</name>
-              <label>Propagation</label>
-              <description><![CDATA[reference: the reference procedure exactly; adaptive: stop a direction once the mask vanishes.]]></description>
               <longflag>propagation</longflag>
-              <default>reference</default>
+              <description><![CDATA[protocol: the protocol's, else reference; reference: the reference procedure exactly; adaptive: stop a direction once the mask vanishes.]]></description>
+              <label>Propagation</label>
+              <default>protocol</default>
+              <element>protocol</element>
               <element>reference</element>
               <element>adaptive</element>
             </string-enumeration>
@@ -254,40 +276,40 @@ public struct SlicerModuleCommand: ParsableCommand {
             <description><![CDATA[A Slicer segmentation, the per-slice confidence table and the returned values.]]></description>
             <file fileExtensions=".seg.nrrd">
               <name>segmentation</name>
-              <label>Segmentation (.seg.nrrd)</label>
-              <description><![CDATA[The structures as a Slicer segmentation with names and colours.]]></description>
               <longflag>segmentation</longflag>
+              <description><![CDATA[The structures as a Slicer segmentation with names and colours.]]></description>
+              <label>Segmentation (.seg.nrrd)</label>
               <channel>output</channel>
             </file>
             <file fileExtensions=".csv">
               <name>confidence</name>
-              <label>Confidence table (.csv)</label>
-              <description><![CDATA[Per structure and slice: box, predicted IoU, stability, area, flags.]]></description>
               <longflag>confidence</longflag>
+              <description><![CDATA[Per structure and slice: box, predicted IoU, stability, area, flags.]]></description>
+              <label>Confidence table (.csv)</label>
               <channel>output</channel>
             </file>
             <float-vector>
               <name>volumeML</name>
+              <description><![CDATA[Each structure's volume, in box order.]]></description>
               <label>Volumes (mL)</label>
-              <description><![CDATA[Each structure's volume, in ROI order.]]></description>
               <channel>output</channel>
             </float-vector>
             <float>
               <name>meanIoU</name>
-              <label>Mean predicted IoU</label>
               <description><![CDATA[Over every segmented slice of every structure.]]></description>
+              <label>Mean predicted IoU</label>
               <channel>output</channel>
             </float>
             <float>
               <name>minIoU</name>
-              <label>Lowest predicted IoU</label>
               <description><![CDATA[The least confident slice.]]></description>
+              <label>Lowest predicted IoU</label>
               <channel>output</channel>
             </float>
             <string>
               <name>lowConfidenceSlices</name>
-              <label>Slices to check</label>
               <description><![CDATA[Per structure, the slices flagged for checking.]]></description>
+              <label>Slices to check</label>
               <channel>output</channel>
             </string>
           </parameters>

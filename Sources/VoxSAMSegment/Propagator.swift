@@ -237,9 +237,12 @@ public final class Propagator<Model: SliceSegmentationModel> {
         /// The back pass on slice `z` of object `t`, from `neighbour` (the slice beyond, towards the
         /// farther key slice): its mask replaces the outward one when its predicted IoU is higher.
         func segmentBack(_ t: inout Track, z: Int, neighbour: Int, e: Model.Embedding, slice: [UInt8]) {
-            if t.isAnchor(neighbour) { t.backStopped = false }
-            if t.backStopped { return }
             let (mask, record) = decode(&t, z: z, neighbour: neighbour, back: true, e: e, slice: slice)
+            // The stopping rules of the outward passes end the back chain too (the slice's mask dropped).
+            if let s = stopIoU, record.iouPrediction < s {
+                t.backStopped = true
+                return
+            }
             t.backMasks[z] = mask
             if adaptive && record.maskAreaPixels == 0 { t.backStopped = true }
             if let i = t.records.firstIndex(where: { $0.slice == z }) {
@@ -249,6 +252,12 @@ public final class Propagator<Model: SliceSegmentationModel> {
                 t.records.append(record)
             }
             t.masks[z] = mask
+        }
+
+        /// Whether object `t`'s back chain goes on to the slice after `neighbour` (it starts again at each key slice).
+        func backContinues(_ t: inout Track, from neighbour: Int) -> Bool {
+            if t.isAnchor(neighbour) { t.backStopped = false }
+            return !t.backStopped
         }
 
         /// A slice's pixels (read once per slice, for the encoder and the intensity check) and embedding.
@@ -307,16 +316,21 @@ public final class Propagator<Model: SliceSegmentationModel> {
                 if stops(&tracks[n], z: z) { tracks[n].stoppedDown = true }
             }
             // Back passes of the upper side: from each key slice down towards the previous one.
-            for n in tracks.indices where tracks[n].backDown.contains(z) {
+            for n in tracks.indices where tracks[n].backDown.contains(z) && backContinues(&tracks[n], from: z + 1) {
                 if e == nil { e = sliceAndEmbedding(z) }
                 segmentBack(&tracks[n], z: z, neighbour: z + 1, e: e!.embedding, slice: e!.slice)
             }
-            if let e, (backUpUse[z] ?? 0) > 0 { cache[z] = e.embedding } else { cache[z] = nil }
+            // Kept for the lower back passes (also when no pass needed it here), else dropped.
+            if (backUpUse[z] ?? 0) > 0 {
+                if let e { cache[z] = e.embedding }
+            } else {
+                cache[z] = nil
+            }
         }
         // Back passes of the lower side: from each key slice below the start up towards the previous one.
         for z in backUpUse.keys.sorted() {
             var e: (embedding: Model.Embedding, slice: [UInt8])?
-            for n in tracks.indices where tracks[n].backUp.contains(z) {
+            for n in tracks.indices where tracks[n].backUp.contains(z) && backContinues(&tracks[n], from: z - 1) {
                 if e == nil { e = sliceAndEmbedding(z) }
                 segmentBack(&tracks[n], z: z, neighbour: z - 1, e: e!.embedding, slice: e!.slice)
             }

@@ -36,22 +36,26 @@ final class SlicerModuleTests: XCTestCase {
         var convert = try VoxSAMCommand.parseAsRoot(["convert", TestData.sampleData.appendingPathComponent("ct/example_ct_sm.nii.gz").path, path("ct.nrrd")])
         try convert.run()
         XCTAssertTrue(try String(contentsOfFile: path("ct.nrrd"), encoding: .isoLatin1).contains("space: left-posterior-superior"))
-        // The liver box of the README's example, as two LPS corners at voxel centres.
+        // The liver and spleen boxes of the README's example, as two LPS corners at voxel centres each,
+        // and the Markups ROIs Slicer would pass for them: centre and radius in RAS.
         let g = try VolumeReader.read(path: path("ct.nrrd")).geometry
-        let a = g.worldPoint(index: SIMD3<Double>(44, 25, 11)), b = g.worldPoint(index: SIMD3<Double>(105, 83, 17))
-        let lps = [a.x, a.y, a.z, b.x, b.y, b.z]
-        // The Markups ROI Slicer would pass: centre and radius in RAS.
-        let centre = (a + b) / 2, radius = SIMD3(abs(b.x - a.x), abs(b.y - a.y), abs(b.z - a.z)) / 2
-        let roi = [-centre.x, -centre.y, centre.z, radius.x, radius.y, radius.z].map { String(format: "%.6f", $0) }.joined(separator: ",")
+        var lps: [String] = [], rois: [String] = []
+        for box in [[44, 25, 11, 105, 83, 17], [10, 22, 12, 34, 54, 15]] {
+            let a = g.worldPoint(index: SIMD3<Double>(Double(box[0]), Double(box[1]), Double(box[2])))
+            let b = g.worldPoint(index: SIMD3<Double>(Double(box[3]), Double(box[4]), Double(box[5])))
+            lps.append([a.x, a.y, a.z, b.x, b.y, b.z].map { String(format: "%.6f", $0) }.joined(separator: ","))
+            let centre = (a + b) / 2, radius = SIMD3(abs(b.x - a.x), abs(b.y - a.y), abs(b.z - a.z)) / 2
+            rois.append([-centre.x, -centre.y, centre.z, radius.x, radius.y, radius.z].map { String(format: "%.6f", $0) }.joined(separator: ","))
+        }
 
         let script = """
         import subprocess, sys, ctk_cli
-        exe, image, out, roi, params, seg = sys.argv[1:7]
+        exe, image, out, roi, roi2, params, seg = sys.argv[1:8]
         module = ctk_cli.CLIModule(exe)
-        values = {"inputVolume": image, "outputLabel": out, "roi": [roi], "names": ["liver"], "labels": [1],
-                  "propagation": "reference", "segmentation": seg}
-        # As Slicer's vtkSlicerCLIModuleLogic: flagged parameters as --longflag value (a multiple region
-        # repeats the flag; vectors are comma-joined), then the positional ones by index.
+        values = {"inputVolume": image, "outputLabel": out, "roi": roi, "roi2": roi2, "names": ["liver", "spleen"], "labels": [1, 2],
+                  "protocolName": "none", "propagation": "protocol", "segmentation": seg}
+        # As Slicer's vtkSlicerCLIModuleLogic: flagged parameters as --longflag value (a region is one
+        # ROI node's centre and radius; vectors are comma-joined), then the positional ones by index.
         args, positional = [exe], {}
         for p in module.parameters():
             if p.name not in values:
@@ -59,9 +63,6 @@ final class SlicerModuleTests: XCTestCase {
             v = values[p.name]
             if p.index is not None:
                 positional[p.index] = v
-            elif p.typ == "region":
-                for r in v:
-                    args += [p.longflag, r]
             elif p.typ.endswith("-vector"):
                 args += [p.longflag, ",".join(str(x) for x in v)]
             else:
@@ -74,20 +75,21 @@ final class SlicerModuleTests: XCTestCase {
         print("STDERR", repr(run.stderr))
         print("PROGRESS", sum(1 for l in run.stdout.splitlines() if l.startswith("<filter-progress>")))
         """
-        let result = try TestProcess.python(script, arguments: [Self.exe, path("ct.nrrd"), path("slicer.nrrd"), roi, path("params.txt"), path("slicer.seg.nrrd")])
+        let result = try TestProcess.python(script, arguments: [Self.exe, path("ct.nrrd"), path("slicer.nrrd"), rois[0], rois[1], path("params.txt"), path("slicer.seg.nrrd")])
         XCTAssertTrue(result.contains("RC 0"), result)
         XCTAssertTrue(result.contains("STDERR ''"), "nothing on stderr (Slicer reports it as an error):\n\(result)")
-        XCTAssertTrue(result.contains("--roi \(roi)"), result)
+        XCTAssertTrue(result.contains("--roi \(rois[0])") && result.contains("--roi2 \(rois[1])"), result)
         let progressLines = Int(result.components(separatedBy: "PROGRESS ").last?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "") ?? 0
         XCTAssertGreaterThan(progressLines, 3, result)
 
-        var segment = try VoxSAMCommand.parseAsRoot(["segment", path("ct.nrrd"), "--box-mm", lps.map { String(format: "%.6f", $0) }.joined(separator: ","),
-                                                     "--name", "liver", "--label", "1", "-o", path("segment.nrrd"), "--quiet"])
+        var segment = try VoxSAMCommand.parseAsRoot(["segment", path("ct.nrrd"), "--box-mm", lps[0], "--name", "liver", "--label", "1",
+                                                     "--box-mm", lps[1], "--name", "spleen", "--label", "2", "-o", path("segment.nrrd"), "--quiet"])
         try segment.run()
         let fromSlicer = try VolumeReader.read(path: path("slicer.nrrd")), fromSegment = try VolumeReader.read(path: path("segment.nrrd"))
         XCTAssertEqual(fromSlicer.geometry.size, fromSegment.geometry.size)
         XCTAssertEqual(fromSlicer.voxels, fromSegment.voxels, "the module's label map equals voxsam segment --box-mm's")
         XCTAssertGreaterThan((0..<fromSlicer.geometry.voxelCount).filter { fromSlicer.voxels[$0] == 1 }.count, 1000)
+        XCTAssertGreaterThan((0..<fromSlicer.geometry.voxelCount).filter { fromSlicer.voxels[$0] == 2 }.count, 100)
         let params = try String(contentsOfFile: path("params.txt"), encoding: .utf8)
         for key in ["volumeML = ", "meanIoU = ", "minIoU = ", "lowConfidenceSlices = "] { XCTAssertTrue(params.contains(key), params) }
         XCTAssertTrue(FileManager.default.fileExists(atPath: path("slicer.seg.nrrd")))
@@ -101,6 +103,10 @@ final class SlicerModuleTests: XCTestCase {
         XCTAssertEqual(out.status, 2)
         XCTAssertEqual(out.stderr.split(separator: "\n").count, 1, out.stderr)
         XCTAssertTrue(out.stderr.contains("--roi `1,2,3` must be six numbers"), out.stderr)
+        let rotated = try TestProcess.run(Self.exe, ["--roi", (1...15).map(String.init).joined(separator: ","), TestData.sampleData.appendingPathComponent("ct/example_ct_sm.nii.gz").path,
+                                                     root.appendingPathComponent("x.nrrd").path])
+        XCTAssertEqual(rotated.status, 2)
+        XCTAssertTrue(rotated.stderr.contains("the ROI is rotated"), rotated.stderr)
         XCTAssertFalse(FileManager.default.fileExists(atPath: root.appendingPathComponent("x.nrrd").path))
     }
 }

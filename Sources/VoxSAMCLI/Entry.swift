@@ -6,17 +6,25 @@ extension VoxSAMCommand {
     /// Runs the command line: VoxSAM errors become one line `voxsam: error: <file>: <problem>` and
     /// a non-zero exit code (see `exitCode(for:)`).
     public static func runMain(_ arguments: [String]? = nil) -> Never {
-        // SIGINT/SIGTERM remove this run's unfinished outputs and exit 130/143.
-        TemporaryFiles.installSignalCleanup()
-        do {
+        runReportingErrors(Self.self, program: "voxsam") {
             var command = try parseAsRoot(arguments)
             try command.run()
+        }
+    }
+
+    /// Runs `body` for the executable `program` (`voxsam`, `voxsam-slicer`): SIGINT/SIGTERM remove
+    /// unfinished outputs and exit 130/143; a VoxSAMError becomes one line `PROGRAM: error: <file>:
+    /// <problem>` and `exitCode(for:)`; argument errors are `command`'s usage messages.
+    static func runReportingErrors<C: ParsableCommand>(_ command: C.Type, program: String, _ body: () throws -> Void) -> Never {
+        TemporaryFiles.installSignalCleanup()
+        do {
+            try body()
             Foundation.exit(0)
         } catch let e as VoxSAMError {
-            FileHandle.standardError.write(Data("voxsam: error: \(e)\n".utf8))
+            FileHandle.standardError.write(Data("\(program): error: \(e)\n".utf8))
             Foundation.exit(exitCode(for: e))
         } catch {
-            exit(withError: error)
+            C.exit(withError: error)
         }
     }
 

@@ -3,6 +3,7 @@ import Foundation
 import VoxSAMCheckpoint
 import VoxSAMCore
 import VoxSAMModel
+import VoxSAMSegment
 
 /// `--model` shared by every command that runs the network.
 struct ModelOptions: ParsableArguments {
@@ -27,5 +28,13 @@ struct ModelOptions: ParsableArguments {
         let n = try OpenBLASRuntime.threadCount(option: threads)
         let path = try ModelStore.resolve(modelOption: model)
         return (try LiteMedSAM(checkpointPath: path, threads: n, precision: precision), path)
+    }
+
+    /// `load`, behind the propagation interface: the checkpoint's hash is the one `ModelStore` verified
+    /// (the embedding cache's identity), `name` the file name reports record.
+    func sliceModel(precision: Precision) throws -> (model: LiteMedSAMSliceModel, name: String, path: String) {
+        let (model, path) = try load(precision: precision)
+        return (LiteMedSAMSliceModel(model: model, checkpointSHA256: try ModelStore().sha256(ofFile: path)),
+                URL(fileURLWithPath: path).lastPathComponent, path)
     }
 }

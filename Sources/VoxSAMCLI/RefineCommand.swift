@@ -99,11 +99,9 @@ struct RefineCommand: ParsableCommand {
         if !quiet, same(output, earlierPath), !(confidence.map { same($0, report) } ?? false) {
             Diagnostics.warn("\(output) replaces the earlier label map, but \(report) still describes the old one (give --confidence \(report) to replace both)")
         }
-        let (model, modelPath) = try modelOptions.load(precision: settings.precision)
-        let sliceModel = LiteMedSAMSliceModel(model: model, checkpointSHA256: try ModelStore().sha256(ofFile: modelPath))
-        try refinement.checkModel(sliceModel.embeddingIdentity, path: modelPath)
-        let segmentation = SegmentationJob(model: sliceModel, settings: settings, protocol: proto,
-                                           modelName: URL(fileURLWithPath: modelPath).lastPathComponent)
+        let model = try modelOptions.sliceModel(precision: settings.precision)
+        try refinement.checkModel(model.model.embeddingIdentity, path: model.path)
+        let segmentation = SegmentationJob(model: model.model, settings: settings, protocol: proto, modelName: model.name)
         segmentation.cache = try cache.map { try EmbeddingCache(directory: $0) }
         if !quiet { for w in prepared.warnings { Diagnostics.warn("\(prepared.input.path): \(w)") } }
         let progress = ProgressDisplay(enabled: !quiet, label: "encoding slices")

@@ -89,10 +89,8 @@ struct SegmentCommand: ParsableCommand {
                              keyBoxes: try keyBox.map(NamedKeyBox.parse))
         // Read and check everything before the model loads.
         let prepared = try JobReader(settings: settings, protocol: proto).prepare(input, plan: plan)
-        let (model, modelPath) = try modelOptions.load(precision: settings.precision)
-        let job = SegmentationJob(model: LiteMedSAMSliceModel(model: model, checkpointSHA256: try ModelStore().sha256(ofFile: modelPath)),
-                                  settings: settings, protocol: proto,
-                                  modelName: URL(fileURLWithPath: modelPath).lastPathComponent)
+        let model = try modelOptions.sliceModel(precision: settings.precision)
+        let job = SegmentationJob(model: model.model, settings: settings, protocol: proto, modelName: model.name)
         job.cache = try cache.map { try EmbeddingCache(directory: $0) }
         if !quiet {
             for w in prepared.warnings { Diagnostics.warn("\(self.input): \(w)") }

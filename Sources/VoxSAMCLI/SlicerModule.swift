@@ -65,11 +65,7 @@ public struct SlicerModuleCommand: ParsableCommand {
     @Option(name: .long, help: "Where Slicer wants the returned values (name = value lines).")
     var returnparameterfile: String?
 
-    @Option(name: .long, help: "Path of lite_medsam.pth (default: $VOXSAM_MODEL_DIR or ~/.cache/voxsam/models).")
-    var model: String?
-
-    @Option(name: .long, help: "Threads (default: $VOXSAM_THREADS, else every core).")
-    var threads: Int?
+    @OptionGroup var modelOptions: ModelOptions
 
     // Slicer adds this for modules it runs in-process; an executable ignores it.
     @Option(name: .long, help: .hidden)
@@ -79,17 +75,7 @@ public struct SlicerModuleCommand: ParsableCommand {
 
     /// Runs the module: errors become one line on stderr and `voxsam`'s exit codes.
     public static func runSlicerMain(_ arguments: [String]? = nil) -> Never {
-        TemporaryFiles.installSignalCleanup()
-        do {
-            let command = try parse(arguments)
-            try command.run()
-            Foundation.exit(0)
-        } catch let e as VoxSAMError {
-            FileHandle.standardError.write(Data("voxsam-slicer: error: \(e)\n".utf8))
-            Foundation.exit(VoxSAMCommand.exitCode(for: e))
-        } catch {
-            exit(withError: error)
-        }
+        VoxSAMCommand.runReportingErrors(Self.self, program: "voxsam-slicer") { try parse(arguments).run() }
     }
 
     public func run() throws {
@@ -126,11 +112,8 @@ public struct SlicerModuleCommand: ParsableCommand {
             .prepare(JobInput(path: input, objects: specs, origin: "Slicer ROI"), plan: plan)
         for w in prepared.warnings { FileHandle.standardOutput.write(Data("voxsam: warning: \(w)\n".utf8)) }
         progress(0.05, comment: "loading the model")
-        let n = try OpenBLASRuntime.threadCount(option: threads)
-        let modelPath = try ModelStore.resolve(modelOption: model)
-        let lite = try LiteMedSAM(checkpointPath: modelPath, threads: n, precision: settings.precision)
-        let job = SegmentationJob(model: LiteMedSAMSliceModel(model: lite, checkpointSHA256: try ModelStore().sha256(ofFile: modelPath)),
-                                  settings: settings, protocol: proto, modelName: URL(fileURLWithPath: modelPath).lastPathComponent)
+        let model = try modelOptions.sliceModel(precision: settings.precision)
+        let job = SegmentationJob(model: model.model, settings: settings, protocol: proto, modelName: model.name)
         job.progress = { done, total in progress(0.1 + 0.85 * Double(done) / Double(max(total, 1)), comment: "slice \(done) of \(total)") }
         let result = try job.segment(prepared)
         for note in try job.write(result, plan: plan).notes { FileHandle.standardOutput.write(Data("voxsam: \(note)\n".utf8)) }

@@ -12,14 +12,7 @@ import VoxSAMModel
 /// table; otherwise it says it did not run.
 final class PropagationRuleTests: XCTestCase {
     func testCandidateRulesAgainstTheReferenceProcedure() throws {
-        let env = ProcessInfo.processInfo.environment
-        guard env["VOXSAM_RULES"] == "1" else {
-            print("PropagationRuleTests: measurement not run (set VOXSAM_RULES=1)")
-            return
-        }
-        let model = LiteMedSAMSliceModel(model: try SegmentTestSupport.model())
-        let folder = env["VOXSAM_RULES_CACHE"] ?? FileManager.default.temporaryDirectory.appendingPathComponent("voxsam-rules-\(UUID().uuidString)").path
-        let cache = try EmbeddingCache(directory: folder)
+        guard let (model, cache) = try measurement("measurement") else { return }
         var rules: [(String, (inout Propagator<LiteMedSAMSliceModel>.Settings) -> Void)] = [("reference", { _ in }), ("adaptive", { $0.mode = .adaptive })]
         for t in [0.3, 0.4, 0.5, 0.6, 0.7] as [Float] { rules.append(("stop below IoU \(t)", { $0.stopBelowIoU = t })) }
         var lines: [String] = []
@@ -49,14 +42,7 @@ final class PropagationRuleTests: XCTestCase {
     /// slice? The simulated user of `CorrectionTests` corrects every object twice (from the outward
     /// result); both schemes then run on the same prompts. Opt-in (VOXSAM_RULES=1).
     func testBothSidesBetweenKeySlices() throws {
-        let env = ProcessInfo.processInfo.environment
-        guard env["VOXSAM_RULES"] == "1" else {
-            print("PropagationRuleTests: both-sides measurement not run (set VOXSAM_RULES=1)")
-            return
-        }
-        let model = LiteMedSAMSliceModel(model: try SegmentTestSupport.model())
-        let folder = env["VOXSAM_RULES_CACHE"] ?? FileManager.default.temporaryDirectory.appendingPathComponent("voxsam-rules-\(UUID().uuidString)").path
-        let cache = try EmbeddingCache(directory: folder)
+        guard let (model, cache) = try measurement("both-sides measurement") else { return }
         func propagator(bothSides: Bool) -> Propagator<LiteMedSAMSliceModel> {
             var settings = Propagator<LiteMedSAMSliceModel>.Settings()
             settings.keySlicesFromBothSides = bothSides
@@ -93,5 +79,17 @@ final class PropagationRuleTests: XCTestCase {
                                 dice[r][0].count, r + 1, mean(dice[r][0]), mean(dice[r][1]), mean(dice[r][1]) - mean(dice[r][0])))
         }
         print(lines.joined(separator: "\n"))
+    }
+
+    /// The model and embedding cache of a measurement, or nil (with the reason printed) unless
+    /// VOXSAM_RULES=1; VOXSAM_RULES_CACHE=DIR keeps the embeddings between runs.
+    private func measurement(_ what: String) throws -> (LiteMedSAMSliceModel, EmbeddingCache)? {
+        let env = ProcessInfo.processInfo.environment
+        guard env["VOXSAM_RULES"] == "1" else {
+            print("PropagationRuleTests: \(what) not run (set VOXSAM_RULES=1)")
+            return nil
+        }
+        let folder = env["VOXSAM_RULES_CACHE"] ?? FileManager.default.temporaryDirectory.appendingPathComponent("voxsam-rules-\(UUID().uuidString)").path
+        return (LiteMedSAMSliceModel(model: try SegmentTestSupport.model()), try EmbeddingCache(directory: folder))
     }
 }

@@ -12,6 +12,7 @@
 //   → VoxSAMJob (one segmentation job: settings, prompts, read → propagate → one output group)
 //   → VoxSAM (the embeddable library: the job and what it needs)
 //   → VoxSAMBatch (study folders, manifests, resume, shards)
+//   → VoxSAMServe (`voxsam serve`: the MONAI Label REST subset its Slicer and OHIF clients use)
 //   → VoxSAMCLI (subcommands) → voxsam (executable), voxsam-slicer (Slicer/MITK CLI module), voxsam-bench (benchmarks)
 import PackageDescription
 
@@ -39,6 +40,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/weichsel/ZIPFoundation", exact: "0.9.20"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
         // MARK: C bridges
@@ -121,12 +125,21 @@ let package = Package(
             swiftSettings: [.unsafeFlags(["-Xcc", "-I/usr/include/nifti"])]
         ),
 
+        // MARK: The MONAI Label-compatible server (`voxsam serve`)
+        .target(
+            name: "VoxSAMServe",
+            dependencies: ["VoxSAMCore", "VoxSAMIO", "VoxSAMSegment", "VoxSAMProtocol", "VoxSAMExport", "VoxSAMJob",
+                           .product(name: "Hummingbird", package: "hummingbird"), .product(name: "NIOCore", package: "swift-nio"),
+                           .product(name: "Logging", package: "swift-log")],
+            swiftSettings: [.unsafeFlags(["-Xcc", "-I/usr/include/nifti"])]
+        ),
+
         // MARK: CLI
         .target(
             name: "VoxSAMCLI",
             dependencies: [
                 "VoxSAMCore", "VoxSAMIO", "VoxSAMCheckpoint", "VoxSAMModel", "VoxSAMSegment",
-                "VoxSAMProtocol", "VoxSAMExport", "VoxSAMJob", "VoxSAMBatch",
+                "VoxSAMProtocol", "VoxSAMExport", "VoxSAMJob", "VoxSAMBatch", "VoxSAMServe",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: [.unsafeFlags(["-Xcc", "-I/usr/include/nifti"])]
@@ -166,6 +179,8 @@ let package = Package(
         .testTarget(name: "VoxSAMJobTests", dependencies: ["VoxSAMJob", "VoxSAMProtocol", "VoxSAMIO", "VoxSAMCore"],
                     swiftSettings: [.unsafeFlags(["-Xcc", "-I/usr/include/nifti"])]),
         .testTarget(name: "VoxSAMLibraryTests", dependencies: ["VoxSAM"],
+                    swiftSettings: [.unsafeFlags(["-Xcc", "-I/usr/include/nifti"])]),
+        .testTarget(name: "VoxSAMServeTests", dependencies: ["VoxSAMServe", "VoxSAMCore"],
                     swiftSettings: [.unsafeFlags(["-Xcc", "-I/usr/include/nifti"])]),
         .testTarget(name: "VoxSAMCLITests", dependencies: ["VoxSAMCLI", "VoxSAMTestSupport"],
                     swiftSettings: [.unsafeFlags(["-Xcc", "-I/usr/include/nifti"])]),

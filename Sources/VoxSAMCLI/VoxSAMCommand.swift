@@ -18,12 +18,13 @@ public struct VoxSAMCommand: ParsableCommand {
             ExportCommand.self,
             ProtocolCommand.self,
             BatchCommand.self,
+            ServeCommand.self,
         ]
     )
     public init() {}
 
     /// The subcommands that run the network (they take `ModelOptions`).
-    static let modelCommands: [ParsableCommand.Type] = [PredictCommand.self, SegmentCommand.self, RefineCommand.self, BatchCommand.self]
+    static let modelCommands: [ParsableCommand.Type] = [PredictCommand.self, SegmentCommand.self, RefineCommand.self, BatchCommand.self, ServeCommand.self]
 
     /// Whether `arguments` (argv) name a subcommand that runs the network: only those need OpenBLAS's
     /// kernels chosen for this CPU (`OpenBLASRuntime.ensureCoreTypeOrReexec`, a second process start);

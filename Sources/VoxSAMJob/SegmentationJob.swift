@@ -21,6 +21,9 @@ public struct JobInput: Sendable {
     /// Objects already on this image (`voxsam refine`: an earlier run's), listed before `objects`;
     /// an object of `objects` with the same name replaces one.
     public var earlierObjects: [ObjectPrompt] = []
+    /// The volume of `path`, already read with `readOptions` (`voxsam serve` sessions keep it):
+    /// `prepare` then reads nothing.
+    public var volume: Volume?
 
     public init(path: String, readOptions: VolumeReadOptions = VolumeReadOptions(), objects: [ObjectSpec], origin: String = "prompts",
                 displayName: String? = nil, maskBaseDirectory: String? = nil, keyBoxes: [NamedKeyBox] = []) {
@@ -186,8 +189,8 @@ public struct JobReader: Sendable {
     /// RTSTRUCT need a DICOM series).
     public func prepare(_ input: JobInput, plan: OutputPlan? = nil) throws -> PreparedJob {
         var options = input.readOptions
-        if options.series == nil { options.series = try seriesByProtocol(input.path) }
-        let volume = try VolumeReader.read(path: input.path, options: options)
+        if options.series == nil, input.volume == nil { options.series = try seriesByProtocol(input.path) }
+        let volume = try input.volume ?? VolumeReader.read(path: input.path, options: options)
         if plan?.needsDICOMSource == true { _ = try DICOMSourceSeries(volume, path: input.path) }
         var warnings = volume.metadata.warnings
         let resolver = PromptResolver(protocol: segmentationProtocol, origin: input.origin, maskPath: input.maskPath,

@@ -20,8 +20,15 @@ import Glibc
 /// does not match is reported, ignored and rewritten. Entries are written under a temporary name
 /// and renamed (not fsynced: a torn entry fails its hash and is recomputed). Nothing is ever evicted:
 /// remove the folder to reclaim the space.
+///
+/// `EmbeddingCache.inMemory()` keeps the same entries in memory instead (`voxsam serve` sessions):
+/// nothing is written, and the memory goes with the cache.
 public final class EmbeddingCache: @unchecked Sendable {
+    /// The folder; `:memory:` for an in-memory cache.
     public let directory: String
+    /// The in-memory entries (nil: the cache is a folder).
+    private var memory: [String: Data]?
+    private let lock = NSLock()
     /// Problems met (a corrupt entry, an unwritable folder), for the caller to show; one per kind of problem and entry.
     public private(set) var warnings: [String] = []
     private var writable = true
@@ -44,6 +51,20 @@ public final class EmbeddingCache: @unchecked Sendable {
         }
     }
 
+    private init(memoryOnly: Void) {
+        directory = ":memory:"
+        memory = [:]
+    }
+
+    /// A cache held in memory: the same keys, nothing on disk.
+    public static func inMemory() -> EmbeddingCache { EmbeddingCache(memoryOnly: ()) }
+
+    /// Entries and their payload bytes held in memory (0 for a folder).
+    public var memoryUsage: (entries: Int, bytes: Int) {
+        lock.lock(); defer { lock.unlock() }
+        return (memory?.count ?? 0, memory?.values.reduce(0) { $0 + $1.count } ?? 0)
+    }
+
     /// The entry key of a slice for a model identity.
     public static func key(identity: String, slice: [UInt8], height: Int, width: Int) -> String {
         var h = SHA256()
@@ -57,6 +78,9 @@ public final class EmbeddingCache: @unchecked Sendable {
 
     /// The payload stored for `key`, or nil (absent, or damaged: then a warning is recorded).
     public func load(_ key: String) -> Data? {
+        lock.lock()
+        if let memory { defer { lock.unlock() }; return memory[key] }
+        lock.unlock()
         let file = path(key)
         guard let d = FileManager.default.contents(atPath: file) else { return nil }
         let m = Self.magic.count
@@ -86,6 +110,9 @@ public final class EmbeddingCache: @unchecked Sendable {
 
     /// Stores `payload` for `key` (a failure is a warning: the run goes on without the cache).
     public func store(_ key: String, _ payload: Data) {
+        lock.lock()
+        if memory != nil { memory![key] = payload; lock.unlock(); return }
+        lock.unlock()
         guard writable else { return }
         let file = path(key)
         let folder = (file as NSString).deletingLastPathComponent
@@ -107,6 +134,7 @@ public final class EmbeddingCache: @unchecked Sendable {
     }
 
     private func warn(_ message: String) {
+        lock.lock(); defer { lock.unlock() }
         if !warnings.contains(message) { warnings.append(message) }
     }
 }

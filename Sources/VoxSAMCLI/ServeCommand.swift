@@ -1,0 +1,104 @@
+import ArgumentParser
+import Foundation
+import VoxSAMCore
+import VoxSAMModel
+import VoxSAMProtocol
+import VoxSAMServe
+
+/// `voxsam serve`: a MONAI Label-compatible server, so that MONAI Label's 3D Slicer and OHIF
+/// clients (and its Python client) segment with VoxSAM unchanged.
+struct ServeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Serve VoxSAM over the MONAI Label REST API (its 3D Slicer and OHIF clients connect unchanged).",
+        discussion: """
+        Models: `voxsam` (any structure, named by params.label) and one per shipped protocol (its structures). A client
+        uploads an image (PUT /datastore/?image=ID or PUT /session/: NIfTI, NRRD, .npz or a zipped DICOM series), then
+        POST /infer/MODEL?image=ID with params {"roi": [i0,i1,j0,j1,k0,k1], "label": NAME}: the ROI in voxel indices
+        (inclusive) is the box, the first foreground click inside it picks the start slice. The reply is the label map
+        (NIfTI or NRRD, params.result_extension). The image and its slice embeddings stay in memory, so the next ROI or
+        structure on it runs the decoder only. Errors are JSON {"detail": ...} with a 4xx status (5xx: the server's fault).
+        Listens on 127.0.0.1 unless --host says otherwise; use --token-file when others can reach it.
+        """
+    )
+
+    @Option(name: .long, help: "Address to listen on (default 127.0.0.1: this machine only).")
+    var host = "127.0.0.1"
+
+    @Option(name: .long, help: "Port (0: any free port, printed when listening).")
+    var port = 8000
+
+    @Option(name: .long, help: "The server's folder for uploaded images and saved labels (default ~/.cache/voxsam/datastore).")
+    var datastore: String?
+
+    @Option(name: .long, help: "File holding a bearer token every request must carry (Authorization: Bearer TOKEN).")
+    var tokenFile: String?
+
+    @Option(name: .long, help: "Largest request body in MiB (uploads).")
+    var maxUploadMb = 512
+
+    @Option(name: .long, help: "Inference requests that may wait for the model; more are refused with 503 and Retry-After.")
+    var queue = 8
+
+    @Option(name: .long, help: "Seconds a request may wait for the model before it is refused (503).")
+    var requestTimeout = 300.0
+
+    @Option(name: .long, help: "Seconds an idle session is kept (its image, embeddings and uploads are then removed).")
+    var sessionIdle = 600.0
+
+    @Option(name: .long, help: "Images held in memory at once (volume and slice embeddings, ~4 MiB per encoded slice); the least recently used is unloaded.")
+    var maxImages = 4
+
+    @OptionGroup var modelOptions: ModelOptions
+
+    func run() throws {
+        var settings = ServeSettings(datastore: datastore ?? FileManager.default.homeDirectoryForCurrentUser.path + "/.cache/voxsam/datastore")
+        guard (0...65535).contains(port) else { throw VoxSAMError(.invalidArgument, "--port \(port) is not a TCP port (0 to 65535)") }
+        guard maxUploadMb > 0, queue > 0, maxImages > 0, requestTimeout > 0, sessionIdle > 0 else {
+            throw VoxSAMError(.invalidArgument, "--max-upload-mb, --queue, --max-images, --request-timeout and --session-idle must be positive")
+        }
+        settings.host = host
+        settings.port = port
+        settings.maxUploadBytes = maxUploadMb << 20
+        settings.queueCapacity = queue
+        settings.requestTimeout = requestTimeout
+        settings.sessionIdleSeconds = sessionIdle
+        settings.maxLoadedImages = maxImages
+        if let f = tokenFile {
+            guard let d = FileManager.default.contents(atPath: f) else { throw VoxSAMError(.notFound, "--token-file cannot be read", path: f) }
+            let token = String(decoding: d, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+            guard !token.isEmpty, !token.contains(where: \.isNewline) else {
+                throw VoxSAMError(.invalidArgument, "--token-file must hold one token on one line", path: f)
+            }
+            settings.token = token
+        } else if !["127.0.0.1", "localhost", "::1"].contains(host) {
+            FileHandle.standardError.write(Data("voxsam serve: warning: listening on \(host) without --token-file: anyone who reaches this port can upload and segment images\n".utf8))
+        }
+        if let dir = ProtocolLibrary.directory() {
+            settings.protocols = try ProtocolLibrary.yamlFiles(in: dir).map { try ProtocolLibrary.resolve($0) }
+        }
+        settings.precision = try modelOptions.requestedPrecision() ?? .fp32
+        let model = try modelOptions.sliceModel(precision: settings.precision)
+        let server = try VoxSAMServer(model: model.model, modelName: model.name, settings: settings)
+        let models = ([ServedModel.genericName] + settings.protocols.map(\.name)).joined(separator: ", ")
+        let threads = model.model.model.threads
+        let folder = settings.datastore
+        let done = DispatchSemaphore(value: 0)
+        let failure = FailureBox()
+        Task {
+            do {
+                try await server.run { bound in
+                    let text = "voxsam serve: listening on http://\(host.contains(":") ? "[\(host)]" : host):\(bound) (models: \(models); \(threads) threads, OpenBLAS \(OpenBLASRuntime.coreName()); datastore \(folder))\n"
+                    FileHandle.standardOutput.write(Data(text.utf8))
+                }
+            } catch { failure.error = error }
+            done.signal()
+        }
+        done.wait()
+        if let e = failure.error {
+            throw VoxSAMError(.invalidArgument, "the server stopped: \(e)")
+        }
+    }
+}
+
+private final class FailureBox: @unchecked Sendable { var error: (any Error)? }

@@ -1,0 +1,3 @@
+import XCTest
+@testable import VoxSAMServe
+final class MultipartTests: XCTestCase { func testNothing() {} }

@@ -180,7 +180,7 @@ let package = Package(
                     swiftSettings: [.unsafeFlags(["-Xcc", "-I/usr/include/nifti"])]),
         .testTarget(name: "VoxSAMLibraryTests", dependencies: ["VoxSAM"],
                     swiftSettings: [.unsafeFlags(["-Xcc", "-I/usr/include/nifti"])]),
-        .testTarget(name: "VoxSAMServeTests", dependencies: ["VoxSAMServe", "VoxSAMCore"],
+        .testTarget(name: "VoxSAMServeTests", dependencies: ["VoxSAMServe", "VoxSAMCore", "VoxSAMTestSupport"],
                     swiftSettings: [.unsafeFlags(["-Xcc", "-I/usr/include/nifti"])]),
         .testTarget(name: "VoxSAMCLITests", dependencies: ["VoxSAMCLI", "VoxSAMTestSupport"],
                     swiftSettings: [.unsafeFlags(["-Xcc", "-I/usr/include/nifti"])]),

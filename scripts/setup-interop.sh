@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the independent readers the interoperability tests check VoxSAM's exports with:
 # dicom3tools (dciodvfy) and dcm2niix (the DICOM conversion benchmark's peer) from Debian, and pydicom, highdicom, SimpleITK, nibabel, pynrrd and
-# slicerio from PyPI, and ctk-cli (the Slicer Execution Model parser the CLI-module test uses) (pinned). Test-only: VoxSAM itself needs none of them. Idempotent.
+# slicerio from PyPI, ctk-cli (the Slicer Execution Model parser the CLI-module test uses) and MONAI Label's
+# Python client (the `voxsam serve` tests; monailabel without its dependencies: the client needs only requests) (pinned). Test-only: VoxSAM itself needs none of them. Idempotent.
 set -euo pipefail
 # dicom3tools (dciodvfy) and GNU time (/usr/bin/time -v: peak RSS in scripts/hostile-corpus.sh).
 missing=()
@@ -26,3 +27,10 @@ then
   echo "setup-interop: pip install ${pins[*]}" >&2
   python3 -m pip install -q --disable-pip-version-check "${pins[@]}"
 fi
+# MONAI Label's client: its package without dependencies (torch, monai… are for its server), plus requests.
+if ! python3 -c 'from importlib.metadata import version; assert version("monailabel") == "0.8.5"; import requests' >/dev/null 2>&1; then
+  echo "setup-interop: pip install --no-deps monailabel==0.8.5; pip install requests" >&2
+  python3 -m pip install -q --disable-pip-version-check --no-deps monailabel==0.8.5
+  python3 -m pip install -q --disable-pip-version-check "requests>=2.31,<3"
+fi
+python3 -c 'from monailabel.client import MONAILabelClient' >/dev/null

@@ -28,6 +28,11 @@ public final class Datastore: @unchecked Sendable {
                 throw VoxSAMError(.writeFailed, "the datastore folder cannot be created (\(error.localizedDescription))", path: directory)
             }
         }
+        // Uploads a killed server left half-written.
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: "\(directory)/images")) ?? []
+        where name.hasPrefix(".upload-") || name.hasPrefix(".replaced-") {
+            try? FileManager.default.removeItem(atPath: "\(directory)/images/\(name)")
+        }
     }
 
     /// An image ID or label tag: 1–128 of `A-Z a-z 0-9 . _ -`, not starting with `.` (so never `..`).
@@ -93,14 +98,19 @@ public final class Datastore: @unchecked Sendable {
             try AtomicWrite.write(data, to: temp)
             final = "\(images)/\(id)\(e)"
         }
-        // One stored form per ID: an upload in another format replaces the earlier one.
+        // The new image takes the old one's place in one rename (a folder: the old one is moved aside
+        // first and put back if the rename fails); only then do other stored forms of the ID go.
+        let aside = "\(images)/.replaced-\(UUID().uuidString)"
+        let hadFolder = e == ".zip" && rename(final, aside) == 0
+        guard rename(temp, final) == 0 else {
+            let reason = String(cString: strerror(errno))
+            if hadFolder { _ = rename(aside, final) }
+            throw VoxSAMError(.writeFailed, "the upload cannot be stored (\(reason))", path: final)
+        }
+        if hadFolder { try? FileManager.default.removeItem(atPath: aside) }
         for other in Self.imageEndings {
             let p = other == ".zip" ? "\(images)/\(id).dicom" : "\(images)/\(id)\(other)"
             if p != final { try? FileManager.default.removeItem(atPath: p) }
-        }
-        if e == ".zip" { try? FileManager.default.removeItem(atPath: final) }
-        guard rename(temp, final) == 0 else {
-            throw VoxSAMError(.writeFailed, "the upload cannot be stored (\(String(cString: strerror(errno))))", path: final)
         }
         return final
     }
@@ -111,9 +121,9 @@ public final class Datastore: @unchecked Sendable {
         lock.lock(); defer { lock.unlock() }
         let folder = "\(directory)/labels/\(tag)"
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        for other in Self.labelEndings { try? FileManager.default.removeItem(atPath: "\(folder)/\(id)\(other)") }
         let path = "\(folder)/\(id)\(e)"
         try AtomicWrite.write(data, to: path)
+        for other in Self.labelEndings where other != e { try? FileManager.default.removeItem(atPath: "\(folder)/\(id)\(other)") }
         return path
     }
 

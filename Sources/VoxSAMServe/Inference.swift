@@ -164,7 +164,7 @@ final class InferenceService<Model: SliceSegmentationModel>: @unchecked Sendable
             input.volume = volume
             let prepared = try job.prepare(input, plan: plan)
             let result = try job.segment(prepared)
-            try job.write(result, plan: plan)
+            _ = try job.write(result, plan: plan)
             let file = try Data(contentsOf: URL(fileURLWithPath: output))
             let r = result.result
             let o = result.report.objects.first

@@ -41,6 +41,24 @@ public enum Multipart {
         return b
     }
 
+    /// The parts of a request body with this Content-Type. MONAI Label's client (0.8.5, also in its
+    /// Slicer plugin) keeps the Content-Type of its last multipart request in its shared header
+    /// dictionary once a token is set, and sends it again with the next upload made by `requests`
+    /// (`create_session`), whose body has its own boundary: when the declared boundary never occurs
+    /// and the body starts with a delimiter line, that line's boundary is used.
+    public static func parse(_ body: Data, contentType: String?) throws -> [MultipartPart] {
+        let declared = try boundary(contentType: contentType)
+        do {
+            return try parse(body, boundary: declared)
+        } catch let e as APIError where e.message.contains("never occurs") {
+            let head = body.prefix(80)
+            guard head.starts(with: Data("--".utf8)), let end = head.firstIndex(of: 13), end + 1 < body.endIndex, body[end + 1] == 10 else { throw e }
+            let own = String(decoding: head[(head.startIndex + 2)..<end], as: UTF8.self)
+            guard (1...70).contains(own.utf8.count), own != declared else { throw e }
+            return try parse(body, boundary: own)
+        }
+    }
+
     /// The parts of `body`, in order.
     public static func parse(_ body: Data, boundary: String) throws -> [MultipartPart] {
         let delimiter = Array(("--" + boundary).utf8)

@@ -37,7 +37,9 @@ public struct ServeSettings: Sendable {
 /// `GET /info/`, `PUT /datastore/`, `GET /datastore/`, `PUT|GET /datastore/label`, `PUT /session/`,
 /// `GET|DELETE /session/{id}`, `POST /infer/{model}`, `GET /auth/`. The model is loaded once; one
 /// thread runs it, behind a bounded queue; sessions keep images and slice embeddings in memory.
-public final class VoxSAMServer<Model: SliceSegmentationModel>: @unchecked Sendable {
+public final class VoxSAMServer: @unchecked Sendable {
+    /// The model served (LiteMedSAM behind the propagation interface).
+    public typealias Model = LiteMedSAMSliceModel
     let settings: ServeSettings
     let models: [ServedModel]
     let datastore: Datastore
@@ -125,7 +127,13 @@ public final class VoxSAMServer<Model: SliceSegmentationModel>: @unchecked Senda
         } catch {
             let a = APIError(500, "internal error: \(error)"); response = Self.error(a); detail = a.message
         }
-        let image = req.uri.queryParameters.get("image").map { " image \(Self.tag($0))" } ?? ""
+        // Image and session IDs may be patients' names: logs carry their hash only.
+        var image = ""
+        for key in ["image", "session_id", "label"] {
+            guard let id = req.uri.queryParameters.get(key), !id.isEmpty else { continue }
+            detail = detail.replacingOccurrences(of: id, with: Self.tag(id))
+            if key == "image" { image = " image \(Self.tag(id))" }
+        }
         settings.log(String(format: "voxsam serve: #%d %@ %d %.3f s%@%@", n, route, response.status.code, Date().timeIntervalSince(started), image,
                             detail.isEmpty ? "" : " (\(detail.prefix(200)))"))
         return response
@@ -151,7 +159,9 @@ public final class VoxSAMServer<Model: SliceSegmentationModel>: @unchecked Senda
         var labels: [String] = []
         for m in models { for l in m.labels.keys.sorted() where !labels.contains(l) { labels.append(l) } }
         let modelInfo = Dictionary(uniqueKeysWithValues: models.map { m -> (String, [String: Any]) in
-            (m.name, ["type": "segmentation", "labels": m.labels, "dimension": 3, "description": m.description,
+            // `deepgrow`: the type whose section of MONAI Label's Slicer plugin has the ROI ("ROI/BBOX
+            // prompt") tool and sends `roi`; its Auto Segmentation section (type `segmentation`) sends none.
+            (m.name, ["type": "deepgrow", "labels": m.labels, "dimension": 3, "description": m.description,
                       "config": ["roi_required": true, "result_extension": ".nii.gz"]])
         })
         let ids = datastore.imageIDs()
@@ -166,7 +176,7 @@ public final class VoxSAMServer<Model: SliceSegmentationModel>: @unchecked Senda
     func form(_ req: Request) async throws -> [MultipartPart] {
         let buffer = try await req.body.collect(upTo: settings.maxUploadBytes)
         let data = buffer.withUnsafeReadableBytes { Data($0) }
-        return try Multipart.parse(data, boundary: try Multipart.boundary(contentType: req.headers[.contentType]))
+        return try Multipart.parse(data, contentType: req.headers[.contentType])
     }
 
     func putImage(_ req: Request) async throws -> Response {

@@ -36,10 +36,17 @@ public struct ModelStore: Sendable {
         if let dir = environment["VOXSAM_MODEL_DIR"], !dir.isEmpty {
             return (absolute(dir, environment: environment), "VOXSAM_MODEL_DIR")
         }
+        let root = cacheRoot(environment: environment)
+        return (URL(fileURLWithPath: root.path).appendingPathComponent("models").path, root.source)
+    }
+
+    /// VoxSAM's cache folder (`$XDG_CACHE_HOME/voxsam`, else `~/.cache/voxsam`) and the rule that chose it:
+    /// models, and `voxsam serve`'s default datastore.
+    public static func cacheRoot(environment: [String: String] = ProcessInfo.processInfo.environment) -> (path: String, source: String) {
         if let xdg = environment["XDG_CACHE_HOME"], xdg.hasPrefix("/") {  // the XDG spec ignores relative paths
-            return (URL(fileURLWithPath: xdg).appendingPathComponent("voxsam/models").path, "XDG_CACHE_HOME")
+            return (URL(fileURLWithPath: xdg).appendingPathComponent("voxsam").path, "XDG_CACHE_HOME")
         }
-        return (URL(fileURLWithPath: home(environment)).appendingPathComponent(".cache/voxsam/models").path, "~/.cache")
+        return (URL(fileURLWithPath: home(environment)).appendingPathComponent(".cache/voxsam").path, "~/.cache")
     }
 
     /// Where `model` is (or would be) installed.

@@ -18,14 +18,15 @@ public struct APIError: Error, Sendable, Equatable {
     public static func notFound(_ m: String) -> APIError { APIError(404, m) }
 
     /// A job error for a client: what the input or prompt has wrong is the client's (4xx); a model or
-    /// write failure is the server's (500). The server path in it is replaced by `name`.
+    /// write failure is the server's (507 when it cannot store, else 500). The server path in it is replaced by `name`.
     public init(_ e: VoxSAMError, name: String) {
         var m = e.message
         if let p = e.path { m = m.replacingOccurrences(of: p, with: name) }
         switch e.code {
         case .notFound, .unsupportedFormat, .corruptFile, .unsupportedData, .geometry: self.init(422, "\(name): \(m)")
         case .invalidArgument: self.init(400, m)
-        case .writeFailed, .model, .internal: self.init(500, m)
+        case .writeFailed: self.init(507, "the server cannot store it: \(m)")
+        case .model, .internal: self.init(500, m)
         }
     }
 

@@ -105,7 +105,7 @@ final class InferenceService<Model: SliceSegmentationModel>: @unchecked Sendable
     }
 
     /// The object `params` asks for, on an image of `size` voxels.
-    func object(_ p: InferParams, served: ServedModel, size: SIMD3<Int>) throws -> (ObjectSpec, notes: [String]) {
+    func object(_ p: InferParams, served: ServedModel, size: SIMD3<Int>, axis: SliceAxis) throws -> (ObjectSpec, notes: [String]) {
         var notes: [String] = []
         let lo = SIMD3(p.roi[0], p.roi[1], p.roi[2]), hi = SIMD3(p.roi[3], p.roi[4], p.roi[5])
         let last = size &- 1
@@ -127,9 +127,10 @@ final class InferenceService<Model: SliceSegmentationModel>: @unchecked Sendable
             spec.label = p.labelValue ?? 1
         }
         // Foreground clicks pick the start slice (clicks are not model prompts: LiteMedSAM's boxes
-        // are; see notes/model.md). The first click inside the ROI decides.
-        if let click = p.foreground.first(where: { (a.z...b.z).contains($0[2]) }) {
-            spec.keySlice = click[2]
+        // are; see notes/model.md). The first click inside the ROI's slices decides.
+        let n = axis.axis
+        if let click = p.foreground.first(where: { (a[n]...b[n]).contains($0[n]) }) {
+            spec.keySlice = click[n]
             if p.foreground.count > 1 { notes.append("\(p.foreground.count - 1) further foreground clicks ignored (the first picks the start slice)") }
         } else if !p.foreground.isEmpty {
             notes.append("foreground clicks outside the ROI's slices ignored")
@@ -139,28 +140,29 @@ final class InferenceService<Model: SliceSegmentationModel>: @unchecked Sendable
     }
 
     /// Segments on the session's image (read once, then kept) and returns the label map file.
-    func infer(_ p: InferParams, served: ServedModel, session: Session) throws -> InferReply {
+    func infer(_ p: InferParams, served: ServedModel, session: Session, path: String) throws -> InferReply {
         let started = Date()
         var readSeconds = 0.0
         if session.volume == nil {
-            do { session.volume = try VolumeReader.read(path: session.imagePath, options: VolumeReadOptions()) } catch let e as VoxSAMError {
-                throw APIError(e, name: session.name)
+            do { session.volume = try VolumeReader.read(path: path, options: VolumeReadOptions()) } catch let e as VoxSAMError {
+                throw APIError(e, name: "the image")
             }
             readSeconds = Date().timeIntervalSince(started)
         }
         guard let volume = session.volume else { throw APIError(500, "the image could not be kept") }
-        let (spec, notes) = try object(p, served: served, size: volume.geometry.size)
         let proto = served.segmentationProtocol
+        let settings: JobSettings
+        do { settings = try JobSettings.resolve(precision: precision, protocol: proto) } catch let e as VoxSAMError { throw APIError(e, name: "the image") }
+        let (spec, notes) = try object(p, served: served, size: volume.geometry.size, axis: settings.axis)
         let folder = "\(scratch)/\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let output = "\(folder)/label\(p.extensionName)"
         let plan = OutputPlan(labelMaps: [.init(format: p.extensionName == ".nrrd" ? .nrrd : .nifti, path: output)])
         do {
-            let settings = try JobSettings.resolve(precision: precision, protocol: proto)
             let job = SegmentationJob(model: model, settings: settings, protocol: proto, modelName: modelName)
             job.cache = session.cache
-            var input = JobInput(path: session.imagePath, objects: [spec], origin: "params.roi", displayName: session.name)
+            var input = JobInput(path: path, objects: [spec], origin: "params.roi", displayName: "image")
             input.volume = volume
             let prepared = try job.prepare(input, plan: plan)
             let result = try job.segment(prepared)
@@ -186,7 +188,7 @@ final class InferenceService<Model: SliceSegmentationModel>: @unchecked Sendable
             if !notes.isEmpty { params["notes"] = notes }
             return InferReply(file: file, filename: "label\(p.extensionName)", params: params)
         } catch let e as VoxSAMError {
-            throw APIError(e, name: session.name)
+            throw APIError(e, name: "the image")
         }
     }
 }

@@ -23,7 +23,7 @@ public struct MultipartPart: Sendable, Equatable {
 /// Strict and bounded: a body that does not follow the grammar is refused with what is wrong,
 /// never guessed at.
 public enum Multipart {
-    /// At most this many parts; more is refused.
+    /// At most this many parts by default; more is refused.
     public static let maxParts = 32
     /// At most this many header bytes per part.
     public static let maxHeaderBytes = 8192
@@ -46,21 +46,21 @@ public enum Multipart {
     /// dictionary once a token is set, and sends it again with the next upload made by `requests`
     /// (`create_session`), whose body has its own boundary: when the declared boundary never occurs
     /// and the body starts with a delimiter line, that line's boundary is used.
-    public static func parse(_ body: Data, contentType: String?) throws -> [MultipartPart] {
+    public static func parse(_ body: Data, contentType: String?, maxParts: Int = maxParts) throws -> [MultipartPart] {
         let declared = try boundary(contentType: contentType)
         do {
-            return try parse(body, boundary: declared)
+            return try parse(body, boundary: declared, maxParts: maxParts)
         } catch let e as APIError where e.message.contains("never occurs") {
             let head = body.prefix(80)
             guard head.starts(with: Data("--".utf8)), let end = head.firstIndex(of: 13), end + 1 < body.endIndex, body[end + 1] == 10 else { throw e }
             let own = String(decoding: head[(head.startIndex + 2)..<end], as: UTF8.self)
             guard (1...70).contains(own.utf8.count), own != declared else { throw e }
-            return try parse(body, boundary: own)
+            return try parse(body, boundary: own, maxParts: maxParts)
         }
     }
 
     /// The parts of `body`, in order.
-    public static func parse(_ body: Data, boundary: String) throws -> [MultipartPart] {
+    public static func parse(_ body: Data, boundary: String, maxParts: Int = maxParts) throws -> [MultipartPart] {
         let delimiter = Array(("--" + boundary).utf8)
         let crlfDelimiter = Array(("\r\n--" + boundary).utf8)
         return try body.withUnsafeBytes { (raw: UnsafeRawBufferPointer) -> [MultipartPart] in

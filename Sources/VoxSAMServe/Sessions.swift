@@ -4,22 +4,30 @@ import VoxSAMSegment
 
 /// An image the server holds in memory for a client: the volume as read and the embeddings of the
 /// slices already encoded, so that the next request on it (another ROI, a correction) runs the
-/// decoder only. Its `volume` and `cache` are touched on the model worker's queue only.
+/// decoder only. Its `volume` and `cache` are touched on the model worker's queue only; its idle
+/// clock belongs to the store (under its lock).
 final class Session: @unchecked Sendable {
-    /// `image:ID` for a datastore image, `session:UUID` for `PUT /session/`.
+    enum Source {
+        /// A datastore image, by ID (its file is looked up when read: a re-upload replaces it).
+        case datastore(String)
+        /// A `PUT /session/` upload, by session ID (in the sessions datastore, removed with the session).
+        case upload(String)
+    }
+    /// `image:ID` or `session:UUID`.
     let key: String
-    /// The image ID or session ID: what messages and logs name (never a path).
-    let name: String
-    let imagePath: String
-    /// `PUT /session/` uploads are the session's own files, removed with it.
-    let ownedFiles: String?
+    let source: Source
     let created = Date()
-    var lastUsed = Date()
+    fileprivate var lastUsed = Date()
     var volume: Volume?
     var cache = EmbeddingCache.inMemory()
 
-    init(key: String, name: String, imagePath: String, ownedFiles: String? = nil) {
-        self.key = key; self.name = name; self.imagePath = imagePath; self.ownedFiles = ownedFiles
+    init(key: String, source: Source) {
+        self.key = key; self.source = source
+    }
+
+    /// The image or session ID (never logged: IDs may be patients' names).
+    var name: String {
+        switch source { case .datastore(let id), .upload(let id): id }
     }
 
     /// Memory held: the volume's voxels and the cached embeddings.
@@ -32,19 +40,23 @@ final class Session: @unchecked Sendable {
     }
 }
 
-/// The sessions, with idle expiry and a bound on how many hold memory at once.
+/// The sessions, with idle expiry and bounds on how many images, and how many bytes, are held in
+/// memory at once.
 final class SessionStore: @unchecked Sendable {
     private let lock = NSLock()
     private var sessions: [String: Session] = [:]
     let idleSeconds: Double
     let maxLoaded: Int
+    let maxBytes: Int
 
-    init(idleSeconds: Double, maxLoaded: Int) {
-        self.idleSeconds = idleSeconds; self.maxLoaded = max(1, maxLoaded)
+    init(idleSeconds: Double, maxLoaded: Int, maxBytes: Int) {
+        self.idleSeconds = idleSeconds; self.maxLoaded = max(1, maxLoaded); self.maxBytes = maxBytes
     }
 
+    /// The session of `key` (its idle clock restarts), or nil.
     func get(_ key: String) -> Session? {
         lock.lock(); defer { lock.unlock() }
+        sessions[key]?.lastUsed = Date()
         return sessions[key]
     }
 
@@ -55,6 +67,17 @@ final class SessionStore: @unchecked Sendable {
         sessions[key] = s
         s.lastUsed = Date()
         return s
+    }
+
+    /// Whether `s` is still the store's session for its key (not expired, deleted or replaced).
+    func isCurrent(_ s: Session) -> Bool {
+        lock.lock(); defer { lock.unlock() }
+        return sessions[s.key] === s
+    }
+
+    func lastUsed(_ s: Session) -> Date {
+        lock.lock(); defer { lock.unlock() }
+        return s.lastUsed
     }
 
     func remove(_ key: String) -> Session? {
@@ -70,21 +93,23 @@ final class SessionStore: @unchecked Sendable {
         return old
     }
 
-    /// Unloads the least recently used sessions beyond `maxLoaded` holding memory, `keeping` one.
+    /// Unloads the least recently used sessions, `keeping` one, until at most `maxLoaded` hold
+    /// memory and together at most `maxBytes`. Call on the model worker's queue.
     func makeRoom(keeping key: String) {
         lock.lock(); defer { lock.unlock() }
-        let loaded = sessions.values.filter { $0.key != key && ($0.volume != nil || $0.cache.memoryUsage.entries > 0) }
-            .sorted { $0.lastUsed < $1.lastUsed }
-        for s in loaded.prefix(max(0, loaded.count - (maxLoaded - 1))) { s.unload() }
+        var loaded = sessions.values.filter { $0.volume != nil || $0.cache.memoryUsage.entries > 0 }.sorted { $0.lastUsed < $1.lastUsed }
+        var total = loaded.reduce(0) { $0 + $1.bytes }
+        while loaded.count > maxLoaded || total > maxBytes, let victim = loaded.first(where: { $0.key != key }) {
+            total -= victim.bytes
+            victim.unload()
+            loaded.removeAll { $0 === victim }
+        }
     }
-
-    var count: Int { lock.lock(); defer { lock.unlock() }; return sessions.count }
-    var memoryBytes: Int { lock.lock(); defer { lock.unlock() }; return sessions.values.reduce(0) { $0 + $1.bytes } }
 }
 
 /// The one thread that runs the model, behind a bounded queue: a request that finds `capacity`
-/// requests waiting is refused at once (503, Retry-After), and one that waited longer than
-/// `timeout` before its turn is refused instead of run.
+/// requests in it (running or waiting) is refused at once (503, Retry-After), and one that waited
+/// longer than `timeout` before its turn is refused instead of run.
 final class ModelWorker: @unchecked Sendable {
     let capacity: Int
     let timeout: Double
@@ -96,9 +121,6 @@ final class ModelWorker: @unchecked Sendable {
     init(capacity: Int, timeout: Double) {
         self.capacity = max(1, capacity); self.timeout = timeout
     }
-
-    /// Requests queued or running.
-    var pending: Int { lock.lock(); defer { lock.unlock() }; return waiting }
 
     /// Runs `work` on the model thread and returns its result.
     func run<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {

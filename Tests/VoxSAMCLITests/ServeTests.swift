@@ -92,15 +92,20 @@ final class ServeTests: XCTestCase {
         let script = """
         import json, os, shutil, sys
         from monailabel.client import MONAILabelClient
-        url, token, image, out, dicom = sys.argv[1:6]
+        url, token, image, out, dicom, nrrd = sys.argv[1:7]
         c = MONAILabelClient(url, tmpdir=out)
-        c.update_auth({"token_type": "Bearer", "access_token": token})
+        # The log-in of MONAI Label's Slicer plugin: /auth/ says auth is on, /auth/token gives the token.
+        print("AUTH", c.auth_enabled())
+        c.update_auth(c.auth_token("voxsam", token))
+        print("VALID", c.auth_valid_token())
         info = c.info()
         print("MODELS", json.dumps(sorted(info["models"])))
         print("TYPE", info["models"]["voxsam"]["type"])
-        print("UPLOAD", json.dumps(c.upload_image(image, "ct1")))
+        # An ID as Slicer sends one: the volume's name.
+        ID = "3: Ax T1 2.5mm"
+        print("UPLOAD", json.dumps(c.upload_image(image, ID)))
         def infer(model, params, name, **kw):
-            f, p = c.infer(model, "ct1", params, **kw)
+            f, p = c.infer(model, ID, params, **kw)
             shutil.move(f, os.path.join(out, name))
             print("PARAMS", name, json.dumps(p, sort_keys=True))
         # The ROI as MONAI Label clients send it: [i0, i1, j0, j1, k0, k1], min/max not sorted.
@@ -123,13 +128,44 @@ final class ServeTests: XCTestCase {
         f, p = c.infer("voxsam", "series1", {"roi": [200, 300, 200, 300, 0, 2], "label": "x"})
         shutil.move(f, os.path.join(out, "dicom.nii.gz"))
         print("PARAMS", "dicom.nii.gz", json.dumps(p, sort_keys=True))
+        import requests
+        auth = {"Authorization": "Bearer " + token}
+        r = requests.post(url + "/infer/voxsam", params={"image": ID, "output": "image"}, headers=auth,
+                          files={"params": (None, json.dumps({"roi": [10, 34, 54, 22, 12, 15], "label": "spleen", "result_extension": ".nrrd"}))})
+        open(os.path.join(out, "spleen-output-image.nrrd"), "wb").write(r.content)
+        print("OUTPUTIMAGE", r.status_code, r.headers["Content-Type"])
+        # Labels of `a` and `a.seg` stay apart (their files would have met at `a.seg.nrrd`).
+        for i, name in [("a", "x.seg.nrrd"), ("a.seg", "y.nrrd")]:
+            c.upload_image(image, i)
+            path = os.path.join(out, name)
+            open(path, "wb").write(("label of " + i).encode())
+            c.save_label(i, path, tag="final")
+        for i in ["a", "a.seg"]:
+            r = requests.get(url + "/datastore/label", params={"label": i, "tag": "final"}, headers=auth)
+            print("LABEL", i, r.status_code, r.content.decode())
+        listing = requests.get(url + "/datastore/?output=all", headers=auth).json()
+        print("LISTED", json.dumps(sorted(listing["objects"])), json.dumps(listing["objects"]["a"]["labels"], sort_keys=True))
+        # A re-upload in another format replaces the image and what the server kept of it.
+        c.upload_image(image, "again")
+        c.infer("voxsam", "again", {"roi": [44, 105, 25, 83, 12, 12], "label": "liver"})
+        c.upload_image(nrrd, "again")
+        f, p = c.infer("voxsam", "again", {"roi": [44, 105, 25, 83, 12, 12], "label": "liver"})
+        shutil.move(f, os.path.join(out, "again.nii.gz"))
+        print("AGAIN", p["encoded_slices"])
         """
         let dicom = TestData.sampleData.appendingPathComponent("dicom-ct3").path
-        let result = try TestProcess.python(script, arguments: [server.url, Self.token, image, root.path, dicom])
+        var convert = try VoxSAMCommand.parseAsRoot(["convert", image, path("flipped.nrrd")])
+        try convert.run()
+        let result = try TestProcess.python(script, arguments: [server.url, Self.token, image, root.path, dicom, path("flipped.nrrd")])
+        XCTAssertTrue(result.contains("AUTH True") && result.contains("VALID True"), result)
+        XCTAssertTrue(result.contains("OUTPUTIMAGE 200 application/octet-stream"), result)
+        XCTAssertTrue(result.contains("LABEL a 200 label of a\n") && result.contains("LABEL a.seg 200 label of a.seg\n"), result)
+        XCTAssertTrue(result.contains(#"LISTED ["3: Ax T1 2.5mm", "a", "a.seg", "series1"] {"final": {"ext": ".seg.nrrd", "info": {}}}"#), result)
+        XCTAssertTrue(result.contains("AGAIN 1"), "the re-uploaded image is read and encoded afresh: \(result)")
         XCTAssertTrue(result.contains(#"ZIPUPLOAD {"image": "series1"}"#), result)
         XCTAssertTrue(result.contains(#"MODELS ["ct-abdomen", "ct-thorax", "mr-brain-tumour", "voxsam"]"#), result)
         XCTAssertTrue(result.contains("TYPE deepgrow"), "the type whose Slicer section sends an ROI: \(result)")
-        XCTAssertTrue(result.contains(#"UPLOAD {"image": "ct1"}"#), result)
+        XCTAssertTrue(result.contains(#"UPLOAD {"image": "3: Ax T1 2.5mm"}"#), result)
         var params: [String: [String: Any]] = [:]
         for line in result.split(separator: "\n") where line.hasPrefix("PARAMS ") {
             let fields = line.split(separator: " ", maxSplits: 2)
@@ -148,6 +184,9 @@ final class ServeTests: XCTestCase {
         try assertSameLabelMap(path("session-liver.nii.gz"), path("segment-protocol-liver.nii.gz"))
         try segment(dicom, box: [200, 200, 0, 300, 300, 2], name: "x", to: path("segment-dicom.nii.gz"))
         try assertSameLabelMap(path("dicom.nii.gz"), path("segment-dicom.nii.gz"))
+        try assertSameLabelMap(path("spleen-output-image.nrrd"), path("segment-spleen.nrrd"))
+        try segment(path("flipped.nrrd"), box: [44, 25, 12, 105, 83, 12], name: "liver", to: path("segment-again.nii.gz"))
+        try assertSameLabelMap(path("again.nii.gz"), path("segment-again.nii.gz"))
         // Zip member names never became paths.
         for p in ["evil.dcm", "datastore/evil.dcm", "datastore/images/evil.dcm", "abs"] {
             XCTAssertFalse(FileManager.default.fileExists(atPath: path(p)), p)
@@ -163,7 +202,7 @@ final class ServeTests: XCTestCase {
         XCTAssertEqual(params["liver-k12.nii.gz"]?["encoded_slices"] as? Int, 0)
         XCTAssertEqual(params["session-liver.nii.gz"]?["model"] as? String, "ct-abdomen")
         // Logs name images by a hash of the ID, never the ID, a path or the patient.
-        XCTAssertFalse(server.stderr.contains("ct1"), server.stderr)
+        XCTAssertFalse(server.stderr.contains("Ax T1"), server.stderr)
         XCTAssertFalse(server.stderr.contains(root.path), server.stderr)
     }
 
@@ -211,11 +250,17 @@ final class ServeTests: XCTestCase {
         show("params-not-json", requests.post(url + "/infer/voxsam?image=ct1", files={"params": (None, "{roi")}, headers=auth))
         show("roi-outside", requests.post(url + "/infer/voxsam?image=ct1", files=params({"roi": [500, 600, 0, 10, 0, 3]}), headers=auth))
         show("unknown-structure", requests.post(url + "/infer/ct-abdomen?image=ct1", files=params({"roi": [44, 105, 25, 83, 12, 12], "label": "brain"}), headers=auth))
+        import hashlib
+        header = "NRRD0004\\ntype: short\\ndimension: 3\\nsizes: 4 4 4\\nencoding: raw\\ndata file: ../%s/image.nii.gz\\n\\n" % hashlib.sha256(b"ct1").hexdigest()
+        r = requests.put(url + "/datastore/?image=evil", files={"file": ("evil.nrrd", header.encode())}, headers=auth)
+        show("detached-nrrd", requests.post(url + "/infer/voxsam?image=evil", files=params({"roi": [0, 1, 0, 1, 0, 1]}), headers=auth))
+        show("no-endpoint", requests.get(url + "/train/", headers=auth))
+        show("wrong-password", requests.post(url + "/auth/token", data={"username": "x", "password": "nope", "grant_type": "password"}))
         show("unknown-session", requests.post(url + "/infer/voxsam?image=ct1&session_id=abc", files=params({"roi": [0, 1, 0, 1, 0, 1]}), headers=auth))
         # A full queue: one request runs (it encodes 5 slices), the next is refused at once.
         results = {}
         def slow():
-            results["slow"] = requests.post(url + "/infer/voxsam?image=ct1", files=params({"roi": [44, 105, 25, 83, 11, 15]}), headers=auth)
+            results["slow"] = requests.post(url + "/infer/voxsam?image=ct1", files=params({"roi": [44, 105, 25, 83, 6, 15]}), headers=auth)
         t = threading.Thread(target=slow)
         t.start()
         time.sleep(1.0)
@@ -230,7 +275,8 @@ final class ServeTests: XCTestCase {
             ("no-token", 401), ("wrong-token", 401), ("oversized", 413), ("dotdot-upload", 400), ("dotdot-infer", 400),
             ("bad-ending", 415), ("not-a-volume", 200), ("junk-infer", 422), ("malformed-multipart", 400), ("not-multipart", 400),
             ("unknown-model", 404), ("unknown-image", 404), ("no-roi", 400), ("params-not-json", 400), ("roi-outside", 400),
-            ("unknown-structure", 400), ("unknown-session", 404), ("queue-full", 503),
+            ("unknown-structure", 400), ("unknown-session", 404), ("queue-full", 503), ("detached-nrrd", 400), ("no-endpoint", 404),
+            ("wrong-password", 401),
         ]
         for (name, status) in expected {
             let line = result.split(separator: "\n").first { $0.hasPrefix("CASE \(name) ") }.map(String.init) ?? ""
@@ -248,5 +294,8 @@ final class ServeTests: XCTestCase {
         // Nothing was written outside the datastore; the `../` upload wrote nothing at all.
         XCTAssertFalse(FileManager.default.fileExists(atPath: root.appendingPathComponent("datastore/etc").path))
         XCTAssertFalse(server.stderr.contains("passwd"), server.stderr)
+        // No reply or log line carries the datastore's path.
+        XCTAssertFalse(result.contains(root.path), result)
+        XCTAssertFalse(server.stderr.contains(root.path), server.stderr)
     }
 }

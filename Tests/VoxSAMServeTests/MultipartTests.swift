@@ -100,11 +100,17 @@ final class MultipartTests: XCTestCase {
     }
 
     func testIDsNeverBecomePaths() throws {
-        for ok in ["ct1", "a.b_c-d", "CT-2026.12.07", String(repeating: "x", count: 128)] {
+        // IDs as Slicer sends them (volume names) are hashed into folder names, so any printable text goes
+        // but separators, `.` and `..`.
+        for ok in ["ct1", "a.b_c-d", "3: Ax T1 2.5mm", ".hidden", "Müller^Anna", "%2e%2e", String(repeating: "x", count: 255)] {
             XCTAssertEqual(try Datastore.checkID(ok), ok)
         }
-        for bad in ["", "..", "../x", ".hidden", "a/b", "a\\b", "x y", "é", String(repeating: "x", count: 129), "a\0b", "%2e%2e"] {
+        for bad in ["", ".", "..", "../x", "a/b", "a\\b", "a\u{0}b", "line\nbreak", "\u{7f}", String(repeating: "x", count: 256)] {
             XCTAssertThrowsError(try Datastore.checkID(bad), bad) { XCTAssertEqual(($0 as? APIError)?.status, 400) }
         }
+        for bad in ["../x", ".x", "a b", String(repeating: "t", count: 65)] {
+            XCTAssertThrowsError(try Datastore.checkTag(bad), bad) { XCTAssertEqual(($0 as? APIError)?.status, 400) }
+        }
+        XCTAssertEqual(try Datastore.checkTag(nil), "final")
     }
 }

@@ -56,7 +56,7 @@ struct ZipReader {
     }
 
     private func fail(_ message: String) -> VoxSAMError {
-        VoxSAMError(.corruptFile, "not a readable .npz (zip) archive: \(message)", path: path)
+        VoxSAMError(.corruptFile, "not a readable zip archive: \(message)", path: path)
     }
 
     /// `count` bytes at `offset`, which must lie inside the file.

@@ -12,7 +12,8 @@
 //   → VoxSAMJob (one segmentation job: settings, prompts, read → propagate → one output group)
 //   → VoxSAM (the embeddable library: the job and what it needs)
 //   → VoxSAMBatch (study folders, manifests, resume, shards)
-//   → VoxSAMServe (`voxsam serve`: the MONAI Label REST subset its Slicer and OHIF clients use)
+//   → VoxSAMPACS (series from DICOMweb servers, results back by STOW-RS)
+//   → VoxSAMServe (`voxsam serve`: the MONAI Label REST subset its Slicer plugin uses)
 //   → VoxSAMCLI (subcommands) → voxsam (executable), voxsam-slicer (Slicer/MITK CLI module), voxsam-bench (benchmarks)
 import PackageDescription
 
@@ -125,6 +126,9 @@ let package = Package(
             swiftSettings: [.unsafeFlags(["-Xcc", "-I/usr/include/nifti"])]
         ),
 
+        // MARK: PACS: series from DICOMweb servers, results sent back (WADO-RS, STOW-RS)
+        .target(name: "VoxSAMPACS", dependencies: ["VoxSAMCore"]),
+
         // MARK: The MONAI Label-compatible server (`voxsam serve`)
         .target(
             name: "VoxSAMServe",
@@ -139,7 +143,7 @@ let package = Package(
             name: "VoxSAMCLI",
             dependencies: [
                 "VoxSAMCore", "VoxSAMIO", "VoxSAMCheckpoint", "VoxSAMModel", "VoxSAMSegment",
-                "VoxSAMProtocol", "VoxSAMExport", "VoxSAMJob", "VoxSAMBatch", "VoxSAMServe",
+                "VoxSAMProtocol", "VoxSAMExport", "VoxSAMJob", "VoxSAMBatch", "VoxSAMServe", "VoxSAMPACS",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: [.unsafeFlags(["-Xcc", "-I/usr/include/nifti"])]
@@ -180,6 +184,7 @@ let package = Package(
                     swiftSettings: [.unsafeFlags(["-Xcc", "-I/usr/include/nifti"])]),
         .testTarget(name: "VoxSAMLibraryTests", dependencies: ["VoxSAM"],
                     swiftSettings: [.unsafeFlags(["-Xcc", "-I/usr/include/nifti"])]),
+        .testTarget(name: "VoxSAMPACSTests", dependencies: ["VoxSAMPACS", "VoxSAMCore"]),
         .testTarget(name: "VoxSAMServeTests", dependencies: ["VoxSAMServe", "VoxSAMCore", "VoxSAMTestSupport"],
                     swiftSettings: [.unsafeFlags(["-Xcc", "-I/usr/include/nifti"])]),
         .testTarget(name: "VoxSAMCLITests", dependencies: ["VoxSAMCLI", "VoxSAMTestSupport"],

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs the independent readers the interoperability tests check VoxSAM's exports with:
+# Installs the independent readers the interoperability tests check VoxSAM's exports with, and the peers
+# the server and PACS tests talk to (Orthanc + its DICOMweb plugin, MONAI Label's client):
 # dicom3tools (dciodvfy) and dcm2niix (the DICOM conversion benchmark's peer) from Debian, and pydicom, highdicom, SimpleITK, nibabel, pynrrd and
 # slicerio from PyPI, ctk-cli (the Slicer Execution Model parser the CLI-module test uses) and MONAI Label's
 # Python client (the `voxsam serve` tests; monailabel without its dependencies: the client needs only requests) (pinned). Test-only: VoxSAM itself needs none of them. Idempotent.
@@ -9,6 +10,10 @@ missing=()
 command -v dciodvfy >/dev/null 2>&1 || missing+=(dicom3tools)
 command -v dcm2niix >/dev/null 2>&1 || missing+=(dcm2niix)
 [ -x /usr/bin/time ] || missing+=(time)
+# Orthanc with its DICOMweb plugin (the PACS of PACSTests) and DCMTK's storescu (feeds it).
+[ -x /usr/sbin/Orthanc ] || missing+=(orthanc)
+[ -f /usr/share/orthanc/plugins/libOrthancDicomWeb.so ] || missing+=(orthanc-dicomweb)
+command -v storescu >/dev/null 2>&1 || missing+=(dcmtk)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "setup-interop: installing ${missing[*]}" >&2
   SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"

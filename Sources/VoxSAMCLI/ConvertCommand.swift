@@ -14,7 +14,7 @@ struct ConvertCommand: ParsableCommand {
           voxsam convert CT_SERIES/ ct.nrrd --series 1.2.840.113619.2.55.3.604688119   (a folder with several series)
         """)
 
-    @Argument(help: "A DICOM file/folder/DICOMDIR, NIfTI, NRRD or .npz.")
+    @Argument(help: "A DICOM file/folder/DICOMDIR, NIfTI, NRRD or .npz; a series on a DICOMweb server (dicomweb://HOST:PORT/PATH/studies/S/series/U).")
     var input: String
 
     @Argument(help: "Output path ending in .nii, .nii.gz, .hdr, .nrrd or .npz.")
@@ -28,7 +28,9 @@ struct ConvertCommand: ParsableCommand {
     func run() throws {
         _ = try OutputFormat.volume(for: output)
         try AtomicWrite.checkDestination(output)
-        let volume = try VolumeReader.read(path: input, options: inputOptions.readOptions)
+        let local = try inputOptions.localize(input)
+        defer { local.remove() }
+        let volume = try VolumeReader.read(path: local.path, options: inputOptions.readOptions)
         if !quiet { for w in volume.metadata.warnings { Diagnostics.warn("\(input): \(w)") } }
         try VolumeWriter.write(volume, to: output)
         if !quiet {

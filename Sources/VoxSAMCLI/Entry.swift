@@ -28,13 +28,15 @@ extension VoxSAMCommand {
         }
     }
 
-    /// 2: bad input or arguments; 3: an output cannot be written; 4: model missing or wrong; 1: internal;
+    /// 2: bad input or arguments; 3: an output cannot be written; 4: model missing or wrong; 6: a PACS or
+    /// DICOMweb peer failed (unreachable, refused, an error answer; written outputs stay); 1: internal;
     /// 130/143: interrupted by SIGINT/SIGTERM (unfinished outputs removed).
     public static func exitCode(for e: VoxSAMError) -> Int32 {
         switch e.code {
         case .invalidArgument, .notFound, .unsupportedFormat, .corruptFile, .unsupportedData, .geometry: 2
         case .writeFailed: 3
         case .model: 4
+        case .network: 6
         case .internal: 1
         }
     }

@@ -18,7 +18,7 @@ struct InfoCommand: ParsableCommand {
           voxsam info DICOM_FOLDER/ --json
         """)
 
-    @Argument(help: "A DICOM file, folder or DICOMDIR; a NIfTI (.nii, .nii.gz, .hdr), NRRD (.nrrd, .nhdr) or CVPR24 .npz file.")
+    @Argument(help: "A DICOM file, folder or DICOMDIR; a NIfTI (.nii, .nii.gz, .hdr), NRRD (.nrrd, .nhdr) or CVPR24 .npz file; a series on a DICOMweb server (dicomweb://HOST:PORT/PATH/studies/S/series/U).")
     var input: String
 
     @OptionGroup var inputOptions: InputOptions
@@ -27,7 +27,10 @@ struct InfoCommand: ParsableCommand {
     var json = false
 
     func run() throws {
-        let report = try InfoReport.make(path: input, options: inputOptions.readOptions)
+        let local = try inputOptions.localize(input)
+        defer { local.remove() }
+        var report = try InfoReport.make(path: local.path, options: inputOptions.readOptions)
+        report.path = input
         if json {
             print(try JSONOutput.string(report))
         } else {

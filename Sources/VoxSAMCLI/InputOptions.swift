@@ -1,6 +1,7 @@
 import ArgumentParser
 import VoxSAMCore
 import VoxSAMIO
+import VoxSAMPACS
 
 /// How any volume is read (limits and permissions): shared by every command that reads volumes,
 /// `batch` included.
@@ -33,10 +34,33 @@ struct InputOptions: ParsableArguments {
 
     @OptionGroup var reading: ReadingOptions
 
+    @Option(name: .long, help: "DICOMweb credentials for dicomweb:// inputs and --push: a file holding `Bearer TOKEN` or `Basic USER:PASSWORD` (default: $VOXSAM_DICOMWEB_AUTH).")
+    var dicomwebAuthFile: String?
+
+    /// The DICOMweb client these options describe.
+    func dicomweb() throws -> DICOMwebClient {
+        DICOMwebClient(credentials: try DICOMwebCredentials.load(file: dicomwebAuthFile))
+    }
+
+    /// `input` as a local path: a series on a DICOMweb server (`dicomweb://…/studies/S/series/U`) is
+    /// fetched into a private temporary folder, removed by `LocalInput.remove()` (and on SIGINT/SIGTERM).
+    func localize(_ input: String) throws -> LocalInput {
+        guard DICOMwebLocation.isDICOMweb(input) else { return LocalInput(path: input, fetched: nil) }
+        let fetched = try FetchedSeries(input, client: try dicomweb())
+        return LocalInput(path: fetched.folder, fetched: fetched)
+    }
+
     var readOptions: VolumeReadOptions {
         var o = reading.readOptions
         o.series = series
         o.volumeIndex = volume
         return o
     }
+}
+
+/// An input as a local path for one run (see `InputOptions.localize`).
+struct LocalInput {
+    let path: String
+    let fetched: FetchedSeries?
+    func remove() { fetched?.remove() }
 }

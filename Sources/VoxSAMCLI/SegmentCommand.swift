@@ -3,6 +3,7 @@ import Foundation
 import VoxSAMCheckpoint
 import VoxSAMCore
 import VoxSAMJob
+import VoxSAMPACS
 import VoxSAMIO
 import VoxSAMModel
 import VoxSAMProtocol
@@ -27,7 +28,7 @@ struct SegmentCommand: ParsableCommand {
                                                          (a correction; with --cache only the decoder runs again)
         """)
 
-    @Argument(help: "The image: DICOM folder/file, NIfTI, NRRD or CVPR24 .npz.")
+    @Argument(help: "The image: DICOM folder/file, NIfTI, NRRD or CVPR24 .npz, or a series on a DICOMweb server (dicomweb://HOST:PORT/PATH/studies/S/series/U).")
     var input: String
 
     @Option(name: .shortAndLong, help: "Output: label map .nii.gz/.nii/.nrrd (with label-name sidecars), .npz (CVPR24 `segs`), Slicer .seg.nrrd, or .dcm (DICOM SEG; RTSTRUCT with --output-format rtstruct).")
@@ -77,6 +78,9 @@ struct SegmentCommand: ParsableCommand {
     @Flag(name: .long, help: "No progress or summary on stderr.")
     var quiet = false
 
+    @Option(name: .long, help: "Send the DICOM SEG or RTSTRUCT written to a DICOMweb server by STOW-RS: dicomweb://HOST:PORT/PATH (the server's DICOMweb root). If it fails, the file stays written and the exit code is 6.")
+    var push: String?
+
     func run() throws {
         // Every output destination is checked before any work.
         let format = try OutputFormat.resolve(outputFormat, output: output)
@@ -85,8 +89,19 @@ struct SegmentCommand: ParsableCommand {
         try plan.check()
         let proto = try segmentation.loadProtocol()
         let settings = try segmentation.settings(proto, precision: try modelOptions.requestedPrecision())
-        let input = JobInput(path: self.input, readOptions: inputOptions.readOptions, objects: try objectSpecs(), origin: "segment",
-                             keyBoxes: try keyBox.map(NamedKeyBox.parse))
+        let destination = try push.map { text -> DICOMwebLocation in
+            guard format == .dicomSEG || format == .rtstruct else {
+                throw VoxSAMError(.invalidArgument, "--push sends DICOM SEG or RTSTRUCT: write one (-o result.dcm, --output-format dicom-seg|rtstruct)")
+            }
+            let l = try DICOMwebLocation(text)
+            guard l.study == nil else { throw VoxSAMError(.invalidArgument, "--push `\(text)`: give the server's DICOMweb root, not a series") }
+            return l
+        }
+        let objects = try objectSpecs()
+        let local = try inputOptions.localize(self.input)
+        defer { local.remove() }
+        let input = JobInput(path: local.path, readOptions: inputOptions.readOptions, objects: objects, origin: "segment",
+                             displayName: self.input, keyBoxes: try keyBox.map(NamedKeyBox.parse))
         // Read and check everything before the model loads.
         let prepared = try JobReader(settings: settings, protocol: proto).prepare(input, plan: plan)
         let model = try modelOptions.sliceModel(precision: settings.precision)
@@ -102,6 +117,12 @@ struct SegmentCommand: ParsableCommand {
         progress.finish()
         if !quiet { for w in job.cache?.warnings ?? [] { Diagnostics.warn(w) } }
         let written = try job.write(result, plan: plan)
+        if let destination {
+            do { try inputOptions.dicomweb().store(files: [output], at: destination) } catch let e as VoxSAMError {
+                throw VoxSAMError(e.code, e.message + "; \(output) is written and stays")
+            }
+            if !quiet { Diagnostics.info("sent \(output) to \(destination) (STOW-RS)") }
+        }
         if !quiet {
             for o in result.report.objects {
                 Diagnostics.info(String(format: "%@ (label %d): %.1f mL, slices %d–%d, IoU mean %.3f min %.3f%@",

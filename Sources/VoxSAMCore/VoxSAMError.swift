@@ -21,6 +21,8 @@ public struct VoxSAMError: Error, CustomStringConvertible, Sendable {
         case writeFailed
         /// The model checkpoint is missing, has the wrong hash or does not match the architecture.
         case model
+        /// A PACS or DICOMweb peer failed: unreachable, refused, or answered with an error.
+        case network
         /// An internal invariant failed; please report it.
         case `internal`
     }

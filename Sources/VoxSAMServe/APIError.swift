@@ -26,6 +26,7 @@ public struct APIError: Error, Sendable, Equatable {
         case .notFound, .unsupportedFormat, .corruptFile, .unsupportedData, .geometry: self.init(422, "\(name): \(m)")
         case .invalidArgument: self.init(400, m)
         case .writeFailed: self.init(507, "the server cannot store it: \(m)")
+        case .network: self.init(502, m)
         case .model, .internal: self.init(500, m)
         }
     }

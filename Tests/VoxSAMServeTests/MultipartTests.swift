@@ -71,7 +71,7 @@ final class MultipartTests: XCTestCase {
         refused("--B\r\nbroken header\r\n\r\nv\r\n--B--", "without `:`")
         refused("nothing here", "never occurs")
         refused(part + "--B--", "no Content-Type", type: nil)
-        refused(part + "--B--", "expected multipart/form-data", type: "application/json")
+        refused(part + "--B--", "not multipart", type: "application/json")
         refused(part + "--B--", "no usable boundary", type: "multipart/form-data")
         refused(String(repeating: part, count: Multipart.maxParts + 1) + "--B--", "more than")
         refused("--B\r\n" + String(repeating: "X-A: b\r\n", count: 2000) + "\r\nv\r\n--B--", "no end of headers")

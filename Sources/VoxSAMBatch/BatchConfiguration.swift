@@ -19,6 +19,9 @@ public struct BatchConfiguration: Sendable {
     public var prune = false
     /// Embedding cache folder (`--cache`): shared by shards and reruns, e.g. after prompts changed.
     public var cacheDirectory: String?
+    /// Where each study's DICOM outputs (SEG, RTSTRUCT) are sent once written (`--push`): the peer
+    /// as records name it, and the sender (which throws the peer's answer when it fails).
+    public var push: (destination: String, send: @Sendable ([String]) throws -> Void)?
     public var modelSHA256: String
     public var modelFileName: String
     public var readOptions: VolumeReadOptions

@@ -28,6 +28,10 @@ public final class BatchRunner<Model: SliceSegmentationModel> {
         public var upToDate: Int = 0
         public var skipped: Int = 0
         public var failed: [String] = []
+        /// Studies whose outputs are written but could not be sent (`--push`).
+        public var pushFailed: [String] = []
+        /// Studies whose outputs were sent.
+        public var pushed: Int = 0
         /// The merged manifest (all shards so far), sorted by study.
         public var merged: [ManifestRecord] = []
     }
@@ -83,11 +87,22 @@ public final class BatchRunner<Model: SliceSegmentationModel> {
             let wait = config.jobs > 1 ? Date().timeIntervalSince(waitStart) : 0
             let prefix = "[\(n + 1)/\(studies.count)] \(prepared.study.name)"
             switch prepared.outcome {
-            case .upToDate:
+            case .upToDate(let last):
                 report.upToDate += 1
                 // A later run on this study may have been killed while staging (before its commit).
                 StagedStudyFolder.removeLeftovers(outputDirectory: out, study: prepared.study.name)
-                log("\(prefix): up to date")
+                if let push = config.push, last.push?.status != "sent" || last.push?.destination != push.destination,
+                   !Self.dicomFiles(last).isEmpty {
+                    // Segmented before, not yet in this PACS: only the push is done (the same files again).
+                    var r = last
+                    r.shard = config.shard.description; r.host = ProcessInfo.processInfo.hostName; r.pid = getpid()
+                    r.finishedAt = StudyPreparer.now()
+                    send(&r, report: &report)
+                    try store.append(r, to: shardFile)
+                    log("\(prefix): up to date; \(r.status == .done ? "sent to \(push.destination)" : "sending FAILED again: \(r.error ?? "")")")
+                } else {
+                    log("\(prefix): up to date")
+                }
             case .skipped(let reason):
                 report.skipped += 1
                 StagedStudyFolder.removeLeftovers(outputDirectory: out, study: prepared.study.name)
@@ -112,9 +127,11 @@ public final class BatchRunner<Model: SliceSegmentationModel> {
                 log("\(prefix): FAILED: \(e)")
             case .ready(let ready):
                 do {
-                    let r = try segment(prepared, ready, job: job, wait: wait)
+                    var r = try segment(prepared, ready, job: job, wait: wait)
+                    if config.push != nil, !Self.dicomFiles(r).isEmpty { send(&r, report: &report) }
                     try store.append(r, to: shardFile)
                     report.done += 1
+                    if r.status == .pushFailed { log("\(prefix): outputs written; sending them FAILED: \(r.error ?? "")") }
                     let secs = (r.timings?.inferenceSeconds ?? 0) + (r.timings?.writeSeconds ?? 0)
                     log("\(prefix): done (\(r.objects.count) object\(r.objects.count == 1 ? "" : "s"), \(r.encoderCalls ?? 0) encoder calls, \(String(format: "%.1f", secs)) s)")
                     let warnings = job.cache?.warnings ?? []
@@ -130,6 +147,31 @@ public final class BatchRunner<Model: SliceSegmentationModel> {
         StagedStudyFolder.removeStagingRootIfEmpty(out)
         report.merged = try store.merge()
         return report
+    }
+
+    /// The DICOM outputs of a record (what `--push` sends), as stored.
+    static func dicomFiles(_ r: ManifestRecord) -> [String] {
+        r.outputs.map(\.path).filter { $0.lowercased().hasSuffix(".dcm") }
+    }
+
+    /// Sends the record's DICOM outputs (`config.push`) and records how it went: `done` with the push
+    /// `sent`, or `push_failed` with the peer's answer (the outputs stay).
+    private func send(_ r: inout ManifestRecord, report: inout Report) {
+        guard let push = config.push else { return }
+        let files = Self.dicomFiles(r)
+        do {
+            try push.send(files.map { (config.outputDirectory as NSString).appendingPathComponent($0) })
+            r.status = .done
+            r.error = nil
+            r.push = .init(destination: push.destination, status: "sent", files: files, answer: nil, at: StudyPreparer.now())
+            report.pushed += 1
+        } catch {
+            let answer = (error as? VoxSAMError)?.message ?? "\(error)"
+            r.status = .pushFailed
+            r.error = "sending to \(push.destination) failed: \(answer)"
+            r.push = .init(destination: push.destination, status: "failed", files: files, answer: answer, at: StudyPreparer.now())
+            report.pushFailed.append(r.study)
+        }
     }
 
     /// A failed study's record. Its previous good outputs stay in place (unless `--prune`) and the

@@ -8,7 +8,7 @@ public enum BatchSummary {
     public static func csv(_ records: [ManifestRecord]) -> String {
         var s = header + "\n"
         for r in records {
-            if r.objects.isEmpty || r.status != .done {
+            if r.objects.isEmpty || !r.hasResult {
                 s += [field(r.study), r.status.rawValue, "", "", "", "", "", "", field(r.error ?? "")].joined(separator: ",") + "\n"
                 continue
             }

@@ -10,6 +10,26 @@ public struct ManifestRecord: Codable, Sendable, Equatable {
         case failed
         /// Nothing to do: the prompts file has no entry for this study.
         case skipped
+        /// Segmented, outputs written and kept, but sending them to the PACS failed (see `push`);
+        /// `--resume` sends them again (the same files: nothing is duplicated in the PACS).
+        case pushFailed = "push_failed"
+    }
+
+    /// Sending a study's DICOM outputs to a PACS (`batch --push`).
+    public struct PushRecord: Codable, Sendable, Equatable {
+        /// The peer (no credentials).
+        public var destination: String
+        /// `sent` or `failed`.
+        public var status: String
+        /// The outputs sent (paths as in `outputs`).
+        public var files: [String]
+        /// What the peer answered when it failed.
+        public var answer: String?
+        public var at: String
+
+        public init(destination: String, status: String, files: [String], answer: String?, at: String) {
+            self.destination = destination; self.status = status; self.files = files; self.answer = answer; self.at = at
+        }
     }
 
     /// A file and its content hash. Paths are relative to the studies folder (inputs), the output
@@ -81,13 +101,18 @@ public struct ManifestRecord: Codable, Sendable, Equatable {
     public var pid: Int32
     public var startedAt: String
     public var finishedAt: String
+    /// The push of the DICOM outputs (absent without `--push`).
+    public var push: PushRecord?
 
     enum CodingKeys: String, CodingKey {
         case version, study, status, error, key, image, series, inputs, prompts, masks
         case protocolName = "protocol", protocolSHA256 = "protocol_sha256", modelSHA256 = "model_sha256", settings, outputs, skippedOutputs = "skipped_outputs", objects
-        case encoderCalls = "encoder_calls", window, timings, shard, host, pid, startedAt = "started_at", finishedAt = "finished_at"
+        case encoderCalls = "encoder_calls", window, timings, shard, host, pid, startedAt = "started_at", finishedAt = "finished_at", push
     }
 
+    /// Whether the outputs were segmented and kept (`done`, or `push_failed`).
+    public var hasResult: Bool { status == .done || status == .pushFailed }
+
     /// Fields that differ between two runs with identical results (times, process, shard).
-    public static let runDependentKeys: Set<String> = ["timings", "shard", "host", "pid", "started_at", "finished_at"]
+    public static let runDependentKeys: Set<String> = ["timings", "shard", "host", "pid", "started_at", "finished_at", "push"]
 }

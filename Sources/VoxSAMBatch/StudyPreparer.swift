@@ -73,7 +73,7 @@ struct StudyPreparer: Sendable {
                 prepared.outcome = .skipped(reason: "no prompts for this study in \(URL(fileURLWithPath: config.prompts.path).lastPathComponent)")
                 return
             }
-            if config.resume, let last = previous[study.name], last.status == .done, last.key == prepared.key, outputsIntact(last) {
+            if config.resume, let last = previous[study.name], last.hasResult, last.key == prepared.key, outputsIntact(last) {
                 prepared.outcome = .upToDate(last)
                 return
             }

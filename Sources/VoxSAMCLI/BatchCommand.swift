@@ -6,6 +6,7 @@ import VoxSAMCore
 import VoxSAMIO
 import VoxSAMProtocol
 import VoxSAMJob
+import VoxSAMPACS
 import VoxSAMSegment
 
 /// `voxsam batch`: many studies with one model load, a manifest, resume and shards.
@@ -66,6 +67,11 @@ struct BatchCommand: ParsableCommand {
     @Option(name: .long, help: "Embedding cache folder shared by every study and shard (4 MiB per slice, never cleaned by VoxSAM): a rerun after prompts changed, e.g. key boxes added, runs only the decoder on the slices it has.")
     var cache: String?
 
+    @Option(name: .long, help: "Send each study's DICOM SEG/RTSTRUCT to a DICOMweb server by STOW-RS once written: dicomweb://HOST:PORT/PATH. A failed send keeps the outputs and records the study push_failed with the peer's answer; --resume sends those again.")
+    var push: String?
+
+    @OptionGroup var dicomweb: DICOMwebOptions
+
     @Option(name: .customLong("merge-manifests"), help: "Only merge the shard manifests of this output folder into manifest.jsonl and summary.csv (after all shards ran).")
     var mergeManifests: String?
 
@@ -101,6 +107,14 @@ struct BatchCommand: ParsableCommand {
         let settings = BatchSettings(segmentation: try segmentation.settings(proto, precision: try modelOptions.requestedPrecision()),
                                      outputs: outputList)
 
+        let destination = try push.map { text -> (DICOMwebLocation, DICOMwebClient) in
+            let l = try DICOMwebLocation(text)
+            guard l.study == nil else { throw VoxSAMError(.invalidArgument, "--push `\(text)`: give the server's DICOMweb root, not a series") }
+            guard outputList.contains(where: { $0 == .labelMap(.dicomSEG) || $0 == .labelMap(.rtstruct) }) else {
+                throw VoxSAMError(.invalidArgument, "--push sends DICOM SEG or RTSTRUCT: add dicom-seg or rtstruct to --outputs")
+            }
+            return (l, try dicomweb.client())
+        }
         let (model, modelPath) = try modelOptions.load(precision: settings.segmentation.precision)
         let modelHash = try ModelStore().sha256(ofFile: modelPath)
         var config = BatchConfiguration(studiesDirectory: studies, outputDirectory: out, prompts: promptsFile, segmentationProtocol: proto,
@@ -109,25 +123,30 @@ struct BatchCommand: ParsableCommand {
                                         readOptions: reading.readOptions)
         config.prune = prune
         config.cacheDirectory = cache
+        if let (location, client) = destination {
+            config.push = (location.root.absoluteString, { files in try client.store(files: files, at: location) })
+        }
         let runner = BatchRunner(config: config, model: LiteMedSAMSliceModel(model: model, checkpointSHA256: modelHash),
                                  log: quiet ? { _ in } : { Diagnostics.info("batch: \($0)") })
         let report = try runner.run()
         if !quiet {
-            Diagnostics.info("batch: shard \(shardSpec): \(report.done) done, \(report.upToDate) up to date, \(report.skipped) skipped, \(report.failed.count) failed")
+            Diagnostics.info("batch: shard \(shardSpec): \(report.done) done, \(report.upToDate) up to date, \(report.skipped) skipped, \(report.failed.count) failed"
+                             + (push == nil ? "" : "; \(report.pushed) sent, \(report.pushFailed.count) not sent"))
         }
-        try finish(merged: report.merged, outputDirectory: out, failedHere: report.failed)
+        try finish(merged: report.merged, outputDirectory: out, failedHere: report.failed + report.pushFailed)
     }
 
     /// Prints where the manifest is; exit 5 when a study failed (in this shard, or any with --merge-manifests).
     private func finish(merged: [ManifestRecord], outputDirectory: String, failedHere: [String]) throws {
         let store = ManifestStore(outputDirectory: outputDirectory)
-        let failed = mergeManifests != nil ? merged.filter { $0.status == .failed }.map(\.study) : failedHere
+        let failed = mergeManifests != nil ? merged.filter { $0.status == .failed || $0.status == .pushFailed }.map(\.study) : failedHere
         if !quiet {
             let counts = Dictionary(grouping: merged, by: \.status).mapValues(\.count)
-            Diagnostics.info("batch: \(store.mergedPath): \(merged.count) studies (\(counts[.done] ?? 0) done, \(counts[.skipped] ?? 0) skipped, \(counts[.failed] ?? 0) failed); \(store.summaryPath)")
+            Diagnostics.info("batch: \(store.mergedPath): \(merged.count) studies (\(counts[.done] ?? 0) done, \(counts[.skipped] ?? 0) skipped, \(counts[.failed] ?? 0) failed"
+                             + (counts[.pushFailed].map { ", \($0) not sent (push_failed)" } ?? "") + "); \(store.summaryPath)")
         }
         if !failed.isEmpty {
-            Diagnostics.warn("batch: \(failed.count) stud\(failed.count == 1 ? "y" : "ies") failed: \(failed.joined(separator: ", ")) (errors in \(store.mergedPath))")
+            Diagnostics.warn("batch: \(failed.count) stud\(failed.count == 1 ? "y" : "ies") failed or not sent: \(failed.joined(separator: ", ")) (errors in \(store.mergedPath); --resume retries them)")
             throw ExitCode(5)
         }
     }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import VoxSAMCore
 import VoxSAMIO
+import VoxSAMPACS
 
 /// `voxsam convert INPUT OUTPUT`: any supported volume to NIfTI/NRRD/npz, intensities and geometry exact.
 struct ConvertCommand: ParsableCommand {
@@ -21,6 +22,7 @@ struct ConvertCommand: ParsableCommand {
     var output: String
 
     @OptionGroup var inputOptions: InputOptions
+    @OptionGroup var dicomweb: DICOMwebOptions
 
     @Flag(name: .long, help: "Do not print warnings.")
     var quiet = false
@@ -28,9 +30,9 @@ struct ConvertCommand: ParsableCommand {
     func run() throws {
         _ = try OutputFormat.volume(for: output)
         try AtomicWrite.checkDestination(output)
-        let local = try inputOptions.localize(input)
+        let local = try dicomweb.localize(input)
         defer { local.remove() }
-        let volume = try VolumeReader.read(path: local.path, options: inputOptions.readOptions)
+        let volume = try local.naming { try VolumeReader.read(path: local.path, options: inputOptions.readOptions) }
         if !quiet { for w in volume.metadata.warnings { Diagnostics.warn("\(input): \(w)") } }
         try VolumeWriter.write(volume, to: output)
         if !quiet {

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import VoxSAMCore
 import VoxSAMIO
+import VoxSAMPACS
 
 /// `voxsam info INPUT [--json]`: what a volume (or every series of a DICOM folder) is.
 struct InfoCommand: ParsableCommand {
@@ -22,14 +23,15 @@ struct InfoCommand: ParsableCommand {
     var input: String
 
     @OptionGroup var inputOptions: InputOptions
+    @OptionGroup var dicomweb: DICOMwebOptions
 
     @Flag(name: .long, help: "Print JSON (schema in README: `voxsam info --json`).")
     var json = false
 
     func run() throws {
-        let local = try inputOptions.localize(input)
+        let local = try dicomweb.localize(input)
         defer { local.remove() }
-        var report = try InfoReport.make(path: local.path, options: inputOptions.readOptions)
+        var report = try local.naming { try InfoReport.make(path: local.path, options: inputOptions.readOptions) }
         report.path = input
         if json {
             print(try JSONOutput.string(report))

@@ -34,22 +34,6 @@ struct InputOptions: ParsableArguments {
 
     @OptionGroup var reading: ReadingOptions
 
-    @Option(name: .long, help: "DICOMweb credentials for dicomweb:// inputs and --push: a file holding `Bearer TOKEN` or `Basic USER:PASSWORD` (default: $VOXSAM_DICOMWEB_AUTH).")
-    var dicomwebAuthFile: String?
-
-    /// The DICOMweb client these options describe.
-    func dicomweb() throws -> DICOMwebClient {
-        DICOMwebClient(credentials: try DICOMwebCredentials.load(file: dicomwebAuthFile))
-    }
-
-    /// `input` as a local path: a series on a DICOMweb server (`dicomweb://…/studies/S/series/U`) is
-    /// fetched into a private temporary folder, removed by `LocalInput.remove()` (and on SIGINT/SIGTERM).
-    func localize(_ input: String) throws -> LocalInput {
-        guard DICOMwebLocation.isDICOMweb(input) else { return LocalInput(path: input, fetched: nil) }
-        let fetched = try FetchedSeries(input, client: try dicomweb())
-        return LocalInput(path: fetched.folder, fetched: fetched)
-    }
-
     var readOptions: VolumeReadOptions {
         var o = reading.readOptions
         o.series = series
@@ -58,9 +42,38 @@ struct InputOptions: ParsableArguments {
     }
 }
 
-/// An input as a local path for one run (see `InputOptions.localize`).
+/// DICOMweb inputs and pushes: the credentials, and fetching a `dicomweb://` input for a run.
+struct DICOMwebOptions: ParsableArguments {
+    @Option(name: .long, help: "DICOMweb credentials for dicomweb:// inputs and --push: a file holding `Bearer TOKEN` or `Basic USER:PASSWORD` (default: $VOXSAM_DICOMWEB_AUTH; sent over HTTPS, or plain HTTP to this machine only).")
+    var dicomwebAuthFile: String?
+
+    /// The DICOMweb client these options describe (credentials checked now, before any work).
+    func client() throws -> DICOMwebClient {
+        DICOMwebClient(credentials: try DICOMwebCredentials.load(file: dicomwebAuthFile))
+    }
+
+    /// `input` as a local path: a series on a DICOMweb server (`dicomweb://…/studies/S/series/U`) is
+    /// fetched into a private temporary folder, removed by `LocalInput.remove()` (and on SIGINT/SIGTERM).
+    func localize(_ input: String, client: DICOMwebClient? = nil) throws -> LocalInput {
+        guard DICOMwebLocation.isDICOMweb(input) else { return LocalInput(path: input, fetched: nil) }
+        let fetched = try FetchedSeries(input, client: try client ?? self.client())
+        return LocalInput(path: fetched.folder, fetched: fetched)
+    }
+}
+
+/// An input as a local path for one run (see `DICOMwebOptions.localize`).
 struct LocalInput {
     let path: String
     let fetched: FetchedSeries?
     func remove() { fetched?.remove() }
+
+    /// Runs `body`; its errors name the DICOMweb address instead of the private folder.
+    func naming<T>(_ body: () throws -> T) throws -> T {
+        guard let f = fetched else { return try body() }
+        do { return try body() } catch let e as VoxSAMError {
+            let name = f.location.description
+            throw VoxSAMError(e.code, e.message.replacingOccurrences(of: f.folder, with: name),
+                              path: e.path.map { $0.replacingOccurrences(of: f.folder, with: name) }, cause: e.cause)
+        }
+    }
 }

@@ -4,6 +4,7 @@ import VoxSAMCheckpoint
 import VoxSAMCore
 import VoxSAMJob
 import VoxSAMIO
+import VoxSAMPACS
 import VoxSAMSegment
 
 /// `voxsam refine`: correct an earlier result without starting over.
@@ -68,6 +69,7 @@ struct RefineCommand: ParsableCommand {
     var force = false
 
     @OptionGroup var inputOptions: InputOptions
+    @OptionGroup var dicomweb: DICOMwebOptions
     @OptionGroup var modelOptions: ModelOptions
 
     @Flag(name: .long, help: "No progress or summary on stderr.")
@@ -87,11 +89,16 @@ struct RefineCommand: ParsableCommand {
             throw VoxSAMError(.invalidArgument, "--precision \(p.rawValue): the earlier result used \(settings.precision.rawValue); a refinement keeps it")
         }
         let proto = try refinement.segmentationProtocol(override: protocolFile)
-        let job = try refinement.input(path: input, readOptions: inputOptions.readOptions, objects: try prompts.map(ObjectSpec.load) ?? [],
+        var job = try refinement.input(path: input, readOptions: inputOptions.readOptions, objects: try prompts.map(ObjectSpec.load) ?? [],
                                        keyBoxes: try keyBox.map(NamedKeyBox.parse),
                                        removedKeyBoxes: try removeKeyBox.map(Refinement.RemovedKeyBox.parse), removedObjects: remove)
+        // An image read from a DICOMweb server (`report.input` is its address) is fetched again.
+        let local = try dicomweb.localize(job.path)
+        defer { local.remove() }
+        job.displayName = job.path
+        job.path = local.path
         // Read and check everything before the model loads.
-        let prepared = try JobReader(settings: settings, protocol: proto).prepare(job, plan: plan)
+        let prepared = try local.naming { try JobReader(settings: settings, protocol: proto).prepare(job, plan: plan) }
         try refinement.checkImage(prepared)
         let earlierPath = try refinement.labelMapPath(override: labels)
         let earlier = try refinement.earlierRun(labelMap: earlierPath, prepared: prepared)

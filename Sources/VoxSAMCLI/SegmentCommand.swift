@@ -73,6 +73,7 @@ struct SegmentCommand: ParsableCommand {
 
     @OptionGroup var segmentation: SegmentationOptions
     @OptionGroup var inputOptions: InputOptions
+    @OptionGroup var dicomweb: DICOMwebOptions
     @OptionGroup var modelOptions: ModelOptions
 
     @Flag(name: .long, help: "No progress or summary on stderr.")
@@ -98,12 +99,15 @@ struct SegmentCommand: ParsableCommand {
             return l
         }
         let objects = try objectSpecs()
-        let local = try inputOptions.localize(self.input)
+        // The credentials are checked now, before any work.
+        let needsClient = destination != nil || DICOMwebLocation.isDICOMweb(self.input)
+        let client: DICOMwebClient? = try needsClient ? dicomweb.client() : nil
+        let local = try dicomweb.localize(self.input, client: client)
         defer { local.remove() }
         let input = JobInput(path: local.path, readOptions: inputOptions.readOptions, objects: objects, origin: "segment",
                              displayName: self.input, keyBoxes: try keyBox.map(NamedKeyBox.parse))
         // Read and check everything before the model loads.
-        let prepared = try JobReader(settings: settings, protocol: proto).prepare(input, plan: plan)
+        let prepared = try local.naming { try JobReader(settings: settings, protocol: proto).prepare(input, plan: plan) }
         let model = try modelOptions.sliceModel(precision: settings.precision)
         let job = SegmentationJob(model: model.model, settings: settings, protocol: proto, modelName: model.name)
         job.cache = try cache.map { try EmbeddingCache(directory: $0) }
@@ -117,12 +121,6 @@ struct SegmentCommand: ParsableCommand {
         progress.finish()
         if !quiet { for w in job.cache?.warnings ?? [] { Diagnostics.warn(w) } }
         let written = try job.write(result, plan: plan)
-        if let destination {
-            do { try inputOptions.dicomweb().store(files: [output], at: destination) } catch let e as VoxSAMError {
-                throw VoxSAMError(e.code, e.message + "; \(output) is written and stays")
-            }
-            if !quiet { Diagnostics.info("sent \(output) to \(destination) (STOW-RS)") }
-        }
         if !quiet {
             for o in result.report.objects {
                 Diagnostics.info(String(format: "%@ (label %d): %.1f mL, slices %d–%d, IoU mean %.3f min %.3f%@",
@@ -135,6 +133,17 @@ struct SegmentCommand: ParsableCommand {
                                     cached, result.result.seconds))
             for o in result.report.objects where !o.suggestedSlices.isEmpty && !o.lowConfidenceSlices.isEmpty {
                 Diagnostics.info("\(o.name): a key box would most likely help on slice \(o.suggestedSlices.map(String.init).joined(separator: ", ")) (--key-box \(o.name):SLICE:x0,y0,x1,y1)")
+            }
+        }
+        if let destination, let client {
+            do {
+                let warnings = try client.store(files: [output], at: destination)
+                if !quiet {
+                    for w in warnings { Diagnostics.warn("\(destination.root.absoluteString): \(w)") }
+                    Diagnostics.info("sent \(output) to \(destination) (STOW-RS)")
+                }
+            } catch let e as VoxSAMError {
+                throw VoxSAMError(e.code, e.message + "; \(output) is written and stays", path: e.path, cause: e.cause)
             }
         }
     }

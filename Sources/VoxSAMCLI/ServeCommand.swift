@@ -20,6 +20,10 @@ struct ServeCommand: ParsableCommand {
         (NIfTI or NRRD, params.result_extension). The image and its slice embeddings stay in memory, so the next ROI or
         structure on it runs the decoder only. Errors are JSON {"detail": ...} with a 4xx status (5xx: the server's fault).
         Listens on 127.0.0.1 unless --host says otherwise; use --token-file when others can reach it.
+
+        Examples:
+          voxsam serve                                   (then, in 3D Slicer's MONAI Label module: http://127.0.0.1:8000)
+          voxsam serve --host 0.0.0.0 --port 8000 --token-file ~/.voxsam-token --datastore /data/voxsam
         """
     )
 

@@ -32,33 +32,42 @@ public struct DICOMwebLocation: Sendable, Equatable, CustomStringConvertible {
         guard let scheme = text.range(of: "://"), Self.isDICOMweb(text) else { throw fail("not a DICOMweb address") }
         let https = text[..<scheme.lowerBound].lowercased() == "dicomwebs"
         let rest = String(text[scheme.upperBound...])
-        guard !rest.isEmpty, let url = URL(string: (https ? "https://" : "http://") + rest), let host = url.host, !host.isEmpty else {
+        // URLComponents keeps the host as written (an IPv6 literal in brackets) and the path encoded (%2F stays).
+        guard !rest.isEmpty, var c = URLComponents(string: (https ? "https://" : "http://") + rest), let host = c.host, !host.isEmpty else {
             throw fail("no host")
         }
-        guard url.user == nil, url.password == nil else { throw fail("credentials do not belong in the address (use --dicomweb-auth-file or VOXSAM_DICOMWEB_AUTH)") }
-        guard url.query == nil, url.fragment == nil else { throw fail("no query or fragment may follow the path") }
-        var components = url.path.split(separator: "/").map(String.init)
-        guard !components.contains(where: { $0 == "." || $0 == ".." }) else { throw fail("`.` and `..` are not allowed in the path") }
+        guard c.user == nil, c.password == nil else { throw fail("credentials do not belong in the address (use --dicomweb-auth-file or VOXSAM_DICOMWEB_AUTH)") }
+        guard c.query == nil, c.fragment == nil else { throw fail("no query or fragment may follow the path") }
+        var encoded = c.percentEncodedPath.split(separator: "/").map(String.init)
+        let decoded = encoded.map { $0.removingPercentEncoding ?? $0 }
+        guard !decoded.contains(where: { $0 == "." || $0 == ".." }) else { throw fail("`.` and `..` are not allowed in the path") }
         var study: String?, series: String?
-        if components.count >= 4, components[components.count - 4] == "studies", components[components.count - 2] == "series" {
-            study = components[components.count - 3]
-            series = components[components.count - 1]
-            components.removeLast(4)
-        } else if components.last == "studies" {
-            components.removeLast()
+        let n = decoded.count
+        if n >= 4, decoded[n - 4] == "studies", decoded[n - 2] == "series" {
+            study = decoded[n - 3]
+            series = decoded[n - 1]
+            encoded.removeLast(4)
+        } else if decoded.last == "studies" {
+            encoded.removeLast()
+        }
+        // A study or series address that is not exactly …/studies/S/series/U would be taken for a root.
+        if encoded.contains(where: { ["studies", "series", "instances"].contains($0.removingPercentEncoding ?? $0) }) {
+            throw fail("give the server's DICOMweb root, or one series as …/studies/STUDY_UID/series/SERIES_UID")
         }
         for uid in [study, series].compactMap({ $0 }) where !Self.isUID(uid) {
             throw fail("`\(uid)` is not a DICOM UID (digits and dots, at most 64 characters)")
         }
-        var c = URLComponents()
-        c.scheme = https ? "https" : "http"
-        c.host = host
-        c.port = url.port
-        c.path = components.isEmpty ? "" : "/" + components.joined(separator: "/")
+        c.percentEncodedPath = encoded.isEmpty ? "" : "/" + encoded.joined(separator: "/")
         guard let r = c.url else { throw fail("not a valid address") }
         root = r
         self.study = study
         self.series = series
+    }
+
+    /// Whether the peer is this machine (credentials may then travel over plain HTTP).
+    public var isLoopback: Bool {
+        let h = (root.host ?? "").trimmingCharacters(in: CharacterSet(charactersIn: "[]")).lowercased()
+        return h == "localhost" || h == "::1" || h.hasPrefix("127.")
     }
 
     static func isUID(_ s: String) -> Bool {
@@ -78,8 +87,12 @@ public struct DICOMwebLocation: Sendable, Equatable, CustomStringConvertible {
 /// Credentials for a DICOMweb server: `Bearer TOKEN` or `Basic USER:PASSWORD`, read from a file
 /// (`--dicomweb-auth-file`) or the environment (`VOXSAM_DICOMWEB_AUTH`); never echoed in messages,
 /// logs or manifests.
-public struct DICOMwebCredentials: Sendable {
+public struct DICOMwebCredentials: Sendable, CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
     let header: String
+
+    public var description: String { "DICOMwebCredentials(\(header.split(separator: " ").first ?? "") …)" }
+    public var debugDescription: String { description }
+    public var customMirror: Mirror { Mirror(self, children: [:]) }
 
     /// From `file` if given, else `VOXSAM_DICOMWEB_AUTH`, else none.
     public static func load(file: String?, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> DICOMwebCredentials? {
@@ -95,7 +108,7 @@ public struct DICOMwebCredentials: Sendable {
         }
         let line = text.trimmingCharacters(in: .whitespacesAndNewlines)
         let parts = line.split(separator: " ", maxSplits: 1).map(String.init)
-        guard parts.count == 2, !line.contains("\n") else {
+        guard parts.count == 2, !line.unicodeScalars.contains(where: { CharacterSet.controlCharacters.contains($0) }) else {
             throw VoxSAMError(.invalidArgument, "\(origin) must hold one line: `Bearer TOKEN` or `Basic USER:PASSWORD`")
         }
         switch parts[0].lowercased() {
@@ -127,10 +140,15 @@ public struct DICOMwebClient: Sendable {
         }
         var request = URLRequest(url: url)
         request.setValue("multipart/related; type=\"application/dicom\"; transfer-syntax=*", forHTTPHeaderField: "Accept")
-        let (data, response) = try send(request, peer: location.description)
+        var (data, response) = try send(request, to: location, idempotent: true)
+        if response.statusCode == 406 || response.statusCode == 400 {
+            // Servers that refuse `transfer-syntax=*` are asked again for their default.
+            request.setValue("multipart/related; type=\"application/dicom\"", forHTTPHeaderField: "Accept")
+            (data, response) = try send(request, to: location, idempotent: true)
+        }
         guard response.statusCode == 200 else {
             let what = response.statusCode == 404 || response.statusCode == 204 ? "the series is not on the server" : "retrieval failed"
-            throw VoxSAMError(.network, "\(location): \(what): HTTP \(response.statusCode)\(Self.said(data))")
+            throw VoxSAMError(.network, "\(location): \(what): HTTP \(response.statusCode)\(Self.said(data, response))")
         }
         let parts: [MultipartMIME.Part]
         do {
@@ -142,13 +160,23 @@ public struct DICOMwebClient: Sendable {
         let files = parts.filter { !$0.body.isEmpty }
         guard !files.isEmpty else { throw VoxSAMError(.network, "\(location): the server answered with no instance") }
         for (n, p) in files.enumerated() {
-            try AtomicWrite.write(p.body, to: "\(folder)/\(String(format: "%05d", n + 1)).dcm")
+            let type = MultipartMIME.parameters(p.headers["content-type"] ?? "application/dicom").value.lowercased()
+            guard type == "application/dicom" else {
+                throw VoxSAMError(.network, "\(location): part \(n + 1) of the answer is \(type), not application/dicom\(Self.said(p.body.prefix(300), type: type))")
+            }
+            // A private folder deleted after the run: plain writes, no fsync.
+            let file = "\(folder)/\(String(format: "%05d", n + 1)).dcm"
+            guard FileManager.default.createFile(atPath: file, contents: p.body, attributes: [.posixPermissions: 0o600]) else {
+                throw VoxSAMError(.writeFailed, "cannot be written (\(String(cString: strerror(errno))))", path: file)
+            }
         }
         return files.count
     }
 
-    /// Stores DICOM files by STOW-RS (`POST {root}/studies`). Throws unless the server stored every one.
-    public func store(files: [String], at location: DICOMwebLocation) throws {
+    /// Stores DICOM files by STOW-RS (`POST {root}/studies`). Throws unless the server says it
+    /// stored every one; returns its warnings (a 202 whose instances were all stored).
+    @discardableResult
+    public func store(files: [String], at location: DICOMwebLocation) throws -> [String] {
         let parts = try files.map { f -> (headers: [(String, String)], body: Data) in
             guard let d = FileManager.default.contents(atPath: f) else { throw VoxSAMError(.notFound, "cannot be read", path: f) }
             return ([("Content-Type", "application/dicom")], d)
@@ -160,71 +188,126 @@ public struct DICOMwebClient: Sendable {
         request.setValue("application/dicom+json", forHTTPHeaderField: "Accept")
         request.httpBody = MultipartMIME.encode(parts, boundary: boundary)
         let peer = location.root.absoluteString
-        let (data, response) = try send(request, peer: peer)
-        // 200: all stored; 202: some failed; 409: none stored (PS3.18 10.5.3).
-        let failed = Self.failedSOPs(data)
-        guard response.statusCode == 200, failed.isEmpty else {
-            let detail = failed.isEmpty ? Self.said(data) : ": " + failed.joined(separator: "; ")
+        // Not retried once it may have reached the server (a second POST of a stored instance is a duplicate).
+        let (data, response) = try send(request, to: location, idempotent: false)
+        // 200: all stored; 202: stored with warnings, or some failed; 409: none stored (PS3.18 10.5.3).
+        let answer = Self.stowAnswer(data)
+        guard [200, 202].contains(response.statusCode), answer.failed.isEmpty, answer.referenced == files.count else {
+            let detail = !answer.failed.isEmpty ? ": " + answer.failed.joined(separator: "; ")
+                : [200, 202].contains(response.statusCode) ? ": it acknowledged \(answer.referenced) of \(files.count) instances" : Self.said(data, response)
             throw VoxSAMError(.network, "STOW-RS to \(peer) answered HTTP \(response.statusCode)\(detail)")
         }
+        return answer.warnings
     }
 
-    /// The FailedSOPSequence of a STOW-RS answer, as "SOP UID: reason" lines.
-    static func failedSOPs(_ data: Data) -> [String] {
-        guard let json = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-              let failed = (json["00081198"] as? [String: Any])?["Value"] as? [[String: Any]] else { return [] }
-        return failed.map { item in
-            let uid = ((item["00081155"] as? [String: Any])?["Value"] as? [Any])?.first.map { "\($0)" } ?? "?"
-            let reason = ((item["00081197"] as? [String: Any])?["Value"] as? [Any])?.first.map { "\($0)" } ?? "?"
-            return "instance \(uid): failure reason \(reason)"
-        }
+    /// A STOW-RS answer: instances acknowledged (ReferencedSOPSequence), failed (FailedSOPSequence,
+    /// "instance UID: failure reason 0xA700"), and warnings (WarningReason).
+    static func stowAnswer(_ data: Data) -> (referenced: Int, failed: [String], warnings: [String]) {
+        guard let json = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { return (0, [], []) }
+        func items(_ tag: String) -> [[String: Any]] { ((json[tag] as? [String: Any])?["Value"] as? [[String: Any]]) ?? [] }
+        func value(_ item: [String: Any], _ tag: String) -> Any? { ((item[tag] as? [String: Any])?["Value"] as? [Any])?.first }
+        func reason(_ v: Any?) -> String { (v as? Int).map { String(format: "0x%04X", $0) } ?? v.map { "\($0)" } ?? "?" }
+        let referenced = items("00081199")
+        let failed = items("00081198").map { "instance \(value($0, "00081155").map { "\($0)" } ?? "?"): failure reason \(reason(value($0, "00081197")))" }
+        let warnings = referenced.compactMap { item in value(item, "00081196").map { "instance \(value(item, "00081155").map { "\($0)" } ?? "?"): warning \(reason($0))" } }
+        return (referenced.count, failed, warnings)
     }
 
-    /// What a server said, for a message: the start of its body, on one line.
-    static func said(_ data: Data) -> String {
-        let text = String(decoding: data.prefix(300), as: UTF8.self).replacingOccurrences(of: "\n", with: " ").trimmingCharacters(in: .whitespaces)
+    /// What a server said, for a one-line message: the start of a text, JSON or XML body, control
+    /// characters and runs of spaces collapsed; nothing for other bodies.
+    static func said(_ data: Data, _ response: HTTPURLResponse? = nil, type: String? = nil) -> String {
+        let t = (type ?? response?.value(forHTTPHeaderField: "Content-Type") ?? "text/plain").lowercased()
+        guard t.hasPrefix("text/") || t.contains("json") || t.contains("xml") else { return "" }
+        let text = String(decoding: data.prefix(300), as: UTF8.self).unicodeScalars
+            .map { CharacterSet.controlCharacters.contains($0) ? " " : String($0) }.joined()
+            .split(separator: " ", omittingEmptySubsequences: true).joined(separator: " ")
         return text.isEmpty ? "" : " (\(text))"
     }
 
-    /// One request, retried with backoff on connection failures and 5xx/429 answers.
-    func send(_ request: URLRequest, peer: String) throws -> (Data, HTTPURLResponse) {
+    /// One request. Redirects are not followed (a POST would become a GET, and the credentials would
+    /// go wherever the redirect says): a 3xx is an error naming where it points. Retried with backoff
+    /// (1 s, 2 s, … or the server's Retry-After, at most 30 s): connection failures before the request
+    /// reached the server, 503 and 429; for idempotent requests also timeouts, dropped connections
+    /// and 502/504.
+    func send(_ request: URLRequest, to location: DICOMwebLocation, idempotent: Bool) throws -> (Data, HTTPURLResponse) {
+        let peer = location.root.absoluteString
         var request = request
         request.timeoutInterval = timeout
-        if let c = credentials { request.setValue(c.header, forHTTPHeaderField: "Authorization") }
+        if let c = credentials {
+            guard location.root.scheme == "https" || location.isLoopback else {
+                throw VoxSAMError(.invalidArgument, "credentials would travel unencrypted to \(location.root.host ?? peer): use dicomwebs:// (HTTPS)")
+            }
+            request.setValue(c.header, forHTTPHeaderField: "Authorization")
+        }
         var last: VoxSAMError?
-        for attempt in 0..<max(1, attempts) {
-            if attempt > 0 { Thread.sleep(forTimeInterval: pow(2, Double(attempt - 1))) }
-            let result = Self.perform(request)
-            switch result {
+        var wait = 0.0
+        var tried = 0
+        tries: for attempt in 0..<max(1, attempts) {
+            tried += 1
+            if attempt > 0 { Thread.sleep(forTimeInterval: min(30, max(wait, pow(2, Double(attempt - 1))))) }
+            wait = 0
+            switch Self.perform(request, deadline: timeout * 3 + 30) {
             case .success(let (data, response)):
-                if response.statusCode >= 500 || response.statusCode == 429 {
-                    last = VoxSAMError(.network, "\(peer) answered HTTP \(response.statusCode)\(Self.said(data))")
+                let code = response.statusCode
+                if (300..<400).contains(code) {
+                    throw VoxSAMError(.network, "\(peer) redirects to \(response.value(forHTTPHeaderField: "Location") ?? "another address") (HTTP \(code)): give that address")
+                }
+                if code == 503 || code == 429 || (idempotent && (code == 502 || code == 504)) {
+                    wait = response.value(forHTTPHeaderField: "Retry-After").flatMap(Double.init) ?? 0
+                    last = VoxSAMError(.network, "\(peer) answered HTTP \(code)\(Self.said(data, response))")
                     continue
                 }
-                if response.statusCode == 401 || response.statusCode == 403 {
-                    throw VoxSAMError(.network, "\(peer) refused the credentials: HTTP \(response.statusCode)"
+                if code == 401 || code == 403 {
+                    throw VoxSAMError(.network, "\(peer) refused the credentials: HTTP \(code)"
                                       + (credentials == nil ? " (give them with --dicomweb-auth-file or VOXSAM_DICOMWEB_AUTH)" : ""))
                 }
                 return (data, response)
             case .failure(let error):
-                last = VoxSAMError(.network, "\(peer) cannot be reached: \(error.localizedDescription)")
+                let e = error as? URLError
+                let what: String
+                switch e?.code {
+                case .cannotConnectToHost?: what = "connection refused"
+                case .cannotFindHost?, .dnsLookupFailed?: what = "host not found"
+                case .timedOut?: what = "no answer within \(Int(timeout)) s"
+                case .networkConnectionLost?: what = "the connection was dropped"
+                case .serverCertificateUntrusted?, .serverCertificateHasBadDate?, .serverCertificateNotYetValid?, .serverCertificateHasUnknownRoot?,
+                     .secureConnectionFailed?:
+                    throw VoxSAMError(.network, "\(peer) cannot be reached securely: \(error.localizedDescription)")
+                default: what = error.localizedDescription
+                }
+                last = VoxSAMError(.network, "\(peer) cannot be reached: \(what)")
+                // A request that may have reached the server is not sent again unless it is idempotent.
+                let neverSent = [URLError.cannotConnectToHost, .cannotFindHost, .dnsLookupFailed, .notConnectedToInternet].contains(e?.code)
+                if !idempotent && !neverSent { break tries }
             }
         }
-        throw VoxSAMError(.network, (last?.message ?? "\(peer): no answer") + (attempts > 1 ? " (after \(attempts) attempts)" : ""))
+        throw VoxSAMError(.network, (last?.message ?? "\(peer): no answer") + (tried > 1 ? " (after \(tried) attempts)" : ""))
     }
 
-    static func perform(_ request: URLRequest) -> Result<(Data, HTTPURLResponse), any Error> {
-        final class Box: @unchecked Sendable { var result: Result<(Data, HTTPURLResponse), any Error> = .failure(URLError(.unknown)) }
+    /// Refuses every redirect: the 3xx answer itself reaches the completion handler.
+    final class NoRedirects: NSObject, URLSessionTaskDelegate, @unchecked Sendable {
+        func urlSession(_ session: URLSession, task: URLSessionTask, willPerformHTTPRedirection response: HTTPURLResponse,
+                        newRequest request: URLRequest, completionHandler: @escaping (URLRequest?) -> Void) {
+            completionHandler(nil)
+        }
+    }
+
+    static func perform(_ request: URLRequest, deadline: TimeInterval) -> Result<(Data, HTTPURLResponse), any Error> {
+        final class Box: @unchecked Sendable { var result: Result<(Data, HTTPURLResponse), any Error> = .failure(URLError(.timedOut)) }
         let box = Box()
         let done = DispatchSemaphore(value: 0)
-        let session = URLSession(configuration: .ephemeral)
-        session.dataTask(with: request) { data, response, error in
+        let session = URLSession(configuration: .ephemeral, delegate: NoRedirects(), delegateQueue: nil)
+        let task = session.dataTask(with: request) { data, response, error in
             if let error { box.result = .failure(error) } else if let r = response as? HTTPURLResponse {
                 box.result = .success((data ?? Data(), r))
             }
             done.signal()
-        }.resume()
-        done.wait()
+        }
+        task.resume()
+        if done.wait(timeout: .now() + deadline) == .timedOut {
+            task.cancel()
+            _ = done.wait(timeout: .now() + 5)
+        }
         session.finishTasksAndInvalidate()
         return box.result
     }
@@ -239,14 +322,26 @@ public final class FetchedSeries: @unchecked Sendable {
     /// Retrieves `text` (a `dicomweb://…/studies/S/series/U` address) into a new private folder.
     public init(_ text: String, client: DICOMwebClient) throws {
         location = try DICOMwebLocation(text)
-        let base = (ProcessInfo.processInfo.environment["TMPDIR"].flatMap { $0.isEmpty ? nil : $0 } ?? "/tmp") + "/voxsam-series-XXXXXX"
+        let tmp = FileManager.default.temporaryDirectory.path
+        Self.removeStale(in: tmp)
+        let base = "\(tmp)/voxsam-series-\(getpid())-XXXXXX"
         var template = Array(base.utf8CString)
         guard let made = mkdtemp(&template) else {
             throw VoxSAMError(.writeFailed, "a private temporary folder cannot be made (\(String(cString: strerror(errno))))", path: base)
         }
+        // (A signal between mkdtemp and here leaves the folder to `removeStale` of a later run.)
         folder = String(cString: made)
         TemporaryFiles.register(folder)
         do { try client.fetchSeries(location, into: folder) } catch { remove(); throw error }
+    }
+
+    /// Series folders of processes that are gone (SIGKILL, out of memory): they hold patient data.
+    static func removeStale(in tmp: String) {
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: tmp)) ?? [] where name.hasPrefix("voxsam-series-") {
+            let fields = name.split(separator: "-")
+            guard fields.count == 4, let pid = Int32(fields[2]), pid != getpid(), kill(pid, 0) != 0, errno == ESRCH else { continue }
+            try? FileManager.default.removeItem(atPath: "\(tmp)/\(name)")
+        }
     }
 
     public func remove() {

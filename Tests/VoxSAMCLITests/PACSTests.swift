@@ -16,9 +16,11 @@ final class PACSTests: XCTestCase {
 
     /// An Orthanc on free loopback ports with a private storage folder, stopped after the test.
     final class Orthanc {
-        let process = Process()
+        private var process: Process?
         let httpPort: Int
         let dicomPort: Int
+        let config: URL
+        let log: URL
 
         init(_ test: XCTestCase, folder: URL) throws {
             let ports = try TestProcess.python("""
@@ -29,26 +31,42 @@ final class PACSTests: XCTestCase {
             """).split(separator: " ").compactMap { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
             guard ports.count == 2 else { throw XCTSkip("no free ports") }
             (httpPort, dicomPort) = (ports[0], ports[1])
-            let config: [String: Any] = [
+            let settings: [String: Any] = [
                 "Name": "voxsam-test", "HttpPort": httpPort, "DicomPort": dicomPort, "DicomAet": "ORTHANC",
                 "RemoteAccessAllowed": false, "AuthenticationEnabled": false,
                 "StorageDirectory": folder.appendingPathComponent("db").path, "IndexDirectory": folder.appendingPathComponent("db").path,
                 "Plugins": ["/usr/share/orthanc/plugins/libOrthancDicomWeb.so"], "DicomWeb": ["Enable": true, "Root": "/dicom-web/"],
             ]
-            let file = folder.appendingPathComponent("orthanc.json")
-            try JSONSerialization.data(withJSONObject: config).write(to: file)
-            process.executableURL = URL(fileURLWithPath: "/usr/sbin/Orthanc")
-            process.arguments = [file.path]
-            process.standardOutput = FileHandle.nullDevice
-            process.standardError = try FileHandle(forWritingTo: { let l = folder.appendingPathComponent("orthanc.log"); _ = FileManager.default.createFile(atPath: l.path, contents: nil); return l }())
-            try process.run()
-            test.addTeardownBlock { [process] in process.terminate(); process.waitUntilExit() }
+            config = folder.appendingPathComponent("orthanc.json")
+            log = folder.appendingPathComponent("orthanc.log")
+            try JSONSerialization.data(withJSONObject: settings).write(to: config)
+            _ = FileManager.default.createFile(atPath: log.path, contents: nil)
+            try start()
+            test.addTeardownBlock { [self] in stop() }
+        }
+
+        func start() throws {
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: "/usr/sbin/Orthanc")
+            p.arguments = [config.path]
+            p.standardOutput = FileHandle.nullDevice
+            let handle = try FileHandle(forWritingTo: log)
+            handle.seekToEndOfFile()
+            p.standardError = handle
+            try p.run()
+            process = p
             let deadline = Date().addingTimeInterval(30)
             while Date() < deadline {
                 if (try? Data(contentsOf: URL(string: "http://127.0.0.1:\(httpPort)/system")!)) != nil { return }
                 Thread.sleep(forTimeInterval: 0.2)
             }
             throw XCTSkip("Orthanc did not start")
+        }
+
+        func stop() {
+            process?.terminate()
+            process?.waitUntilExit()
+            process = nil
         }
 
         var root: String { "dicomweb://127.0.0.1:\(httpPort)/dicom-web" }
@@ -95,10 +113,14 @@ final class PACSTests: XCTestCase {
         XCTAssertEqual(info.status, 0, info.stderr)
         XCTAssertTrue(info.stdout.contains("512") && info.stdout.contains(address), info.stdout)
         let box = "200,200,0,300,300,2"
-        for (input, out) in [(series, "folder.nrrd"), (address, "web.nrrd")] {
-            let r = try voxsam(["segment", input, "--box", box, "--name", "x", "-o", path(out), "--quiet"], tmp: tmp)
+        for (input, out) in [(series, "folder"), (address, "web")] {
+            let r = try voxsam(["segment", input, "--box", box, "--name", "x", "-o", path(out + ".nrrd"), "--confidence", path(out + ".json"), "--quiet"], tmp: tmp)
             XCTAssertEqual(r.status, 0, r.stderr)
         }
+        // A correction of the result fetches the series again from the address the report records.
+        let refined = try voxsam(["refine", path("web.json"), "--key-box", "x:1:210,210,290,290", "-o", path("web-refined.nrrd"), "--quiet"], tmp: tmp)
+        XCTAssertEqual(refined.status, 0, refined.stderr)
+        XCTAssertTrue(try String(contentsOfFile: path("web.json"), encoding: .utf8).contains(address))
         let a = try VolumeReader.read(path: path("folder.nrrd")), b = try VolumeReader.read(path: path("web.nrrd"))
         XCTAssertEqual(a.geometry, b.geometry)
         XCTAssertEqual(a.voxels, b.voxels)
@@ -145,5 +167,86 @@ final class PACSTests: XCTestCase {
         XCTAssertEqual(bad.status, 2, bad.stderr)
         XCTAssertTrue(bad.stderr.contains("--push sends DICOM SEG or RTSTRUCT"), bad.stderr)
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: tmp.path), [], "the fetched series are removed")
+    }
+
+    /// Orthanc stops in the middle of a batch: the studies after it are recorded `push_failed` with
+    /// their outputs kept; once it is back, `--resume` sends exactly those, without segmenting again,
+    /// and Orthanc holds each result once.
+    func testBatchPushFailedThenResumed() throws {
+        try requirePeers()
+        let root = try TestData.temporaryFolder(self)
+        let orthanc = try Orthanc(self, folder: root)
+        let studies = root.appendingPathComponent("studies")
+        let series = TestData.sampleData.appendingPathComponent("dicom-ct3").path
+        for s in ["s1", "s2", "s3"] {
+            try FileManager.default.createDirectory(at: studies.appendingPathComponent(s), withIntermediateDirectories: true)
+            for f in ["01.dcm", "02.dcm", "03.dcm"] {
+                try FileManager.default.copyItem(atPath: "\(series)/\(f)", toPath: studies.appendingPathComponent("\(s)/\(f)").path)
+            }
+        }
+        let prompts = root.appendingPathComponent("prompts.json")
+        let entries = ["s1", "s2", "s3"].map { #"{"study": "\#($0)", "objects": [{"name": "x", "box": [200, 200, 0, 300, 300, 2]}]}"# }
+        try Data(#"{"studies": [\#(entries.joined(separator: ", "))]}"#.utf8).write(to: prompts)
+        let out = root.appendingPathComponent("out")
+        let args = ["batch", studies.path, "--prompts", prompts.path, "--output", out.path, "--outputs", "dicom-seg,confidence-json",
+                    "--push", orthanc.root, "--jobs", "1"]
+
+        // First run: Orthanc goes away once s1 is recorded.
+        let batch = Process()
+        batch.executableURL = URL(fileURLWithPath: Self.exe)
+        batch.arguments = args
+        let errFile = root.appendingPathComponent("batch1.err")
+        _ = FileManager.default.createFile(atPath: errFile.path, contents: nil)
+        batch.standardError = try FileHandle(forWritingTo: errFile)
+        batch.standardOutput = FileHandle.nullDevice
+        try batch.run()
+        let deadline = Date().addingTimeInterval(120)
+        func recorded() -> String {
+            let dir = out.appendingPathComponent("manifests").path
+            return ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? [])
+                .compactMap { try? String(contentsOfFile: "\(dir)/\($0)", encoding: .utf8) }.joined()
+        }
+        while !recorded().contains(#""study":"s1""#), batch.isRunning, Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
+        orthanc.stop()
+        batch.waitUntilExit()
+        let err1 = (try? String(contentsOf: errFile, encoding: .utf8)) ?? ""
+        XCTAssertEqual(batch.terminationStatus, 5, err1)
+        func manifest() throws -> [String: [String: Any]] {
+            let text = try String(contentsOf: out.appendingPathComponent("manifest.jsonl"), encoding: .utf8)
+            var byStudy: [String: [String: Any]] = [:]
+            for line in text.split(separator: "\n") {
+                let r = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+                byStudy[r["study"] as! String] = r
+            }
+            return byStudy
+        }
+        var m = try manifest()
+        XCTAssertEqual(m["s1"]?["status"] as? String, "done", err1)
+        XCTAssertEqual((m["s1"]?["push"] as? [String: Any])?["status"] as? String, "sent")
+        for s in ["s2", "s3"] {
+            XCTAssertEqual(m[s]?["status"] as? String, "push_failed", err1)
+            let answer = (m[s]?["push"] as? [String: Any])?["answer"] as? String ?? ""
+            XCTAssertTrue(answer.contains("cannot be reached"), answer)
+            XCTAssertTrue(FileManager.default.fileExists(atPath: out.appendingPathComponent("\(s)/seg.dcm").path), "the outputs stay")
+        }
+
+        // Orthanc is back: --resume sends exactly s2 and s3, segmenting nothing.
+        try orthanc.start()
+        let second = try TestProcess.run(Self.exe, args + ["--resume"])
+        XCTAssertEqual(second.status, 0, second.stderr)
+        XCTAssertTrue(second.stderr.contains("s1: up to date\n"), second.stderr)
+        XCTAssertTrue(second.stderr.contains("s2: up to date; sent to") && second.stderr.contains("s3: up to date; sent to"), second.stderr)
+        XCTAssertTrue(second.stderr.contains("0 done, 3 up to date"), second.stderr)
+        m = try manifest()
+        for s in ["s1", "s2", "s3"] { XCTAssertEqual(m[s]?["status"] as? String, "done") }
+        let held = try TestProcess.python("""
+        import sys, requests, pydicom
+        base, out = sys.argv[1:3]
+        found = requests.get(base + "/dicom-web/instances", params={"Modality": "SEG"}).json()
+        remote = sorted(i["00080018"]["Value"][0] for i in found)
+        local = sorted(pydicom.dcmread(f"{out}/{s}/seg.dcm").SOPInstanceUID for s in ["s1", "s2", "s3"])
+        print("HELD", len(remote), remote == local)
+        """, arguments: ["http://127.0.0.1:\(orthanc.httpPort)", out.path])
+        XCTAssertTrue(held.contains("HELD 3 True"), "each result once: \(held)")
     }
 }

@@ -37,9 +37,17 @@ public enum MultipartMIME {
 
     /// The parts of `body`, in order (at most `maxParts`).
     public static func parse(_ body: Data, boundary: String, maxParts: Int) throws -> [Part] {
+        try locate(body, boundary: boundary, maxParts: maxParts).map { p in
+            Part(headers: p.headers, body: body.subdata(in: (body.startIndex + p.range.lowerBound)..<(body.startIndex + p.range.upperBound)))
+        }
+    }
+
+    /// Where the parts of `body` are: their headers and their bytes' offsets from `body.startIndex`
+    /// (nothing is copied: a memory-mapped body of a whole DICOM series stays on disk).
+    public static func locate(_ body: Data, boundary: String, maxParts: Int) throws -> [(headers: [String: String], range: Range<Int>)] {
         let delimiter = Array(("--" + boundary).utf8)
         let crlfDelimiter = Array(("\r\n--" + boundary).utf8)
-        return try body.withUnsafeBytes { (raw: UnsafeRawBufferPointer) -> [Part] in
+        return try body.withUnsafeBytes { (raw: UnsafeRawBufferPointer) -> [(headers: [String: String], range: Range<Int>)] in
             func fail(_ m: String) -> Malformed { Malformed(message: m) }
             // The first delimiter: at the start, or after a preamble ending in CRLF.
             var at: Int
@@ -50,7 +58,7 @@ public enum MultipartMIME {
             } else {
                 throw fail("the boundary given in Content-Type never occurs in the body")
             }
-            var parts: [Part] = []
+            var parts: [(headers: [String: String], range: Range<Int>)] = []
             while true {
                 // After a delimiter: `--` ends the body, else optional spaces and CRLF start a part.
                 if at + 2 <= raw.count, raw[at] == UInt8(ascii: "-"), raw[at + 1] == UInt8(ascii: "-") { return parts }
@@ -80,7 +88,7 @@ public enum MultipartMIME {
                     let key = line[..<colon].trimmingCharacters(in: .whitespaces).lowercased()
                     if headers[key] == nil { headers[key] = String(line[line.index(after: colon)...]).trimmingCharacters(in: .whitespaces) }
                 }
-                parts.append(Part(headers: headers, body: Data(UnsafeRawBufferPointer(rebasing: raw[bodyStart..<bodyEnd]))))
+                parts.append((headers, bodyStart..<bodyEnd))
                 at = bodyEnd + crlfDelimiter.count
             }
         }

@@ -140,37 +140,44 @@ public struct DICOMwebClient: Sendable {
         }
         var request = URLRequest(url: url)
         request.setValue("multipart/related; type=\"application/dicom\"; transfer-syntax=*", forHTTPHeaderField: "Accept")
-        var (data, response) = try send(request, to: location, idempotent: true)
+        // The answer (the whole series) goes to a file in the private folder, not to memory.
+        let download = "\(folder)/.wado-rs-answer"
+        defer { unlink(download) }
+        var (said, response) = try send(request, to: location, idempotent: true, into: download)
         if response.statusCode == 406 || response.statusCode == 400 {
             // Servers that refuse `transfer-syntax=*` are asked again for their default.
             request.setValue("multipart/related; type=\"application/dicom\"", forHTTPHeaderField: "Accept")
-            (data, response) = try send(request, to: location, idempotent: true)
+            (said, response) = try send(request, to: location, idempotent: true, into: download)
         }
         guard response.statusCode == 200 else {
             let what = response.statusCode == 404 || response.statusCode == 204 ? "the series is not on the server" : "retrieval failed"
-            throw VoxSAMError(.network, "\(location): \(what): HTTP \(response.statusCode)\(Self.said(data, response))")
+            throw VoxSAMError(.network, "\(location): \(what): HTTP \(response.statusCode)\(Self.said(said, response))")
         }
-        let parts: [MultipartMIME.Part]
+        let data: Data
+        do { data = try Data(contentsOf: URL(fileURLWithPath: download), options: .alwaysMapped) } catch {
+            throw VoxSAMError(.writeFailed, "the WADO-RS answer cannot be read back (\(error.localizedDescription))", path: download)
+        }
+        let parts: [(headers: [String: String], range: Range<Int>)]
         do {
             let b = try MultipartMIME.boundary(contentType: response.value(forHTTPHeaderField: "Content-Type"))
-            parts = try MultipartMIME.parse(data, boundary: b.boundary, maxParts: 100_000)
+            parts = try MultipartMIME.locate(data, boundary: b.boundary, maxParts: 100_000).filter { !$0.range.isEmpty }
         } catch let e as MultipartMIME.Malformed {
             throw VoxSAMError(.network, "\(location): the WADO-RS answer is not valid multipart/related (\(e.message))")
         }
-        let files = parts.filter { !$0.body.isEmpty }
-        guard !files.isEmpty else { throw VoxSAMError(.network, "\(location): the server answered with no instance") }
-        for (n, p) in files.enumerated() {
+        guard !parts.isEmpty else { throw VoxSAMError(.network, "\(location): the server answered with no instance") }
+        for (n, p) in parts.enumerated() {
+            let body = data.subdata(in: p.range)
             let type = MultipartMIME.parameters(p.headers["content-type"] ?? "application/dicom").value.lowercased()
             guard type == "application/dicom" else {
-                throw VoxSAMError(.network, "\(location): part \(n + 1) of the answer is \(type), not application/dicom\(Self.said(p.body.prefix(300), type: type))")
+                throw VoxSAMError(.network, "\(location): part \(n + 1) of the answer is \(type), not application/dicom\(Self.said(body.prefix(300), type: type))")
             }
             // A private folder deleted after the run: plain writes, no fsync.
             let file = "\(folder)/\(String(format: "%05d", n + 1)).dcm"
-            guard FileManager.default.createFile(atPath: file, contents: p.body, attributes: [.posixPermissions: 0o600]) else {
+            guard FileManager.default.createFile(atPath: file, contents: body, attributes: [.posixPermissions: 0o600]) else {
                 throw VoxSAMError(.writeFailed, "cannot be written (\(String(cString: strerror(errno))))", path: file)
             }
         }
-        return files.count
+        return parts.count
     }
 
     /// Stores DICOM files by STOW-RS (`POST {root}/studies`). Throws unless the server says it
@@ -229,7 +236,10 @@ public struct DICOMwebClient: Sendable {
     /// (1 s, 2 s, … or the server's Retry-After, at most 30 s): connection failures before the request
     /// reached the server, 503 and 429; for idempotent requests also timeouts, dropped connections
     /// and 502/504.
-    func send(_ request: URLRequest, to location: DICOMwebLocation, idempotent: Bool) throws -> (Data, HTTPURLResponse) {
+    ///
+    /// With `into`, the answer's body goes to that file (created 0600, emptied on each attempt) and
+    /// only its first 4 KiB come back, for messages.
+    func send(_ request: URLRequest, to location: DICOMwebLocation, idempotent: Bool, into file: String? = nil) throws -> (Data, HTTPURLResponse) {
         let peer = location.root.absoluteString
         var request = request
         request.timeoutInterval = timeout
@@ -246,7 +256,7 @@ public struct DICOMwebClient: Sendable {
             tried += 1
             if attempt > 0 { Thread.sleep(forTimeInterval: min(30, max(wait, pow(2, Double(attempt - 1))))) }
             wait = 0
-            switch Self.perform(request, deadline: timeout * 3 + 30) {
+            switch Self.perform(request, deadline: timeout * 3 + 30, into: file) {
             case .success(let (data, response)):
                 let code = response.statusCode
                 if (300..<400).contains(code) {
@@ -263,6 +273,7 @@ public struct DICOMwebClient: Sendable {
                 }
                 return (data, response)
             case .failure(let error):
+                if let v = error as? VoxSAMError { throw v }
                 let e = error as? URLError
                 let what: String
                 switch e?.code {
@@ -284,32 +295,72 @@ public struct DICOMwebClient: Sendable {
         throw VoxSAMError(.network, (last?.message ?? "\(peer): no answer") + (tried > 1 ? " (after \(tried) attempts)" : ""))
     }
 
-    /// Refuses every redirect: the 3xx answer itself reaches the completion handler.
-    final class NoRedirects: NSObject, URLSessionTaskDelegate, @unchecked Sendable {
+    /// One exchange, its body kept in memory or streamed to a file. Every redirect is refused: the
+    /// 3xx answer itself is the result.
+    final class Exchange: NSObject, URLSessionDataDelegate, @unchecked Sendable {
+        let handle: FileHandle?
+        var body = Data()
+        var response: HTTPURLResponse?
+        var failure: (any Error)?
+        let done = DispatchSemaphore(value: 0)
+
+        init(file: String?) throws {
+            if let file {
+                unlink(file)
+                guard FileManager.default.createFile(atPath: file, contents: nil, attributes: [.posixPermissions: 0o600]),
+                      let h = FileHandle(forWritingAtPath: file) else {
+                    throw VoxSAMError(.writeFailed, "cannot be created (\(String(cString: strerror(errno))))", path: file)
+                }
+                handle = h
+            } else {
+                handle = nil
+            }
+        }
+
         func urlSession(_ session: URLSession, task: URLSessionTask, willPerformHTTPRedirection response: HTTPURLResponse,
                         newRequest request: URLRequest, completionHandler: @escaping (URLRequest?) -> Void) {
             completionHandler(nil)
         }
-    }
 
-    static func perform(_ request: URLRequest, deadline: TimeInterval) -> Result<(Data, HTTPURLResponse), any Error> {
-        final class Box: @unchecked Sendable { var result: Result<(Data, HTTPURLResponse), any Error> = .failure(URLError(.timedOut)) }
-        let box = Box()
-        let done = DispatchSemaphore(value: 0)
-        let session = URLSession(configuration: .ephemeral, delegate: NoRedirects(), delegateQueue: nil)
-        let task = session.dataTask(with: request) { data, response, error in
-            if let error { box.result = .failure(error) } else if let r = response as? HTTPURLResponse {
-                box.result = .success((data ?? Data(), r))
+        func urlSession(_ session: URLSession, dataTask: URLSessionDataTask, didReceive response: URLResponse,
+                        completionHandler: @escaping (URLSession.ResponseDisposition) -> Void) {
+            self.response = response as? HTTPURLResponse
+            completionHandler(.allow)
+        }
+
+        func urlSession(_ session: URLSession, dataTask: URLSessionDataTask, didReceive data: Data) {
+            guard failure == nil else { return }
+            guard let handle else { body.append(data); return }
+            if body.count < 4096 { body.append(data.prefix(4096 - body.count)) }
+            do { try handle.write(contentsOf: data) } catch {
+                failure = VoxSAMError(.writeFailed, "the WADO-RS answer cannot be stored (\(error.localizedDescription))")
+                dataTask.cancel()
             }
+        }
+
+        func urlSession(_ session: URLSession, task: URLSessionTask, didCompleteWithError error: (any Error)?) {
+            if failure == nil { failure = error }
+            try? handle?.close()
             done.signal()
         }
+    }
+
+    static func perform(_ request: URLRequest, deadline: TimeInterval, into file: String? = nil) -> Result<(Data, HTTPURLResponse), any Error> {
+        let exchange: Exchange
+        do { exchange = try Exchange(file: file) } catch { return .failure(error) }
+        let session = URLSession(configuration: .ephemeral, delegate: exchange, delegateQueue: nil)
+        let task = session.dataTask(with: request)
         task.resume()
-        if done.wait(timeout: .now() + deadline) == .timedOut {
+        if exchange.done.wait(timeout: .now() + deadline) == .timedOut {
             task.cancel()
-            _ = done.wait(timeout: .now() + 5)
+            _ = exchange.done.wait(timeout: .now() + 5)
+            session.finishTasksAndInvalidate()
+            return .failure(URLError(.timedOut))
         }
         session.finishTasksAndInvalidate()
-        return box.result
+        if let f = exchange.failure { return .failure(f) }
+        guard let r = exchange.response else { return .failure(URLError(.badServerResponse)) }
+        return .success((exchange.body, r))
     }
 }
 

@@ -12,14 +12,14 @@
 //   → VoxSAMJob (one segmentation job: settings, prompts, read → propagate → one output group)
 //   → VoxSAM (the embeddable library: the job and what it needs)
 //   → VoxSAMBatch (study folders, manifests, resume, shards)
-//   → VoxSAMPACS (series from DICOMweb servers, results back by STOW-RS)
+//   → VoxSAMPACS (series from a PACS by DICOMweb or DIMSE, results sent back by STOW-RS or C-STORE)
 //   → VoxSAMServe (`voxsam serve`: the MONAI Label REST subset its Slicer plugin uses)
 //   → VoxSAMCLI (subcommands) → voxsam (executable), voxsam-slicer (Slicer/MITK CLI module), voxsam-bench (benchmarks)
 import PackageDescription
 
 let dcmtkLibraries = [
     "dcmseg", "dcmfg", "dcmiod", "dcmrt", "dcmimage", "dcmimgle", "dcmjpeg", "dcmjpls", "dcmtkcharls",
-    "ijg8", "ijg12", "ijg16", "dcmdata", "oflog", "ofstd", "openjp2", "z",
+    "ijg8", "ijg12", "ijg16", "dcmnet", "dcmdata", "oflog", "ofstd", "openjp2", "z",
 ]
 
 let package = Package(
@@ -126,8 +126,9 @@ let package = Package(
             swiftSettings: [.unsafeFlags(["-Xcc", "-I/usr/include/nifti"])]
         ),
 
-        // MARK: PACS: series from DICOMweb servers, results sent back (WADO-RS, STOW-RS)
-        .target(name: "VoxSAMPACS", dependencies: ["VoxSAMCore"]),
+        // MARK: PACS: series from DICOMweb servers and DICOM AEs, results sent back (WADO-RS, STOW-RS; C-FIND, C-GET, C-STORE)
+        .target(name: "VoxSAMPACS", dependencies: ["VoxSAMCore", "VoxSAMIO", "CDCMTK"],
+                swiftSettings: [.unsafeFlags(["-Xcc", "-I/usr/include/nifti"])]),
 
         // MARK: The MONAI Label-compatible server (`voxsam serve`)
         .target(

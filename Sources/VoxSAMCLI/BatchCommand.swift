@@ -67,10 +67,10 @@ struct BatchCommand: ParsableCommand {
     @Option(name: .long, help: "Embedding cache folder shared by every study and shard (4 MiB per slice, never cleaned by VoxSAM): a rerun after prompts changed, e.g. key boxes added, runs only the decoder on the slices it has.")
     var cache: String?
 
-    @Option(name: .long, help: "Send each study's DICOM SEG/RTSTRUCT to a DICOMweb server by STOW-RS once written: dicomweb://HOST:PORT/PATH. A failed send keeps the outputs and records the study push_failed with the peer's answer; --resume sends those again.")
+    @Option(name: .long, help: "Send each study's DICOM SEG/RTSTRUCT to a PACS once written: dicomweb://HOST:PORT/PATH (STOW-RS) or dimse://AET@HOST:PORT (C-STORE). A failed send keeps the outputs and records the study push_failed with the peer's answer; --resume sends those again.")
     var push: String?
 
-    @OptionGroup var dicomweb: DICOMwebOptions
+    @OptionGroup var pacs: PACSOptions
 
     @Option(name: .customLong("merge-manifests"), help: "Only merge the shard manifests of this output folder into manifest.jsonl and summary.csv (after all shards ran).")
     var mergeManifests: String?
@@ -107,13 +107,12 @@ struct BatchCommand: ParsableCommand {
         let settings = BatchSettings(segmentation: try segmentation.settings(proto, precision: try modelOptions.requestedPrecision()),
                                      outputs: outputList)
 
-        let destination = try push.map { text -> (DICOMwebLocation, DICOMwebClient) in
-            let l = try DICOMwebLocation(text)
-            guard l.study == nil else { throw VoxSAMError(.invalidArgument, "--push `\(text)`: give the server's DICOMweb root, not a series") }
+        let destination = try push.map { text -> (PACSAddress, PACSClient) in
+            let l = try PACSAddress.destination(text)
             guard outputList.contains(where: { $0 == .labelMap(.dicomSEG) || $0 == .labelMap(.rtstruct) }) else {
                 throw VoxSAMError(.invalidArgument, "--push sends DICOM SEG or RTSTRUCT: add dicom-seg or rtstruct to --outputs")
             }
-            return (l, try dicomweb.client())
+            return (l, try pacs.client())
         }
         let (model, modelPath) = try modelOptions.load(precision: settings.segmentation.precision)
         let modelHash = try ModelStore().sha256(ofFile: modelPath)
@@ -124,7 +123,7 @@ struct BatchCommand: ParsableCommand {
         config.prune = prune
         config.cacheDirectory = cache
         if let (location, client) = destination {
-            config.push = (location.root.absoluteString, { files in try client.store(files: files, at: location) })
+            config.push = (location.peer, { files in try client.store(files: files, at: location) })
         }
         let runner = BatchRunner(config: config, model: LiteMedSAMSliceModel(model: model, checkpointSHA256: modelHash),
                                  log: quiet ? { _ in } : { Diagnostics.info("batch: \($0)") })

@@ -15,14 +15,14 @@ struct ConvertCommand: ParsableCommand {
           voxsam convert CT_SERIES/ ct.nrrd --series 1.2.840.113619.2.55.3.604688119   (a folder with several series)
         """)
 
-    @Argument(help: "A DICOM file/folder/DICOMDIR, NIfTI, NRRD or .npz; a series on a DICOMweb server (dicomweb://HOST:PORT/PATH/studies/S/series/U).")
+    @Argument(help: "A DICOM file/folder/DICOMDIR, NIfTI, NRRD or .npz; a series on a PACS (dicomweb://HOST:PORT/PATH/studies/S/series/U or dimse://AET@HOST:PORT/SERIES_UID).")
     var input: String
 
     @Argument(help: "Output path ending in .nii, .nii.gz, .hdr, .nrrd or .npz.")
     var output: String
 
     @OptionGroup var inputOptions: InputOptions
-    @OptionGroup var dicomweb: DICOMwebOptions
+    @OptionGroup var pacs: PACSOptions
 
     @Flag(name: .long, help: "Do not print warnings.")
     var quiet = false
@@ -30,7 +30,7 @@ struct ConvertCommand: ParsableCommand {
     func run() throws {
         _ = try OutputFormat.volume(for: output)
         try AtomicWrite.checkDestination(output)
-        let local = try dicomweb.localize(input)
+        let local = try pacs.localize(input)
         defer { local.remove() }
         let volume = try local.naming { try VolumeReader.read(path: local.path, options: inputOptions.readOptions) }
         if !quiet { for w in volume.metadata.warnings { Diagnostics.warn("\(input): \(w)") } }

@@ -3,6 +3,7 @@ import Foundation
 import VoxSAMCore
 import VoxSAMExport
 import VoxSAMIO
+import VoxSAMPACS
 import VoxSAMProtocol
 
 /// `voxsam export`: a label map (from VoxSAM or any other tool) into DICOM SEG, RTSTRUCT, Slicer
@@ -22,12 +23,13 @@ struct ExportCommand: ParsableCommand {
           voxsam export seg.nii.gz --reference CT_SERIES/ --names 1=liver,2=spleen -o seg.dcm
           voxsam export seg.nii.gz --reference CT_SERIES/ --to rtstruct --algorithm-name "nnU-Net 2.5" -o rt.dcm
           voxsam export seg.nii.gz --reference ct.nii.gz --protocol ct-abdomen -o seg.seg.nrrd
+          voxsam export seg.nii.gz --reference dimse://PACS@pacs.example:104/1.2.3.4 --to rtstruct -o rt.dcm --push dimse://PACS@pacs.example:104
         """)
 
     @Argument(help: "The label map: NIfTI, NRRD or .npz (integer labels, 0 = background).")
     var labelMap: String
 
-    @Option(name: .long, help: "The image the label map was made from (a DICOM series folder for dicom-seg and rtstruct).")
+    @Option(name: .long, help: "The image the label map was made from (a DICOM series folder for dicom-seg and rtstruct, or a series on a PACS: dicomweb://…/studies/S/series/U, dimse://AET@HOST:PORT/SERIES_UID).")
     var reference: String?
 
     @Option(name: .long, help: "Output format: dicom-seg, rtstruct, seg-nrrd, nifti, nrrd or npz (default: from the output's extension).")
@@ -61,6 +63,10 @@ struct ExportCommand: ParsableCommand {
     var output: String
 
     @OptionGroup var inputOptions: InputOptions
+    @OptionGroup var pacs: PACSOptions
+
+    @Option(name: .long, help: "Send the DICOM SEG or RTSTRUCT written to a PACS: dicomweb://HOST:PORT/PATH (STOW-RS) or dimse://AET@HOST:PORT (C-STORE). If it fails, the file stays written and the exit code is 6.")
+    var push: String?
 
     @Flag(name: .long, help: "No summary on stderr.")
     var quiet = false
@@ -71,25 +77,38 @@ struct ExportCommand: ParsableCommand {
         if format.needsDICOMSource && reference == nil {
             throw VoxSAMError(.invalidArgument, "--to \(format.rawValue) needs --reference DICOM_FOLDER: the DICOM series the label map was made from")
         }
+        let destination = try push.map { text -> PACSAddress in
+            guard format == .dicomSEG || format == .rtstruct else {
+                throw VoxSAMError(.invalidArgument, "--push sends DICOM SEG or RTSTRUCT: write one (--to dicom-seg|rtstruct)")
+            }
+            return try PACSAddress.destination(text)
+        }
         let algorithm = try SegmentationAlgorithm.parse(type: algorithmType, name: algorithmName)
         let given = try LabelNames.parse(names)
         let proto = try self.protocol.map(ProtocolLibrary.resolve)
 
         let labels = try VolumeReader.read(path: labelMap)
-        let source = try reference.map { try VolumeReader.read(path: $0, options: inputOptions.readOptions) }
+        // The credentials are checked now, before any work; a reference on a PACS is fetched.
+        let client: PACSClient? = try destination != nil || reference.map(PACSAddress.isRemote) == true ? pacs.client() : nil
+        let local = try reference.map { try pacs.localize($0, client: client) }
+        defer { local?.remove() }
+        let source = try local.map { l in try l.naming { try VolumeReader.read(path: l.path, options: inputOptions.readOptions) } }
         let catalog = SegmentCatalog(protocol: proto, strict: strict)
         let present = try Exporter.labelsPresent(in: labels, path: labelMap)
         let segments = try catalog.describe(present.map { (label: $0, name: given[$0], color: nil) })
 
         var series = DerivedSeriesInfo(seriesDescription: seriesDescription, seriesNumber: seriesNumber)
         series.contentDescription = proto.map { "VoxSAM export, protocol \($0.name)" } ?? "VoxSAM export"
-        var request = ExportRequest(labelMap: labels, labelMapPath: labelMap, source: source, sourcePath: reference,
+        var request = ExportRequest(labelMap: labels, labelMapPath: labelMap, source: source, sourcePath: local?.path,
                                     segments: segments, format: format, output: output, series: series, algorithm: algorithm)
         request.contourSimplification = contourTolerance <= 0 ? .none : .maxDeviation(contourTolerance)
-        let report = try Exporter.export(request)
+        let report = try local.map { l in try l.naming { try Exporter.export(request) } } ?? Exporter.export(request)
         if !quiet {
             for n in report.notes { Diagnostics.info(n) }
             Diagnostics.info("wrote \(report.files.joined(separator: ", ")) (\(segments.count) segments: \(segments.map { "\($0.label) \($0.name)" }.joined(separator: ", ")))")
+        }
+        if let destination, let client {
+            try pacs.push([output], to: destination, client: client, quiet: quiet)
         }
     }
 }

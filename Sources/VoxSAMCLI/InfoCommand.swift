@@ -19,17 +19,17 @@ struct InfoCommand: ParsableCommand {
           voxsam info DICOM_FOLDER/ --json
         """)
 
-    @Argument(help: "A DICOM file, folder or DICOMDIR; a NIfTI (.nii, .nii.gz, .hdr), NRRD (.nrrd, .nhdr) or CVPR24 .npz file; a series on a DICOMweb server (dicomweb://HOST:PORT/PATH/studies/S/series/U).")
+    @Argument(help: "A DICOM file, folder or DICOMDIR; a NIfTI (.nii, .nii.gz, .hdr), NRRD (.nrrd, .nhdr) or CVPR24 .npz file; a series on a PACS (dicomweb://HOST:PORT/PATH/studies/S/series/U or dimse://AET@HOST:PORT/SERIES_UID).")
     var input: String
 
     @OptionGroup var inputOptions: InputOptions
-    @OptionGroup var dicomweb: DICOMwebOptions
+    @OptionGroup var pacs: PACSOptions
 
     @Flag(name: .long, help: "Print JSON (schema in README: `voxsam info --json`).")
     var json = false
 
     func run() throws {
-        let local = try dicomweb.localize(input)
+        let local = try pacs.localize(input)
         defer { local.remove() }
         var report = try local.naming { try InfoReport.make(path: local.path, options: inputOptions.readOptions) }
         report.path = input

@@ -69,7 +69,7 @@ struct RefineCommand: ParsableCommand {
     var force = false
 
     @OptionGroup var inputOptions: InputOptions
-    @OptionGroup var dicomweb: DICOMwebOptions
+    @OptionGroup var pacs: PACSOptions
     @OptionGroup var modelOptions: ModelOptions
 
     @Flag(name: .long, help: "No progress or summary on stderr.")
@@ -93,7 +93,7 @@ struct RefineCommand: ParsableCommand {
                                        keyBoxes: try keyBox.map(NamedKeyBox.parse),
                                        removedKeyBoxes: try removeKeyBox.map(Refinement.RemovedKeyBox.parse), removedObjects: remove)
         // An image read from a DICOMweb server (`report.input` is its address) is fetched again.
-        let local = try dicomweb.localize(job.path)
+        let local = try pacs.localize(job.path)
         defer { local.remove() }
         job.displayName = job.path
         job.path = local.path

@@ -26,9 +26,11 @@ struct SegmentCommand: ParsableCommand {
           voxsam segment case.npz -o segs.npz            (boxes from the .npz)
           voxsam segment case.npz -o segs2.npz --cache emb/ --key-box object3:12:140,96,188,150
                                                          (a correction; with --cache only the decoder runs again)
+          voxsam segment dimse://PACS@pacs.example:104/1.2.840.113619.2.55 --box 200,200,0,300,300,2 -o lesion.dcm \\
+              --push dimse://PACS@pacs.example:104   (from a PACS by C-GET, the SEG back by C-STORE; our AE title: --aet)
         """)
 
-    @Argument(help: "The image: DICOM folder/file, NIfTI, NRRD or CVPR24 .npz, or a series on a DICOMweb server (dicomweb://HOST:PORT/PATH/studies/S/series/U).")
+    @Argument(help: "The image: DICOM folder/file, NIfTI, NRRD or CVPR24 .npz, or a series on a PACS (dicomweb://HOST:PORT/PATH/studies/S/series/U or dimse://AET@HOST:PORT/SERIES_UID).")
     var input: String
 
     @Option(name: .shortAndLong, help: "Output: label map .nii.gz/.nii/.nrrd (with label-name sidecars), .npz (CVPR24 `segs`), Slicer .seg.nrrd, or .dcm (DICOM SEG; RTSTRUCT with --output-format rtstruct).")
@@ -73,13 +75,13 @@ struct SegmentCommand: ParsableCommand {
 
     @OptionGroup var segmentation: SegmentationOptions
     @OptionGroup var inputOptions: InputOptions
-    @OptionGroup var dicomweb: DICOMwebOptions
+    @OptionGroup var pacs: PACSOptions
     @OptionGroup var modelOptions: ModelOptions
 
     @Flag(name: .long, help: "No progress or summary on stderr.")
     var quiet = false
 
-    @Option(name: .long, help: "Send the DICOM SEG or RTSTRUCT written to a DICOMweb server by STOW-RS: dicomweb://HOST:PORT/PATH (the server's DICOMweb root). If it fails, the file stays written and the exit code is 6.")
+    @Option(name: .long, help: "Send the DICOM SEG or RTSTRUCT written to a PACS: dicomweb://HOST:PORT/PATH (the server's DICOMweb root; STOW-RS) or dimse://AET@HOST:PORT (C-STORE). If it fails, the file stays written and the exit code is 6.")
     var push: String?
 
     func run() throws {
@@ -90,19 +92,17 @@ struct SegmentCommand: ParsableCommand {
         try plan.check()
         let proto = try segmentation.loadProtocol()
         let settings = try segmentation.settings(proto, precision: try modelOptions.requestedPrecision())
-        let destination = try push.map { text -> DICOMwebLocation in
+        let destination = try push.map { text -> PACSAddress in
             guard format == .dicomSEG || format == .rtstruct else {
                 throw VoxSAMError(.invalidArgument, "--push sends DICOM SEG or RTSTRUCT: write one (-o result.dcm, --output-format dicom-seg|rtstruct)")
             }
-            let l = try DICOMwebLocation(text)
-            guard l.study == nil else { throw VoxSAMError(.invalidArgument, "--push `\(text)`: give the server's DICOMweb root, not a series") }
-            return l
+            return try PACSAddress.destination(text)
         }
         let objects = try objectSpecs()
         // The credentials are checked now, before any work.
-        let needsClient = destination != nil || DICOMwebLocation.isDICOMweb(self.input)
-        let client: DICOMwebClient? = try needsClient ? dicomweb.client() : nil
-        let local = try dicomweb.localize(self.input, client: client)
+        let needsClient = destination != nil || PACSAddress.isRemote(self.input)
+        let client: PACSClient? = try needsClient ? pacs.client() : nil
+        let local = try pacs.localize(self.input, client: client)
         defer { local.remove() }
         let input = JobInput(path: local.path, readOptions: inputOptions.readOptions, objects: objects, origin: "segment",
                              displayName: self.input, keyBoxes: try keyBox.map(NamedKeyBox.parse))
@@ -136,15 +136,7 @@ struct SegmentCommand: ParsableCommand {
             }
         }
         if let destination, let client {
-            do {
-                let warnings = try client.store(files: [output], at: destination)
-                if !quiet {
-                    for w in warnings { Diagnostics.warn("\(destination.root.absoluteString): \(w)") }
-                    Diagnostics.info("sent \(output) to \(destination) (STOW-RS)")
-                }
-            } catch let e as VoxSAMError {
-                throw VoxSAMError(e.code, e.message + "; \(output) is written and stays", path: e.path, cause: e.cause)
-            }
+            try pacs.push([output], to: destination, client: client, quiet: quiet)
         }
     }
 

@@ -24,8 +24,8 @@ public final class Datastore: @unchecked Sendable {
     public static let imageEndings = [".nii.gz", ".nii", ".nrrd", ".npz", ".zip"]
     public static let labelEndings = [".seg.nrrd", ".nii.gz", ".nii", ".nrrd"]
     /// At most this many files in a DICOM series, and this many bytes unpacked from a zip.
-    public static let maxDICOMFiles = 5000
-    public static let maxUnpackedBytes: Int64 = 4 << 30
+    public static let maxDICOMFiles = ReceivedSeriesLimits.maxFiles
+    public static let maxUnpackedBytes = ReceivedSeriesLimits.maxBytes
 
     public init(directory: String) throws {
         self.directory = directory

@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import VoxSAMCore
 import VoxSAMIO
 import VoxSAMTestSupport
@@ -6,11 +9,12 @@ import XCTest
 @testable import VoxSAMCLI
 
 /// Series from a real PACS and results sent back to it: Orthanc (Debian `orthanc` + `orthanc-dicomweb`)
-/// on loopback, fed by DCMTK's `storescu`. `voxsam info|convert|segment dicomweb://…` read the series
-/// by WADO-RS into a private folder that is gone afterwards; `segment --push` sends the DICOM SEG by
-/// STOW-RS, QIDO-RS finds it in the same study, and highdicom reads the SEG fetched back by WADO-RS
-/// with masks equal to the local label map. Failures are one line naming the peer, exit code 6, and
-/// the written result stays.
+/// on loopback, fed by DCMTK's `storescu`. `voxsam info|convert|segment dicomweb://…` and `dimse://…`
+/// read the series (WADO-RS; C-FIND + C-GET) into a private folder that is gone afterwards;
+/// `segment --push` and `export --push` send the DICOM SEG and RTSTRUCT (STOW-RS; C-STORE), QIDO-RS
+/// finds them in the same study, and highdicom reads the SEG fetched back by WADO-RS with masks equal
+/// to the local label map. Failures are one line naming the peer, exit code 6, and the written result
+/// stays.
 final class PACSTests: XCTestCase {
     static let exe = TestData.repoRoot.appendingPathComponent(".build/release/voxsam").path
 
@@ -36,6 +40,8 @@ final class PACSTests: XCTestCase {
                 "RemoteAccessAllowed": false, "AuthenticationEnabled": false,
                 "StorageDirectory": folder.appendingPathComponent("db").path, "IndexDirectory": folder.appendingPathComponent("db").path,
                 "Plugins": ["/usr/share/orthanc/plugins/libOrthancDicomWeb.so"], "DicomWeb": ["Enable": true, "Root": "/dicom-web/"],
+                // C-FIND, C-GET and C-STORE only for the AE titles it knows (VoxSAM's default); wrong called AE titles rejected.
+                "DicomModalities": ["voxsam": ["VOXSAM", "127.0.0.1", 104]], "DicomCheckCalledAet": true, "DicomAlwaysAllowStore": false,
             ]
             config = folder.appendingPathComponent("orthanc.json")
             log = folder.appendingPathComponent("orthanc.log")
@@ -69,7 +75,30 @@ final class PACSTests: XCTestCase {
             process = nil
         }
 
+        /// Gone at once, as a crashed or unplugged PACS (a graceful stop still takes associations).
+        func kill() {
+            if let p = process { Glibc.kill(p.processIdentifier, SIGKILL) }
+            process?.waitUntilExit()
+            process = nil
+        }
+
         var root: String { "dicomweb://127.0.0.1:\(httpPort)/dicom-web" }
+        var dimse: String { "dimse://ORTHANC@127.0.0.1:\(dicomPort)" }
+
+        /// Stores SampleData/dicom-ct3 by C-STORE (DCMTK's storescu); returns its folder and UIDs as QIDO-RS lists them.
+        func feedSample() throws -> (folder: String, study: String, series: String) {
+            let folder = TestData.sampleData.appendingPathComponent("dicom-ct3").path
+            let files = ["01.dcm", "02.dcm", "03.dcm"].map { "\(folder)/\($0)" }
+            let store = try TestProcess.run("/usr/bin/storescu", ["-aet", "VOXSAM", "-aec", "ORTHANC", "127.0.0.1", String(dicomPort)] + files)
+            guard store.status == 0 else { throw VoxSAMError(.internal, "storescu failed: \(store.stderr)") }
+            let uids = try TestProcess.python("""
+            import sys, requests
+            s = requests.get(sys.argv[1] + "/dicom-web/series").json()
+            print(s[0]["0020000D"]["Value"][0], s[0]["0020000E"]["Value"][0])
+            """, arguments: ["http://127.0.0.1:\(httpPort)"]).split(separator: " ").map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
+            guard uids.count == 2 else { throw VoxSAMError(.internal, "QIDO-RS lists no series: \(uids)") }
+            return (folder, uids[0], uids[1])
+        }
     }
 
     func requirePeers() throws {
@@ -85,27 +114,24 @@ final class PACSTests: XCTestCase {
         }
     }
 
+    /// A test folder, its TMPDIR for voxsam (empty at the end: fetched series are removed), and Orthanc.
+    func startedPACS() throws -> (root: URL, tmp: URL, orthanc: Orthanc) {
+        try requirePeers()
+        let root = try TestData.temporaryFolder(self)
+        let tmp = root.appendingPathComponent("tmp")
+        try FileManager.default.createDirectory(at: tmp, withIntermediateDirectories: true)
+        return (root, tmp, try Orthanc(self, folder: root))
+    }
+
     func voxsam(_ args: [String], tmp: URL) throws -> TestProcess.Output {
         try TestProcess.run(Self.exe, args, environment: ["TMPDIR": tmp.path])
     }
 
     func testSeriesFromDICOMwebAndSEGBackByStow() throws {
-        try requirePeers()
-        let root = try TestData.temporaryFolder(self)
+        let (root, tmp, orthanc) = try startedPACS()
         func path(_ name: String) -> String { root.appendingPathComponent(name).path }
-        let tmp = root.appendingPathComponent("tmp")
-        try FileManager.default.createDirectory(at: tmp, withIntermediateDirectories: true)
-        let orthanc = try Orthanc(self, folder: root)
-        let series = TestData.sampleData.appendingPathComponent("dicom-ct3").path
-        let files = ["01.dcm", "02.dcm", "03.dcm"].map { "\(series)/\($0)" }
-        let store = try TestProcess.run("/usr/bin/storescu", ["-aec", "ORTHANC", "127.0.0.1", String(orthanc.dicomPort)] + files)
-        XCTAssertEqual(store.status, 0, store.stderr)
-        let uids = try TestProcess.python("""
-        import sys, requests
-        s = requests.get(sys.argv[1] + "/dicom-web/series").json()
-        print(s[0]["0020000D"]["Value"][0], s[0]["0020000E"]["Value"][0])
-        """, arguments: ["http://127.0.0.1:\(orthanc.httpPort)"]).split(separator: " ").map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
-        XCTAssertEqual(uids.count, 2)
+        let (series, study, seriesUID) = try orthanc.feedSample()
+        let uids = [study, seriesUID]
         let address = "\(orthanc.root)/studies/\(uids[0])/series/\(uids[1])"
 
         // info and segment read the series from the PACS as from the folder.
@@ -169,10 +195,106 @@ final class PACSTests: XCTestCase {
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: tmp.path), [], "the fetched series are removed")
     }
 
+    /// The same by DIMSE: the series by C-FIND + C-GET (masks equal to the folder's), the SEG sent by
+    /// `segment --push` and the RTSTRUCT by `export --push` over C-STORE; both are then in the CT's
+    /// study, referencing its series, and highdicom reads the SEG fetched back by WADO-RS with masks
+    /// equal to the local label map. A wrong AE title on either side, a refused connection, a series
+    /// the peer does not have: one line naming the peer and what it said, exit 6, the result stays.
+    func testSeriesByCGetAndResultsBackByCStore() throws {
+        let (root, tmp, orthanc) = try startedPACS()
+        func path(_ name: String) -> String { root.appendingPathComponent(name).path }
+        let (series, study, seriesUID) = try orthanc.feedSample()
+        let address = "\(orthanc.dimse)/\(seriesUID)"
+
+        let info = try voxsam(["info", address], tmp: tmp)
+        XCTAssertEqual(info.status, 0, info.stderr)
+        XCTAssertTrue(info.stdout.contains("512 x 512 x 3"), info.stdout)
+        let box = "200,200,0,300,300,2"
+        for (input, out) in [(series, "folder"), (address, "dimse")] {
+            let r = try voxsam(["segment", input, "--box", box, "--name", "x", "-o", path(out + ".nrrd"), "--quiet"], tmp: tmp)
+            XCTAssertEqual(r.status, 0, r.stderr)
+        }
+        let a = try VolumeReader.read(path: path("folder.nrrd")), b = try VolumeReader.read(path: path("dimse.nrrd"))
+        XCTAssertEqual(a.geometry, b.geometry)
+        XCTAssertEqual(a.voxels, b.voxels)
+        XCTAssertEqual(Set(b.voxels.labelValues), [0, 1], "the mask is not empty")
+
+        // The SEG by segment --push, the RTSTRUCT by export --push (its reference fetched by C-GET too).
+        let seg = try voxsam(["segment", address, "--box", box, "--name", "x", "-o", path("seg.dcm"), "--push", orthanc.dimse], tmp: tmp)
+        XCTAssertEqual(seg.status, 0, seg.stderr)
+        XCTAssertTrue(seg.stderr.contains("sent \(path("seg.dcm")) to \(orthanc.dimse) (C-STORE)"), seg.stderr)
+        let rt = try voxsam(["export", path("dimse.nrrd"), "--reference", address, "--to", "rtstruct", "--names", "1=x", "-o", path("rt.dcm"),
+                             "--push", orthanc.dimse], tmp: tmp)
+        XCTAssertEqual(rt.status, 0, rt.stderr)
+        XCTAssertTrue(rt.stderr.contains("sent \(path("rt.dcm")) to \(orthanc.dimse) (C-STORE)"), rt.stderr)
+        let check = try TestProcess.python("""
+        import email, io, sys, requests, pydicom
+        base, study, series, out, seg, rt = sys.argv[1:7]
+        for modality, local in (("SEG", seg), ("RTSTRUCT", rt)):
+            found = requests.get(base + "/dicom-web/series", params={"Modality": modality}).json()
+            assert len(found) == 1 and found[0]["0020000D"]["Value"][0] == study, (modality, found)
+            uid = found[0]["0020000E"]["Value"][0]
+            r = requests.get(f"{base}/dicom-web/studies/{study}/series/{uid}", headers={"Accept": 'multipart/related; type="application/dicom"'})
+            msg = email.message_from_bytes(b"Content-Type: " + r.headers["Content-Type"].encode() + b"\\r\\n\\r\\n" + r.content)
+            parts = [p.get_payload(decode=True) for p in msg.walk() if p.get_content_type() == "application/dicom"]
+            assert len(parts) == 1, len(parts)
+            remote, mine = pydicom.dcmread(io.BytesIO(parts[0])), pydicom.dcmread(local)
+            assert remote.SOPInstanceUID == mine.SOPInstanceUID
+            if modality == "SEG":
+                assert remote.ReferencedSeriesSequence[0].SeriesInstanceUID == series
+                open(out, "wb").write(parts[0])
+            else:
+                ref = remote.ReferencedFrameOfReferenceSequence[0].RTReferencedStudySequence[0].RTReferencedSeriesSequence[0]
+                assert ref.SeriesInstanceUID == series
+            print("HELD", modality)
+        """, arguments: ["http://127.0.0.1:\(orthanc.httpPort)", study, seriesUID, path("fetched-seg.dcm"), path("seg.dcm"), path("rt.dcm")])
+        XCTAssertTrue(check.contains("HELD SEG") && check.contains("HELD RTSTRUCT"), check)
+        let script = TestData.repoRoot.appendingPathComponent("Tests/Interop/check_dicom_export.py").path
+        let highdicom = try TestProcess.run("python3", [script, "seg", path("fetched-seg.dcm"), series, path("dimse.nrrd"), "1=x"])
+        XCTAssertEqual(highdicom.status, 0, "highdicom reads the SEG fetched by WADO-RS with masks equal to the label map:\n\(highdicom.stdout)\(highdicom.stderr)")
+
+        // Failures: one line naming the peer and what it said, exit 6.
+        let port = orthanc.dicomPort
+        let cases: [(args: [String], says: [String])] = [
+            (["info", address, "--aet", "STRANGER"], ["dimse://ORTHANC@127.0.0.1:\(port)", "aborted the association", "our AE title STRANGER"]),
+            (["info", "dimse://NOTORTHANC@127.0.0.1:\(port)/\(seriesUID)"], ["association rejected", "Called AE Title Not Recognized"]),
+            (["info", "dimse://ORTHANC@127.0.0.1:9/\(seriesUID)"], ["dimse://ORTHANC@127.0.0.1:9", "Connection refused"]),
+            (["info", "\(orthanc.dimse)/1.2.3.4"], ["has no series 1.2.3.4"]),
+            (["segment", address, "--box", box, "--name", "x", "-o", path("seg2.dcm"), "--push", "dimse://NOTORTHANC@127.0.0.1:\(port)"],
+             ["association rejected", "seg2.dcm is written and stays"]),
+            (["segment", series, "--box", box, "--name", "x", "-o", path("seg3.dcm"), "--push", orthanc.dimse, "--aet", "STRANGER"],
+             ["aborted the association", "our AE title STRANGER", "seg3.dcm is written and stays"]),
+        ]
+        for c in cases {
+            let r = try voxsam(c.args, tmp: tmp)
+            XCTAssertEqual(r.status, 6, "\(c.args): \(r.stderr)")
+            for s in c.says { XCTAssertTrue(r.stderr.contains(s), "\(c.args): wanted \(s): \(r.stderr)") }
+            XCTAssertEqual(r.stderr.split(separator: "\n").filter { $0.contains("error:") }.count, 1, r.stderr)
+        }
+        XCTAssertTrue(FileManager.default.fileExists(atPath: path("seg2.dcm")) && FileManager.default.fileExists(atPath: path("seg3.dcm")))
+        for bad in ["dimse://127.0.0.1:104/1.2", "dimse://ORTHANC@127.0.0.1:0/1.2", "dimse://ORTHANC@127.0.0.1:104/1.2/../x",
+                    "dimse://AN_AE_TITLE_LONGER_THAN_16@h:104/1.2"] {
+            let r = try voxsam(["info", bad], tmp: tmp)
+            XCTAssertEqual(r.status, 2, "\(bad): \(r.stderr)")
+            XCTAssertTrue(r.stderr.contains("dimse://AET@HOST:PORT") || r.stderr.contains("AE title"), r.stderr)
+        }
+        let env = try TestProcess.run(Self.exe, ["info", address], environment: ["TMPDIR": tmp.path, "VOXSAM_AET": "STRANGER"])
+        XCTAssertEqual(env.status, 6, "VOXSAM_AET is our AE title: \(env.stderr)")
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: tmp.path), [], "the fetched series are removed")
+    }
+
     /// Orthanc stops in the middle of a batch: the studies after it are recorded `push_failed` with
     /// their outputs kept; once it is back, `--resume` sends exactly those, without segmenting again,
-    /// and Orthanc holds each result once.
+    /// and Orthanc holds each result once. By STOW-RS and by C-STORE.
     func testBatchPushFailedThenResumed() throws {
+        try batchPushFailedThenResumed(dimse: false)
+    }
+
+    func testBatchPushByCStoreFailedThenResumed() throws {
+        try batchPushFailedThenResumed(dimse: true)
+    }
+
+    func batchPushFailedThenResumed(dimse: Bool) throws {
         try requirePeers()
         let root = try TestData.temporaryFolder(self)
         let orthanc = try Orthanc(self, folder: root)
@@ -189,7 +311,7 @@ final class PACSTests: XCTestCase {
         try Data(#"{"studies": [\#(entries.joined(separator: ", "))]}"#.utf8).write(to: prompts)
         let out = root.appendingPathComponent("out")
         let args = ["batch", studies.path, "--prompts", prompts.path, "--output", out.path, "--outputs", "dicom-seg,confidence-json",
-                    "--push", orthanc.root, "--jobs", "1"]
+                    "--push", dimse ? orthanc.dimse : orthanc.root, "--jobs", "1"]
 
         // First run: Orthanc goes away once s1 is recorded.
         let batch = Process()
@@ -206,8 +328,8 @@ final class PACSTests: XCTestCase {
             return ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? [])
                 .compactMap { try? String(contentsOfFile: "\(dir)/\($0)", encoding: .utf8) }.joined()
         }
-        while !recorded().contains(#""study":"s1""#), batch.isRunning, Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
-        orthanc.stop()
+        while !recorded().contains(#""study":"s1""#), batch.isRunning, Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
+        orthanc.kill()
         batch.waitUntilExit()
         let err1 = (try? String(contentsOf: errFile, encoding: .utf8)) ?? ""
         XCTAssertEqual(batch.terminationStatus, 5, err1)
@@ -223,19 +345,23 @@ final class PACSTests: XCTestCase {
         var m = try manifest()
         XCTAssertEqual(m["s1"]?["status"] as? String, "done", err1)
         XCTAssertEqual((m["s1"]?["push"] as? [String: Any])?["status"] as? String, "sent")
-        for s in ["s2", "s3"] {
+        // s2 may still have been sent while Orthanc went down; s3 cannot have been.
+        let unsent = ["s2", "s3"].filter { m[$0]?["status"] as? String == "push_failed" }
+        XCTAssertTrue(unsent.contains("s3"), err1)
+        for s in unsent {
             XCTAssertEqual(m[s]?["status"] as? String, "push_failed", err1)
             let answer = (m[s]?["push"] as? [String: Any])?["answer"] as? String ?? ""
-            XCTAssertTrue(answer.contains("cannot be reached"), answer)
+            XCTAssertTrue(answer.contains(dimse ? "Connection refused" : "cannot be reached"), answer)
             XCTAssertTrue(FileManager.default.fileExists(atPath: out.appendingPathComponent("\(s)/seg.dcm").path), "the outputs stay")
         }
 
-        // Orthanc is back: --resume sends exactly s2 and s3, segmenting nothing.
+        // Orthanc is back: --resume sends exactly those, segmenting nothing.
         try orthanc.start()
         let second = try TestProcess.run(Self.exe, args + ["--resume"])
         XCTAssertEqual(second.status, 0, second.stderr)
-        XCTAssertTrue(second.stderr.contains("s1: up to date\n"), second.stderr)
-        XCTAssertTrue(second.stderr.contains("s2: up to date; sent to") && second.stderr.contains("s3: up to date; sent to"), second.stderr)
+        for s in ["s1", "s2", "s3"] {
+            XCTAssertTrue(second.stderr.contains(unsent.contains(s) ? "\(s): up to date; sent to" : "\(s): up to date\n"), second.stderr)
+        }
         XCTAssertTrue(second.stderr.contains("0 done, 3 up to date"), second.stderr)
         m = try manifest()
         for s in ["s1", "s2", "s3"] { XCTAssertEqual(m[s]?["status"] as? String, "done") }

@@ -42,7 +42,10 @@ typedef enum vxd_status {
     /** A caller error (bad frame index, buffer too small, null pointer). */
     VXD_INVALID_ARGUMENT = 6,
     /** An unexpected failure inside the bridge (out of memory, C++ exception). */
-    VXD_INTERNAL = 7
+    VXD_INTERNAL = 7,
+    /** A network peer could not be reached, refused or aborted the association, or answered
+     *  with a failure (CDCMTKNetwork.h). */
+    VXD_NETWORK = 8
 } vxd_status;
 
 enum { VXD_MESSAGE_CAPACITY = 1536 };
@@ -186,7 +189,8 @@ char *vxd_dicomdir_files(const char *path, vxd_error *error);
 }
 #endif
 
-/* The writers (DICOM SEG, RTSTRUCT) are declared in their own header. */
+/* The writers (DICOM SEG, RTSTRUCT) and the DIMSE client are declared in their own headers. */
 #include "CDCMTKWriters.h"
+#include "CDCMTKNetwork.h"
 
 #endif /* VOXSAM_CDCMTK_H */

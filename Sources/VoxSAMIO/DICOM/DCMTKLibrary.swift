@@ -48,6 +48,7 @@ package enum DCMTKLibrary {
         case VXD_CORRUPT: code = .corruptFile
         case VXD_UNSUPPORTED, VXD_NO_PIXELS: code = .unsupportedData
         case VXD_INVALID_ARGUMENT: code = .invalidArgument
+        case VXD_NETWORK: code = .network
         default: code = .internal
         }
         return VoxSAMError(code, message, path: path)

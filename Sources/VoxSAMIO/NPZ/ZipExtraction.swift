@@ -1,6 +1,13 @@
 import Foundation
 import VoxSAMCore
 
+/// Limits on a DICOM series that arrives from outside (a zip upload, a PACS retrieval): at most
+/// this many files and this many bytes, so a hostile peer cannot fill the disk.
+public enum ReceivedSeriesLimits {
+    public static let maxFiles = 5000
+    public static let maxBytes: Int64 = 4 << 30
+}
+
 /// Unpacks the files of a ZIP archive (a zipped DICOM series) with `ZipReader`'s checks, each into
 /// a numbered file of `folder` (`00001.dcm`, …): member names are never used as paths, so a name
 /// with `../` or `/` cannot place a file anywhere. Folders in the archive are flattened.

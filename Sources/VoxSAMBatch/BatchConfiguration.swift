@@ -22,6 +22,11 @@ public struct BatchConfiguration: Sendable {
     /// Where each study's DICOM outputs (SEG, RTSTRUCT) are sent once written (`--push`): the peer
     /// as records name it, and the sender (which throws the peer's answer when it fails).
     public var push: (destination: String, send: @Sendable ([String]) throws -> Void)?
+    /// The studies of a study list (series on a PACS) instead of the studies folder's.
+    public var studyList: [Study]?
+    /// Fetches a listed study's series (its address) into a new private folder; returns the folder
+    /// and how to remove it (once the study is recorded).
+    public var fetch: (@Sendable (String) throws -> (folder: String, remove: @Sendable () -> Void))?
     public var modelSHA256: String
     public var modelFileName: String
     public var readOptions: VolumeReadOptions

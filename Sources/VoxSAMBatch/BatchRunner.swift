@@ -46,10 +46,10 @@ public final class BatchRunner<Model: SliceSegmentationModel> {
         } else if !isDir.boolValue {
             throw VoxSAMError(.writeFailed, "the output path exists and is not a folder", path: out)
         }
-        let all = try Study.discover(in: config.studiesDirectory)
+        let all = try config.studyList ?? Study.discover(in: config.studiesDirectory)
         let names = Set(all.map(\.name))
         for s in config.prompts.studies.keys.sorted() where !names.contains(s) {
-            log("warning: the prompts file names study `\(s)`, which is not in \(config.studiesDirectory)")
+            log("warning: the prompts file names study `\(s)`, which is not in \(config.studyList == nil ? config.studiesDirectory : "the study list")")
         }
         let studies = all.filter { config.shard.contains(study: $0.name) }
         let store = ManifestStore(outputDirectory: out)
@@ -84,6 +84,7 @@ public final class BatchRunner<Model: SliceSegmentationModel> {
         for n in 0..<studies.count {
             let waitStart = Date()
             let prepared = next()
+            defer { prepared.release() }
             let wait = config.jobs > 1 ? Date().timeIntervalSince(waitStart) : 0
             let prefix = "[\(n + 1)/\(studies.count)] \(prepared.study.name)"
             switch prepared.outcome {

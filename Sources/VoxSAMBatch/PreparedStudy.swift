@@ -23,4 +23,6 @@ public struct PreparedStudy: Sendable {
     public var masks: [ManifestRecord.FileHash]
     public var prepareSeconds: Double
     public var startedAt: String
+    /// Removes what preparing fetched (a listed study's series), once the study is recorded.
+    public var release: @Sendable () -> Void = {}
 }

@@ -6,9 +6,11 @@ import VoxSAMCore
 public struct Study: Sendable, Equatable {
     /// Folder name (or file stem); also the output folder's name.
     public var name: String
-    /// The folder or file.
+    /// The folder or file; for a study on a PACS, its address.
     public var path: String
     public var isFolder: Bool
+    /// Whether the study is a series on a PACS (`path` is its address), fetched when its turn comes.
+    public var isRemote = false
 
     /// Volume file extensions a study may consist of.
     static let volumeExtensions = [".nii.gz", ".nii", ".hdr", ".nrrd", ".nhdr", ".npz"]
@@ -47,6 +49,35 @@ public struct Study: Sendable, Equatable {
             studies.append(study)
         }
         return studies
+    }
+
+    /// The studies of a study list: one per line, `NAME ADDRESS` (a series on a PACS, e.g.
+    /// `dicomweb://…/studies/S/series/U` or `dimse://AET@HOST:PORT/SERIES_UID`); blank lines and lines
+    /// starting with `#` are ignored. NAME names the output folder: 1–255 characters, no `/`, `\`
+    /// or control characters, not starting with `.`. `isAddress` checks each address.
+    public static func list(fromFile path: String, isAddress: (String) throws -> Void) throws -> [Study] {
+        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
+            throw VoxSAMError(.notFound, "the study list cannot be read (UTF-8 text expected)", path: path)
+        }
+        var studies: [Study] = []
+        var seen: Set<String> = []
+        for (n, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let line = raw.trimmingCharacters(in: .whitespacesAndNewlines)
+            if line.isEmpty || line.hasPrefix("#") { continue }
+            func fail(_ m: String) -> VoxSAMError { VoxSAMError(.invalidArgument, "line \(n + 1): \(m)", path: path) }
+            let fields = line.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
+            guard fields.count == 2 else { throw fail("expected `NAME ADDRESS` (two fields)") }
+            let name = fields[0]
+            guard name.utf8.count <= 255, !name.hasPrefix("."), !name.contains("/"), !name.contains("\\"),
+                  !name.unicodeScalars.contains(where: { CharacterSet.controlCharacters.contains($0) }) else {
+                throw fail("`\(name)` cannot name an output folder (no `/`, `\\`, control characters or leading `.`)")
+            }
+            guard seen.insert(name).inserted else { throw fail("the study `\(name)` is listed twice") }
+            do { try isAddress(fields[1]) } catch let e as VoxSAMError { throw fail(e.message) }
+            studies.append(Study(name: name, path: fields[1], isFolder: true, isRemote: true))
+        }
+        guard !studies.isEmpty else { throw VoxSAMError(.invalidArgument, "the study list names no study", path: path) }
+        return studies.sorted { $0.name < $1.name }
     }
 
     /// Every regular file of the study (recursively for a folder; with the `.img` of a `.hdr`), sorted.

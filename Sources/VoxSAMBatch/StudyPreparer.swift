@@ -48,13 +48,31 @@ struct StudyPreparer: Sendable {
 
     /// Hashes, decides and reads; every problem becomes a `failed` outcome.
     private func fill(_ prepared: inout PreparedStudy) {
-        let study = prepared.study, prompts = prepared.prompts
+        var study = prepared.study
+        let prompts = prepared.prompts
+        var fetchedFolder: String?
         do {
-            let base = URL(fileURLWithPath: config.studiesDirectory).standardizedFileURL.path
-            prepared.inputs = try study.files().map { f in
-                let std = URL(fileURLWithPath: f).standardizedFileURL.path
-                let rel = std.hasPrefix(base + "/") ? String(std.dropFirst(base.count + 1)) : std
-                return try StudyPreparer.hash(f, as: rel)
+            if study.isRemote {
+                // A listed series: fetched now, into a private folder removed once the study is recorded.
+                // Its inputs are its instances by content (the order they arrive in may differ).
+                guard prompts != nil else {
+                    prepared.outcome = .skipped(reason: "no prompts for this study in \(URL(fileURLWithPath: config.prompts.path).lastPathComponent)")
+                    return
+                }
+                guard let fetch = config.fetch else { throw VoxSAMError(.internal, "no way to fetch a listed study", path: study.path) }
+                let fetched = try fetch(study.path)
+                prepared.release = fetched.remove
+                fetchedFolder = fetched.folder
+                study = Study(name: study.name, path: fetched.folder, isFolder: true)
+                prepared.inputs = try study.files().map { try StudyPreparer.hash($0, as: "") }.sorted { $0.sha256 < $1.sha256 }
+                    .enumerated().map { n, h in ManifestRecord.FileHash(path: "\(prepared.study.path)#\(n + 1)", sha256: h.sha256, bytes: h.bytes) }
+            } else {
+                let base = URL(fileURLWithPath: config.studiesDirectory).standardizedFileURL.path
+                prepared.inputs = try study.files().map { f in
+                    let std = URL(fileURLWithPath: f).standardizedFileURL.path
+                    let rel = std.hasPrefix(base + "/") ? String(std.dropFirst(base.count + 1)) : std
+                    return try StudyPreparer.hash(f, as: rel)
+                }
             }
             let maskPaths = Set(prompts?.objects.compactMap(\.fromMask) ?? []).sorted()
             prepared.masks = try maskPaths.map { m in
@@ -78,7 +96,7 @@ struct StudyPreparer: Sendable {
                 return
             }
             let imagePath = try study.imagePath(prompted: prompts.image)
-            prepared.image = relative(imagePath)
+            prepared.image = fetchedFolder == nil ? relative(imagePath) : prepared.study.path
             var options = config.readOptions
             options.series = prompts.series
             let input = JobInput(path: imagePath, readOptions: options, objects: prompts.objects, origin: prompts.origin,
@@ -89,7 +107,14 @@ struct StudyPreparer: Sendable {
             prepared.series = job.series
             prepared.outcome = .ready(job)
         } catch let e as VoxSAMError {
-            prepared.outcome = .failed(e)
+            // A fetched series is named by its address, not the private folder.
+            if let f = fetchedFolder {
+                let a = prepared.study.path
+                prepared.outcome = .failed(VoxSAMError(e.code, e.message.replacingOccurrences(of: f, with: a),
+                                                       path: e.path.map { $0.replacingOccurrences(of: f, with: a) }, cause: e.cause))
+            } else {
+                prepared.outcome = .failed(e)
+            }
         } catch {
             prepared.outcome = .failed(VoxSAMError(.internal, "\(error)", path: study.path))
         }

@@ -34,9 +34,16 @@ struct BatchCommand: ParsableCommand {
               case01,liver,1,"44,25,0,105,83,29"
               case01,spleen,2,"10,22,0,34,54,29"
             voxsam batch studies/ --prompts prompts.csv --output out/ --outputs nifti,confidence-json,qa-png --resume
+
+            A study list instead of the folder names series on a PACS, fetched one by one when their turn comes \
+            (into a private temporary folder, removed once the study is recorded; --resume fetches again to \
+            compare the instances), e.g. with --push to send the results back:
+              case01 dimse://PACS@pacs.example:104/1.2.840.113619.2.55.3.1
+              case02 dicomweb://pacs.example:8042/dicom-web/studies/1.2.3/series/1.2.3.4
+            voxsam batch list.txt --prompts prompts.csv --output out/ --outputs dicom-seg --push dimse://PACS@pacs.example:104
             """)
 
-    @Argument(help: "The studies folder.")
+    @Argument(help: "The studies folder, or a study list: a text file with one `NAME ADDRESS` line per study, ADDRESS a series on a PACS (dicomweb://…/studies/S/series/U or dimse://AET@HOST:PORT/SERIES_UID).")
     var studies: String?
 
     @Option(name: .long, help: "Prompts file (.csv or .json): study → objects with box, box_mm or from_mask.")
@@ -107,23 +114,40 @@ struct BatchCommand: ParsableCommand {
         let settings = BatchSettings(segmentation: try segmentation.settings(proto, precision: try modelOptions.requestedPrecision()),
                                      outputs: outputList)
 
-        let destination = try push.map { text -> (PACSAddress, PACSClient) in
+        let destination = try push.map { text -> PACSAddress in
             let l = try PACSAddress.destination(text)
             guard outputList.contains(where: { $0 == .labelMap(.dicomSEG) || $0 == .labelMap(.rtstruct) }) else {
                 throw VoxSAMError(.invalidArgument, "--push sends DICOM SEG or RTSTRUCT: add dicom-seg or rtstruct to --outputs")
             }
-            return (l, try pacs.client())
+            return l
         }
+        // A study list (a file rather than a folder): series on a PACS, fetched when their turn comes.
+        var isFolder: ObjCBool = false
+        let isList = FileManager.default.fileExists(atPath: studies, isDirectory: &isFolder) && !isFolder.boolValue
+        let studyList = try isList ? Study.list(fromFile: studies) { address in
+            guard try PACSAddress(address).namesSeries else {
+                throw VoxSAMError(.invalidArgument, "`\(address)` names no series: give dicomweb://HOST:PORT/PATH/studies/S/series/U or dimse://AET@HOST:PORT/SERIES_UID")
+            }
+        } : nil
+        // The credentials and AE title are checked now, before any work.
+        let client: PACSClient? = try destination != nil || isList ? pacs.client() : nil
         let (model, modelPath) = try modelOptions.load(precision: settings.segmentation.precision)
         let modelHash = try ModelStore().sha256(ofFile: modelPath)
-        var config = BatchConfiguration(studiesDirectory: studies, outputDirectory: out, prompts: promptsFile, segmentationProtocol: proto,
+        var config = BatchConfiguration(studiesDirectory: isList ? URL(fileURLWithPath: studies).deletingLastPathComponent().path : studies, outputDirectory: out, prompts: promptsFile, segmentationProtocol: proto,
                                         settings: settings, shard: shardSpec, jobs: jobs, resume: resume, modelSHA256: modelHash,
                                         modelFileName: URL(fileURLWithPath: modelPath).lastPathComponent,
                                         readOptions: reading.readOptions)
         config.prune = prune
         config.cacheDirectory = cache
-        if let (location, client) = destination {
-            config.push = (location.peer, { files in try client.store(files: files, at: location) })
+        if let destination, let client {
+            config.push = (destination.peer, { files in try client.store(files: files, at: destination) })
+        }
+        if let studyList, let client {
+            config.studyList = studyList
+            config.fetch = { address in
+                let f = try FetchedSeries(address, client: client)
+                return (f.folder, { f.remove() })
+            }
         }
         let runner = BatchRunner(config: config, model: LiteMedSAMSliceModel(model: model, checkpointSHA256: modelHash),
                                  log: quiet ? { _ in } : { Diagnostics.info("batch: \($0)") })

@@ -283,6 +283,47 @@ final class PACSTests: XCTestCase {
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: tmp.path), [], "the fetched series are removed")
     }
 
+    /// A study list: series on the PACS by DIMSE and by DICOMweb, fetched one at a time into private
+    /// folders that are gone afterwards; masks equal to segmenting the folder; an unknown series is
+    /// recorded failed with the peer's answer while the others go on; `--resume` fetches again and
+    /// finds them up to date.
+    func testBatchFromStudyList() throws {
+        let (root, tmp, orthanc) = try startedPACS()
+        func path(_ name: String) -> String { root.appendingPathComponent(name).path }
+        let (series, study, seriesUID) = try orthanc.feedSample()
+        try Data("""
+        # the same series twice, and one the PACS does not have
+        by-dimse \(orthanc.dimse)/\(seriesUID)
+        by-web\t\(orthanc.root)/studies/\(study)/series/\(seriesUID)
+
+        missing \(orthanc.dimse)/1.2.3.4
+        """.utf8).write(to: URL(fileURLWithPath: path("list.txt")))
+        let entries = ["by-dimse", "by-web", "missing"].map { #"{"study": "\#($0)", "objects": [{"name": "x", "box": [200, 200, 0, 300, 300, 2]}]}"# }
+        try Data(#"{"studies": [\#(entries.joined(separator: ", "))]}"#.utf8).write(to: URL(fileURLWithPath: path("prompts.json")))
+        let args = ["batch", path("list.txt"), "--prompts", path("prompts.json"), "--output", path("out"), "--outputs", "nifti,dicom-seg", "--jobs", "2"]
+        let first = try voxsam(args, tmp: tmp)
+        XCTAssertEqual(first.status, 5, first.stderr)
+        XCTAssertTrue(first.stderr.contains("missing: FAILED: \(orthanc.dimse): the peer has no series 1.2.3.4"), first.stderr)
+        let local = try voxsam(["segment", series, "--box", "200,200,0,300,300,2", "--name", "x", "-o", path("local.nii.gz"), "--quiet"], tmp: tmp)
+        XCTAssertEqual(local.status, 0, local.stderr)
+        let expected = try VolumeReader.read(path: path("local.nii.gz"))
+        for s in ["by-dimse", "by-web"] {
+            let v = try VolumeReader.read(path: path("out/\(s)/labels.nii.gz"))
+            XCTAssertEqual(v.voxels, expected.voxels, s)
+            XCTAssertEqual(v.geometry, expected.geometry, s)
+        }
+        let manifest = try String(contentsOfFile: path("out/manifest.jsonl"), encoding: .utf8)
+        XCTAssertTrue(manifest.contains(#""image":"\#(orthanc.dimse)/\#(seriesUID)""#), manifest)
+        XCTAssertFalse(manifest.contains(tmp.path), "records name the address, never the private folder")
+        let again = try voxsam(args + ["--resume"], tmp: tmp)
+        XCTAssertEqual(again.status, 5, again.stderr)
+        XCTAssertTrue(again.stderr.contains("by-dimse: up to date\n") && again.stderr.contains("by-web: up to date\n"), again.stderr)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: tmp.path), [], "the fetched series are removed")
+        let bad = try voxsam(["batch", path("prompts.json"), "--prompts", path("prompts.json"), "--output", path("out2")], tmp: tmp)
+        XCTAssertEqual(bad.status, 2, bad.stderr)
+        XCTAssertTrue(bad.stderr.contains("prompts.json: line 1: expected `NAME ADDRESS`"), bad.stderr)
+    }
+
     /// Orthanc stops in the middle of a batch: the studies after it are recorded `push_failed` with
     /// their outputs kept; once it is back, `--resume` sends exactly those, without segmenting again,
     /// and Orthanc holds each result once. By STOW-RS and by C-STORE.

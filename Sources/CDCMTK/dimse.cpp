@@ -8,6 +8,7 @@
 
 #include <cstdio>
 #include <cstring>
+#include <mutex>
 #include <set>
 #include <sys/stat.h>
 
@@ -28,6 +29,16 @@ OFList<OFString> uncompressed() {
     l.push_back(UID_LittleEndianExplicitTransferSyntax);
     l.push_back(UID_LittleEndianImplicitTransferSyntax);
     return l;
+}
+
+/// A UID from the peer, for a message: digits and dots only, at most 64 characters.
+std::string uidText(const OFString &uid) {
+    std::string out;
+    for (char c : std::string(uid.c_str())) {
+        if ((c >= '0' && c <= '9') || c == '.') out += c;
+        if (out.size() >= 64) break;
+    }
+    return out.empty() ? std::string("(none)") : out;
 }
 
 std::string hex(Uint16 s) {
@@ -95,12 +106,19 @@ bool associate(DcmSCU &scu, const vxd_peer *peer, std::string &message, vxd_netw
     }
     std::string rejection;
     {
-        // DcmSCU reports the rejection reason only as a DEBUG message of the dcmnet logger.
+        // DcmSCU reports the rejection reason only as a DEBUG message of the dcmnet logger, whose level
+        // is process-wide: one negotiation at a time raises it, and the level before is restored.
+        static std::mutex negotiating;
+        std::lock_guard<std::mutex> one(negotiating);
         OFLogger net = OFLog::getLogger("dcmtk.dcmnet");
+        struct LevelGuard {
+            OFLogger &logger;
+            OFLogger::LogLevel before;
+            ~LevelGuard() { logger.setLogLevel(before); }
+        } restore{net, net.getChainedLogLevel()};
         vxd::LogCapture capture;
         net.setLogLevel(OFLogger::DEBUG_LOG_LEVEL);
         cond = scu.negotiateAssociation();
-        net.setLogLevel(OFLogger::WARN_LOG_LEVEL);
         std::string logged = capture.messages();
         size_t at = logged.find("Association Rejected:");
         if (at != std::string::npos) {
@@ -152,6 +170,21 @@ template <class Response> void freeResponses(OFList<Response *> &responses) {
     responses.clear();
 }
 
+/// C-FIND that stops after a bounded number of matches (a peer cannot grow the list without end).
+class SeriesFinder : public DcmSCU {
+public:
+    int matches = 0;
+    bool tooMany = false;
+    OFCondition handleFINDResponse(const T_ASC_PresentationContextID presID, QRResponse *response, OFBool &waitForNext) override {
+        OFCondition c = DcmSCU::handleFINDResponse(presID, response, waitForNext);
+        if (++matches > 1000) {
+            tooMany = true;
+            waitForNext = OFFalse;
+        }
+        return c;
+    }
+};
+
 /// C-GET that writes each instance of the wanted series as a numbered file, within limits.
 class SeriesRetriever : public DcmSCU {
 public:
@@ -162,6 +195,18 @@ public:
     uint64_t bytes = 0;
     std::string problem;  // why an instance was refused (the first reason)
     bool writeFailed = false;
+    int responses = 0;
+
+    /// Pending C-GET responses without instances are counted: a peer that only sends those is stopped.
+    OFCondition handleCGETResponse(const T_ASC_PresentationContextID presID, RetrieveResponse *response,
+                                   OFBool &continueSession) override {
+        OFCondition c = DcmSCU::handleCGETResponse(presID, response, continueSession);
+        if (++responses > 2 * maxFiles + 16) {
+            if (problem.empty()) problem = "it sent more than " + std::to_string(2 * maxFiles + 16) + " C-GET responses";
+            continueSession = OFFalse;
+        }
+        return c;
+    }
 
     OFCondition handleSTORERequest(const T_ASC_PresentationContextID, DcmDataset *incoming, OFBool &continueSession,
                                    Uint16 &status) override {
@@ -181,8 +226,8 @@ public:
             return refuse(STATUS_STORE_Error_DataSetDoesNotMatchSOPClass, "it sent an instance without SOPClassUID or SOPInstanceUID");
         }
         if (series != seriesUID.c_str()) {
-            return refuse(STATUS_STORE_Error_CannotUnderstand, "it sent instance " + std::string(instance.c_str()) + " of another series (" +
-                                                              std::string(series.c_str()) + ")");
+            return refuse(STATUS_STORE_Error_CannotUnderstand, "it sent instance " + uidText(instance) + " of another series (" +
+                                                              uidText(series) + ")");
         }
         if (written >= maxFiles) {
             return refuse(STATUS_STORE_Refused_OutOfResources, "the series has more than " + std::to_string(maxFiles) + " instances (the limit)");
@@ -231,7 +276,7 @@ vxd_status vxd_dimse_get_series(const vxd_peer *peer, const char *series_uid, co
         // 1. C-FIND: the series' study (C-GET at SERIES level names both, PS3.4 C.4.3.2).
         std::string studyUID;
         {
-            DcmSCU find;
+            SeriesFinder find;
             configure(find, peer);
             find.addPresentationContext(UID_FINDStudyRootQueryRetrieveInformationModel, uncompressed());
             std::string message;
@@ -250,13 +295,20 @@ vxd_status vxd_dimse_get_series(const vxd_peer *peer, const char *series_uid, co
             for (auto it = responses.begin(); it != responses.end(); ++it) {
                 QRResponse *r = *it;
                 if (DICOM_PENDING_STATUS(r->m_status) && r->m_dataset != nullptr) {
-                    OFString s;
-                    if (r->m_dataset->findAndGetOFString(DCM_StudyInstanceUID, s).good() && !s.empty()) studies.insert(s.c_str());
+                    // Only answers for the series asked (a peer that ignores the key lists every series).
+                    OFString s, answered;
+                    r->m_dataset->findAndGetOFString(DCM_SeriesInstanceUID, answered);
+                    if (answered != series_uid) continue;
+                    if (r->m_dataset->findAndGetOFString(DCM_StudyInstanceUID, s).good() && !s.empty()) studies.insert(uidText(s));
                 } else {
                     finalStatus = r->m_status;
                 }
             }
             freeResponses(responses);
+            if (find.tooMany) {
+                find.closeAssociation(DCMSCU_ABORT_ASSOCIATION);
+                return failNet("C-FIND answered more than 1000 matches for one series");
+            }
             if (cond.bad()) {
                 find.closeAssociation(DCMSCU_ABORT_ASSOCIATION);
                 return failNet("C-FIND failed: " + networkFailure(cond, peer));
@@ -297,11 +349,12 @@ vxd_status vxd_dimse_get_series(const vxd_peer *peer, const char *series_uid, co
         OFList<RetrieveResponse *> responses;
         OFCondition cond = get.sendCGETRequest(pc, &keys, &responses);
         Uint16 finalStatus = 0xFFFF;
-        Uint16 failed = 0;
+        Uint16 failed = 0, completed = 0;
         for (auto it = responses.begin(); it != responses.end(); ++it) {
             if (!DICOM_PENDING_STATUS((*it)->m_status)) {
                 finalStatus = (*it)->m_status;
                 failed = (*it)->m_numberOfFailedSubops;
+                completed = (*it)->m_numberOfCompletedSubops;
             }
         }
         freeResponses(responses);
@@ -314,7 +367,16 @@ vxd_status vxd_dimse_get_series(const vxd_peer *peer, const char *series_uid, co
             get.closeAssociation(DCMSCU_ABORT_ASSOCIATION);
             return failNet("C-GET failed after " + std::to_string(get.written) + " instances: " + networkFailure(cond, peer));
         }
+        if (finalStatus == 0xFFFF) {
+            // The session ended without a final response: an instance could not be received.
+            get.closeAssociation(DCMSCU_ABORT_ASSOCIATION);
+            return failNet("C-GET ended without a final status after " + std::to_string(get.written) +
+                           " instances (an instance could not be received)");
+        }
         get.releaseAssociation();
+        if (completed > get.written) {
+            return failNet("C-GET reported " + std::to_string(completed) + " instances sent, " + std::to_string(get.written) + " arrived");
+        }
         if (finalStatus != STATUS_Success || failed > 0) {
             std::string s = finalStatus == 0xFFFF ? std::string("no final status") : hex(finalStatus) + " (" + DU_cgetStatusString(finalStatus) + ")";
             return failNet("C-GET answered " + s + (failed > 0 ? ", " + std::to_string(failed) + " instances not sent" : ""));
@@ -367,6 +429,8 @@ vxd_status vxd_dimse_store(const vxd_peer *peer, const char *const *files, int32
         }
         std::string message;
         if (!associate(scu, peer, message, outcome)) return vxd::fail(error, VXD_NETWORK, name, message);
+        // Every file's presentation context before anything is sent.
+        std::vector<T_ASC_PresentationContextID> contexts;
         for (int32_t i = 0; i < count; ++i) {
             T_ASC_PresentationContextID pc = scu.findAnyPresentationContextID(kinds[i].first.c_str(), kinds[i].second.c_str());
             if (pc == 0) {
@@ -374,8 +438,12 @@ vxd_status vxd_dimse_store(const vxd_peer *peer, const char *const *files, int32
                 char uidName[128] = {0};
                 vxd_uid_name(kinds[i].first.c_str(), uidName, sizeof uidName);
                 return vxd::fail(error, VXD_NETWORK, name, "the peer does not accept " + std::string(*uidName ? uidName : kinds[i].first.c_str()) +
-                                                               " (" + files[i] + ")");
+                                                               " (" + files[i] + "); nothing was sent");
             }
+            contexts.push_back(pc);
+        }
+        for (int32_t i = 0; i < count; ++i) {
+            const T_ASC_PresentationContextID pc = contexts[i];
             Uint16 status = 0xFFFF;
             vxd::LogCapture quiet;  // DCMTK's own account of a failure is on stderr otherwise
             OFCondition cond = scu.sendSTORERequest(pc, OFFilename(files[i]), nullptr, status);

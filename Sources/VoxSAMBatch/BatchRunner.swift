@@ -68,19 +68,31 @@ public final class BatchRunner<Model: SliceSegmentationModel> {
 
         // Reading ahead: a reader thread prepares up to jobs − 1 studies while one is segmented.
         let next: () -> PreparedStudy
+        // If this loop ends early (an error thrown), the reader stops and what it prepared is released
+        // (a listed study's fetched series is patient data in a temporary folder).
+        var abandon: () -> Void = {}
         if config.jobs > 1 && studies.count > 1 {
-            let queue = BoundedQueue<PreparedStudy>(capacity: config.jobs - 1)
+            let queue = BoundedQueue<PreparedStudy?>(capacity: config.jobs - 1)
+            let stop = StopFlag()
             let thread = Thread {
-                for s in studies { queue.put(preparer.prepare(s)) }
+                for s in studies where !stop.isSet { queue.put(preparer.prepare(s)) }
+                queue.put(nil)
             }
             thread.name = "voxsam-batch-reader"
             thread.start()
-            next = { queue.take() }
+            var taken = 0
+            next = { taken += 1; return queue.take()! }
+            abandon = {
+                guard taken < studies.count else { return }
+                stop.set()
+                while let p = queue.take() { p.release() }
+            }
         } else {
             var i = 0
             next = { defer { i += 1 }; return preparer.prepare(studies[i]) }
         }
 
+        defer { abandon() }
         for n in 0..<studies.count {
             let waitStart = Date()
             let prepared = next()
@@ -178,6 +190,7 @@ public final class BatchRunner<Model: SliceSegmentationModel> {
     /// A failed study's record. Its previous good outputs stay in place (unless `--prune`) and the
     /// record lists them, so the manifest shows both the failure and what is still there.
     private func failure(_ p: PreparedStudy, _ e: VoxSAMError, wait: Double, preparer: StudyPreparer) throws -> ManifestRecord {
+        let e = p.naming(e)
         var r = record(p, status: .failed, error: e.description, wait: wait)
         if config.prune {
             try StagedStudyFolder.removeOutputs(outputDirectory: config.outputDirectory, study: p.study.name)
@@ -254,4 +267,12 @@ public final class BatchRunner<Model: SliceSegmentationModel> {
                        shard: config.shard.description, host: ProcessInfo.processInfo.hostName, pid: getpid(),
                        startedAt: p.startedAt, finishedAt: StudyPreparer.now())
     }
+}
+
+/// A flag one thread sets and another reads.
+private final class StopFlag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = false
+    var isSet: Bool { lock.lock(); defer { lock.unlock() }; return value }
+    func set() { lock.lock(); value = true; lock.unlock() }
 }

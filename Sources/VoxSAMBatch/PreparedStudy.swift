@@ -25,4 +25,13 @@ public struct PreparedStudy: Sendable {
     public var startedAt: String
     /// Removes what preparing fetched (a listed study's series), once the study is recorded.
     public var release: @Sendable () -> Void = {}
+    /// The private folder a listed study's series was fetched into (messages name the address instead).
+    public var fetchedFolder: String?
+
+    /// `e` with the private folder replaced by the study's address.
+    public func naming(_ e: VoxSAMError) -> VoxSAMError {
+        guard let f = fetchedFolder else { return e }
+        let a = study.path
+        return VoxSAMError(e.code, e.message.replacingOccurrences(of: f, with: a), path: e.path.map { $0.replacingOccurrences(of: f, with: a) }, cause: e.cause)
+    }
 }

@@ -12,6 +12,9 @@ public struct Study: Sendable, Equatable {
     /// Whether the study is a series on a PACS (`path` is its address), fetched when its turn comes.
     public var isRemote = false
 
+    /// Names in the output folder that belong to the batch itself, never to a study.
+    static let reservedNames: Set<String> = ["manifests", "manifest.jsonl", "summary.csv"]
+
     /// Volume file extensions a study may consist of.
     static let volumeExtensions = [".nii.gz", ".nii", ".hdr", ".nrrd", ".nhdr", ".npz"]
 
@@ -42,6 +45,9 @@ public struct Study: Sendable, Equatable {
             } else {
                 continue   // .img of an Analyze pair, notes, prompts files …
             }
+            if reservedNames.contains(study.name.lowercased()) {
+                throw VoxSAMError(.invalidArgument, "a study may not be called `\(study.name)` (the batch's own files have that name); rename it", path: dir)
+            }
             if let other = seen[study.name] {
                 throw VoxSAMError(.invalidArgument, "two studies are both called `\(study.name)` (\(other) and \(n)); rename one", path: dir)
             }
@@ -61,7 +67,8 @@ public struct Study: Sendable, Equatable {
         }
         var studies: [Study] = []
         var seen: Set<String> = []
-        for (n, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        // Lines end in LF or CRLF (Swift takes "\r\n" as one Character).
+        for (n, raw) in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated() {
             let line = raw.trimmingCharacters(in: .whitespacesAndNewlines)
             if line.isEmpty || line.hasPrefix("#") { continue }
             func fail(_ m: String) -> VoxSAMError { VoxSAMError(.invalidArgument, "line \(n + 1): \(m)", path: path) }
@@ -72,6 +79,7 @@ public struct Study: Sendable, Equatable {
                   !name.unicodeScalars.contains(where: { CharacterSet.controlCharacters.contains($0) }) else {
                 throw fail("`\(name)` cannot name an output folder (no `/`, `\\`, control characters or leading `.`)")
             }
+            guard !reservedNames.contains(name.lowercased()) else { throw fail("`\(name)` is the name of the batch's own files; choose another") }
             guard seen.insert(name).inserted else { throw fail("the study `\(name)` is listed twice") }
             do { try isAddress(fields[1]) } catch let e as VoxSAMError { throw fail(e.message) }
             studies.append(Study(name: name, path: fields[1], isFolder: true, isRemote: true))

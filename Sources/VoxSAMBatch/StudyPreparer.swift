@@ -62,6 +62,7 @@ struct StudyPreparer: Sendable {
                 guard let fetch = config.fetch else { throw VoxSAMError(.internal, "no way to fetch a listed study", path: study.path) }
                 let fetched = try fetch(study.path)
                 prepared.release = fetched.remove
+                prepared.fetchedFolder = fetched.folder
                 fetchedFolder = fetched.folder
                 study = Study(name: study.name, path: fetched.folder, isFolder: true)
                 prepared.inputs = try study.files().map { try StudyPreparer.hash($0, as: "") }.sorted { $0.sha256 < $1.sha256 }
@@ -108,13 +109,7 @@ struct StudyPreparer: Sendable {
             prepared.outcome = .ready(job)
         } catch let e as VoxSAMError {
             // A fetched series is named by its address, not the private folder.
-            if let f = fetchedFolder {
-                let a = prepared.study.path
-                prepared.outcome = .failed(VoxSAMError(e.code, e.message.replacingOccurrences(of: f, with: a),
-                                                       path: e.path.map { $0.replacingOccurrences(of: f, with: a) }, cause: e.cause))
-            } else {
-                prepared.outcome = .failed(e)
-            }
+            prepared.outcome = .failed(prepared.naming(e))
         } catch {
             prepared.outcome = .failed(VoxSAMError(.internal, "\(error)", path: study.path))
         }

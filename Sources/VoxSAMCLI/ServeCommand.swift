@@ -3,6 +3,7 @@ import Foundation
 import VoxSAMCheckpoint
 import VoxSAMCore
 import VoxSAMModel
+import VoxSAMPACS
 import VoxSAMProtocol
 import VoxSAMServe
 
@@ -24,6 +25,8 @@ struct ServeCommand: ParsableCommand {
         Examples:
           voxsam serve                                   (then, in 3D Slicer's MONAI Label module: http://127.0.0.1:8000)
           voxsam serve --host 0.0.0.0 --port 8000 --token-file ~/.voxsam-token --datastore /data/voxsam
+          voxsam serve --pacs dicomweb://127.0.0.1:8042/dicom-web --cors-origin http://localhost:3000
+                                                         (OHIF: images named by SeriesInstanceUID come from the PACS)
         """
     )
 
@@ -60,6 +63,10 @@ struct ServeCommand: ParsableCommand {
     @Option(name: .long, help: "An origin allowed to call the server from a browser (CORS), e.g. OHIF's http://localhost:3000.")
     var corsOrigin: String?
 
+    @Option(name: .long, help: "A PACS the images come from: dicomweb://HOST:PORT/PATH or dimse://AET@HOST:PORT. An infer on an image ID that is a SeriesInstanceUID not in the datastore fetches that series (as OHIF's MONAI Label mode names images).")
+    var pacs: String?
+
+    @OptionGroup var pacsOptions: PACSOptions
     @OptionGroup var modelOptions: ModelOptions
 
     func run() throws {
@@ -77,6 +84,14 @@ struct ServeCommand: ParsableCommand {
         settings.maxLoadedImages = maxImages
         settings.maxMemoryBytes = maxMemoryMb << 20
         settings.corsOrigin = corsOrigin
+        if let pacs {
+            let peer = try PACSAddress.destination(pacs, option: "--pacs")
+            let client = try pacsOptions.client()
+            settings.pacs = (peer.peer, { uid in
+                let f = try FetchedSeries(try client.locateSeries(uid, on: peer), client: client)
+                return (f.folder, { f.remove() })
+            })
+        }
         if let f = tokenFile {
             guard let d = FileManager.default.contents(atPath: f) else { throw VoxSAMError(.notFound, "--token-file cannot be read", path: f) }
             let token = String(decoding: d, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)

@@ -6,6 +6,7 @@ import FoundationNetworking
 import Glibc
 #endif
 import VoxSAMCore
+import VoxSAMIO
 
 /// A DICOMweb server, or a series on one, as VoxSAM names them on the command line:
 ///
@@ -160,11 +161,14 @@ public struct DICOMwebClient: Sendable {
         let parts: [(headers: [String: String], range: Range<Int>)]
         do {
             let b = try MultipartMIME.boundary(contentType: response.value(forHTTPHeaderField: "Content-Type"))
-            parts = try MultipartMIME.locate(data, boundary: b.boundary, maxParts: 100_000).filter { !$0.range.isEmpty }
+            parts = try MultipartMIME.locate(data, boundary: b.boundary, maxParts: ReceivedSeriesLimits.maxFiles + 1).filter { !$0.range.isEmpty }
         } catch let e as MultipartMIME.Malformed {
             throw VoxSAMError(.network, "\(location): the WADO-RS answer is not valid multipart/related (\(e.message))")
         }
         guard !parts.isEmpty else { throw VoxSAMError(.network, "\(location): the server answered with no instance") }
+        guard parts.count <= ReceivedSeriesLimits.maxFiles else {
+            throw VoxSAMError(.network, "\(location): the series has more than \(ReceivedSeriesLimits.maxFiles) instances (the limit)")
+        }
         for (n, p) in parts.enumerated() {
             let body = data.subdata(in: p.range)
             let type = MultipartMIME.parameters(p.headers["content-type"] ?? "application/dicom").value.lowercased()
@@ -178,6 +182,30 @@ public struct DICOMwebClient: Sendable {
             }
         }
         return parts.count
+    }
+
+    /// The study of a series, by QIDO-RS (`GET {root}/series?SeriesInstanceUID=…`): the address of
+    /// the series on the server at `root`.
+    public func locateSeries(_ seriesUID: String, at root: DICOMwebLocation) throws -> DICOMwebLocation {
+        guard DICOMwebLocation.isUID(seriesUID) else { throw VoxSAMError(.invalidArgument, "`\(seriesUID)` is not a DICOM UID") }
+        var c = URLComponents(url: root.root.appendingPathComponent("series"), resolvingAgainstBaseURL: false)!
+        c.queryItems = [URLQueryItem(name: "SeriesInstanceUID", value: seriesUID), URLQueryItem(name: "includefield", value: "0020000D")]
+        var request = URLRequest(url: c.url!)
+        request.setValue("application/dicom+json", forHTTPHeaderField: "Accept")
+        let (data, response) = try send(request, to: root, idempotent: true)
+        guard response.statusCode == 200 || response.statusCode == 204 else {
+            throw VoxSAMError(.network, "QIDO-RS to \(root.root.absoluteString) answered HTTP \(response.statusCode)\(Self.said(data, response))")
+        }
+        let found = (try? JSONSerialization.jsonObject(with: data)) as? [[String: Any]] ?? []
+        let studies = Set(found.compactMap { (($0["0020000D"] as? [String: Any])?["Value"] as? [Any])?.first as? String })
+        guard let study = studies.first else { throw VoxSAMError(.network, "\(root.root.absoluteString) has no series \(seriesUID)") }
+        guard studies.count == 1, DICOMwebLocation.isUID(study) else {
+            throw VoxSAMError(.network, "\(root.root.absoluteString): series \(seriesUID) is listed in more than one study, or with an invalid study UID")
+        }
+        var l = root
+        l.study = study
+        l.series = seriesUID
+        return l
     }
 
     /// Stores DICOM files by STOW-RS (`POST {root}/studies`). Throws unless the server says it

@@ -49,6 +49,8 @@ public struct DIMSELocation: Sendable, Equatable, CustomStringConvertible {
                 guard after.hasPrefix(":") else { throw fail("`:PORT` must follow ]") }
                 portText = after.dropFirst()
             }
+        } else if hostPort.filter({ $0 == ":" }).count > 1 {
+            throw fail("an IPv6 address goes in brackets: [ADDRESS]:PORT")
         } else if let colon = hostPort.lastIndex(of: ":") {
             host = String(hostPort[..<colon])
             portText = hostPort[hostPort.index(after: colon)...]
@@ -59,7 +61,7 @@ public struct DIMSELocation: Sendable, Equatable, CustomStringConvertible {
             throw fail("no valid host")
         }
         if let portText {
-            guard let p = UInt16(portText), p > 0 else { throw fail("`\(portText)` is not a port (1–65535)") }
+            guard portText.allSatisfy(\.isASCII), portText.allSatisfy(\.isNumber), let p = UInt16(portText), p > 0 else { throw fail("`\(portText)` is not a port (1–65535)") }
             port = p
         } else {
             port = 104

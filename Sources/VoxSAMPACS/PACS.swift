@@ -83,6 +83,17 @@ public struct PACSClient: Sendable {
         }
     }
 
+    /// The address of series `uid` on the peer `address` names (DICOMweb: its study found by QIDO-RS).
+    public func locateSeries(_ uid: String, on address: PACSAddress) throws -> PACSAddress {
+        switch address {
+        case .dicomweb(let l): return .dicomweb(try dicomweb.locateSeries(uid, at: l))
+        case .dimse(var l):
+            guard DICOMwebLocation.isUID(uid) else { throw VoxSAMError(.invalidArgument, "`\(uid)` is not a DICOM UID") }
+            l.series = uid
+            return .dimse(l)
+        }
+    }
+
     /// Sends DICOM files to the peer; throws unless it stored every one; returns its warnings.
     @discardableResult
     public func store(files: [String], at address: PACSAddress) throws -> [String] {
@@ -100,9 +111,14 @@ public final class FetchedSeries: @unchecked Sendable {
     public let address: PACSAddress
 
     /// Retrieves `text` (`dicomweb://…/studies/S/series/U` or `dimse://AET@HOST:PORT/SERIES_UID`) into a new private folder.
-    public init(_ text: String, client: PACSClient) throws {
-        address = try PACSAddress(text)
+    public convenience init(_ text: String, client: PACSClient) throws {
+        try self.init(PACSAddress(text), client: client)
+    }
+
+    public init(_ address: PACSAddress, client: PACSClient) throws {
+        self.address = address
         guard address.namesSeries else {
+            let text = address.description
             throw VoxSAMError(.invalidArgument, "`\(text)` names no series: give dicomweb://HOST:PORT/PATH/studies/STUDY_UID/series/SERIES_UID or dimse://AET@HOST:PORT/SERIES_UID")
         }
         let tmp = FileManager.default.temporaryDirectory.path

@@ -133,6 +133,20 @@ public final class Datastore: @unchecked Sendable {
         }
     }
 
+    /// Stores the DICOM files of `folder` (a series fetched from a PACS) under `id`, moved in.
+    public func storeFolder(_ folder: String, id: String) throws -> String {
+        try replaceFolder(imageFolder(id), id: id) { staged in
+            try FileManager.default.moveItem(atPath: folder, toPath: "\(staged)/image.dicom")
+            return "image.dicom"
+        }
+    }
+
+    /// Whether an image ID is a DICOM UID (a SeriesInstanceUID, as OHIF names images).
+    public static func isUID(_ id: String) -> Bool {
+        (1...64).contains(id.count) && id.allSatisfy { $0.isASCII && ($0.isNumber || $0 == ".") } && !id.hasPrefix(".") && !id.hasSuffix(".")
+            && !id.contains("..")
+    }
+
     /// Removes the image of `id` (a session's upload).
     public func removeImage(_ id: String) {
         try? FileManager.default.removeItem(atPath: imageFolder(id))

@@ -30,6 +30,8 @@ public struct ServedModel: Sendable {
 struct InferParams: Sendable {
     /// Inclusive voxel bounds, sorted: i0, j0, k0, i1, j1, k1.
     var roi: [Int]
+    /// No `roi` was given: it is the foreground clicks' extent.
+    var roiFromClicks: Bool
     var label: String?
     var labelValue: Int?
     var foreground: [[Int]]
@@ -51,22 +53,6 @@ struct InferParams: Sendable {
             }
             return n.doubleValue
         }
-        guard let r = d["roi"], !(r is NSNull) else {
-            throw fail("`roi` is required: VoxSAM segments the structure inside a 3D box ([i0, i1, j0, j1, k0, k1], voxels)")
-        }
-        guard let a = r as? [Any], a.count == 6 else { throw fail("`roi` must be [i0, i1, j0, j1, k0, k1] (6 voxel indices)") }
-        let v = try a.map { try whole($0, "`roi`") }
-        // MONAI Label's ROI is min/max per axis, not sorted by its clients; fractions are rounded.
-        roi = [0, 2, 4].map { Int(min(v[$0], v[$0 + 1]).rounded()) } + [0, 2, 4].map { Int(max(v[$0], v[$0 + 1]).rounded()) }
-        if let l = d["label"], !(l is NSNull) {
-            guard let s = l as? String, !s.isEmpty, s.count <= 64 else { throw fail("`label` must be a structure name (1 to 64 characters)") }
-            label = s
-        }
-        if let l = d["label_value"], !(l is NSNull) {
-            let n = try whole(l, "`label_value`")
-            guard n == n.rounded(), (1...255).contains(Int(n)) else { throw fail("`label_value` must be a whole number from 1 to 255") }
-            labelValue = Int(n)
-        }
         func points(_ key: String) throws -> [[Int]] {
             guard let p = d[key], !(p is NSNull) else { return [] }
             guard let list = p as? [Any], list.count <= 1000 else { throw fail("`\(key)` must be a list of [i, j, k] points") }
@@ -77,6 +63,31 @@ struct InferParams: Sendable {
         }
         foreground = try points("foreground")
         background = try points("background").count
+        if let r = d["roi"], !(r is NSNull) {
+            guard let a = r as? [Any], a.count == 6 else { throw fail("`roi` must be [i0, i1, j0, j1, k0, k1] (6 voxel indices)") }
+            let v = try a.map { try whole($0, "`roi`") }
+            // MONAI Label's ROI is min/max per axis, not sorted by its clients; fractions are rounded.
+            roi = [0, 2, 4].map { Int(min(v[$0], v[$0 + 1]).rounded()) } + [0, 2, 4].map { Int(max(v[$0], v[$0 + 1]).rounded()) }
+            roiFromClicks = false
+        } else if foreground.count >= 2 {
+            // Clients without a box tool (OHIF's point prompts): the clicks' extent is the box, e.g. two
+            // clicks at opposite corners of the structure on its first and last slice.
+            let clicks = foreground
+            roi = (0..<3).map { n in clicks.map { $0[n] }.min()! } + (0..<3).map { n in clicks.map { $0[n] }.max()! }
+            roiFromClicks = true
+        } else {
+            throw fail("`roi` is required: VoxSAM segments the structure inside a 3D box ([i0, i1, j0, j1, k0, k1], voxels); "
+                       + "without one, give at least two foreground clicks at opposite corners of the structure (their extent is the box)")
+        }
+        if let l = d["label"], !(l is NSNull) {
+            guard let s = l as? String, !s.isEmpty, s.count <= 64 else { throw fail("`label` must be a structure name (1 to 64 characters)") }
+            label = s
+        }
+        if let l = d["label_value"], !(l is NSNull) {
+            let n = try whole(l, "`label_value`")
+            guard n == n.rounded(), (1...255).contains(Int(n)) else { throw fail("`label_value` must be a whole number from 1 to 255") }
+            labelValue = Int(n)
+        }
         let ext = (d["result_extension"] as? String) ?? ".nii.gz"
         guard Self.extensions.contains(ext) else {
             throw fail("`result_extension` must be one of \(Self.extensions.joined(separator: ", "))")
@@ -115,6 +126,7 @@ final class InferenceService<Model: SliceSegmentationModel>: @unchecked Sendable
         let a = pointwiseMax(lo, .zero), b = pointwiseMin(hi, last)
         if a != lo || b != hi { notes.append("roi clipped to the image") }
         var spec = ObjectSpec(box: [a.x, a.y, a.z, b.x, b.y, b.z])
+        if p.roiFromClicks { notes.append("no roi: the box is the extent of the \(p.foreground.count) foreground clicks") }
         if let proto = served.segmentationProtocol {
             let wanted = p.label ?? (proto.structures.count == 1 ? proto.structures[0].name : nil)
             guard let w = wanted, let s = proto.structure(named: w) else {
@@ -131,7 +143,7 @@ final class InferenceService<Model: SliceSegmentationModel>: @unchecked Sendable
         let n = axis.axis
         if let click = p.foreground.first(where: { (a[n]...b[n]).contains($0[n]) }) {
             spec.keySlice = click[n]
-            if p.foreground.count > 1 { notes.append("\(p.foreground.count - 1) further foreground clicks ignored (the first picks the start slice)") }
+            if p.foreground.count > 1, !p.roiFromClicks { notes.append("\(p.foreground.count - 1) further foreground clicks ignored (the first picks the start slice)") }
         } else if !p.foreground.isEmpty {
             notes.append("foreground clicks outside the ROI's slices ignored")
         }

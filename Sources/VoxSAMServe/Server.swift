@@ -36,6 +36,10 @@ public struct ServeSettings: Sendable {
     public var corsOrigin: String?
     public var protocols: [SegmentationProtocol] = []
     public var precision: Precision = .fp32
+    /// A PACS the images come from (`--pacs`, as OHIF's MONAI Label mode expects): an image ID that
+    /// is a SeriesInstanceUID and not in the datastore is fetched from it into a private folder
+    /// (the folder and how to remove it), then stored in the datastore under that ID.
+    public var pacs: (name: String, fetch: @Sendable (_ seriesUID: String) throws -> (folder: String, remove: @Sendable () -> Void))?
     /// Where request log lines go (stderr by default).
     public var log: @Sendable (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
 
@@ -303,6 +307,26 @@ public final class VoxSAMServer: @unchecked Sendable {
         return Self.json(["image": id])
     }
 
+    /// An image the datastore lacks: with `--pacs` and a SeriesInstanceUID as its ID, the series is
+    /// fetched from the PACS (off the request threads, counted as an upload) and stored under the ID.
+    func fetchFromPACS(_ id: String) async throws {
+        guard let pacs = settings.pacs, Datastore.isUID(id) else {
+            throw APIError.notFound("no image `\(id)` in the datastore: upload it first (PUT /datastore/?image=…)"
+                                    + (settings.pacs == nil ? "" : ", or name a series of the PACS by its SeriesInstanceUID"))
+        }
+        let datastore = datastore
+        _ = try await offload { () throws -> String in
+            let fetched: (folder: String, remove: @Sendable () -> Void)
+            do { fetched = try pacs.fetch(id) } catch let e as VoxSAMError {
+                // The peer's answer, without local paths: 404 when it has no such series, else 502.
+                throw APIError(e.message.contains("has no series") || e.message.contains("HTTP 404") ? 404 : 502, "the PACS: \(e.message)")
+            }
+            defer { fetched.remove() }
+            return try datastore.storeFolder(fetched.folder, id: id)
+        }
+        settings.log("voxsam serve: fetched a series from \(pacs.name)")
+    }
+
     func listDatastore() -> Response {
         var objects: [String: Any] = [:]
         for (id, ending) in datastore.images() {
@@ -385,7 +409,7 @@ public final class VoxSAMServer: @unchecked Sendable {
             session = s
         } else {
             let id = try Datastore.checkID(q["image"])
-            guard datastore.imagePath(id) != nil else { throw APIError.notFound("no image `\(id)` in the datastore: upload it first (PUT /datastore/?image=…)") }
+            if datastore.imagePath(id) == nil { try await fetchFromPACS(id) }
             session = sessions.session("image:" + id) { Session(key: "image:" + id, source: .datastore(id)) }
         }
         let parts = try await form(req)

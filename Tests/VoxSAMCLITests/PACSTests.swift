@@ -149,7 +149,7 @@ final class PACSTests: XCTestCase {
         XCTAssertTrue(try String(contentsOfFile: path("web.json"), encoding: .utf8).contains(address))
         let a = try VolumeReader.read(path: path("folder.nrrd")), b = try VolumeReader.read(path: path("web.nrrd"))
         XCTAssertEqual(a.geometry, b.geometry)
-        XCTAssertEqual(a.voxels, b.voxels)
+        XCTAssertTrue(a.voxels == b.voxels, "the same masks")
 
         // The SEG goes back by STOW-RS, into the same study.
         let pushed = try voxsam(["segment", address, "--box", box, "--name", "x", "-o", path("seg.dcm"), "--push", orthanc.root], tmp: tmp)
@@ -216,7 +216,7 @@ final class PACSTests: XCTestCase {
         }
         let a = try VolumeReader.read(path: path("folder.nrrd")), b = try VolumeReader.read(path: path("dimse.nrrd"))
         XCTAssertEqual(a.geometry, b.geometry)
-        XCTAssertEqual(a.voxels, b.voxels)
+        XCTAssertTrue(a.voxels == b.voxels, "the same masks")
         XCTAssertEqual(Set(b.voxels.labelValues), [0, 1], "the mask is not empty")
 
         // The SEG by segment --push, the RTSTRUCT by export --push (its reference fetched by C-GET too).
@@ -309,7 +309,7 @@ final class PACSTests: XCTestCase {
         let expected = try VolumeReader.read(path: path("local.nii.gz"))
         for s in ["by-dimse", "by-web"] {
             let v = try VolumeReader.read(path: path("out/\(s)/labels.nii.gz"))
-            XCTAssertEqual(v.voxels, expected.voxels, s)
+            XCTAssertTrue(v.voxels == expected.voxels, s)
             XCTAssertEqual(v.geometry, expected.geometry, s)
         }
         let manifest = try String(contentsOfFile: path("out/manifest.jsonl"), encoding: .utf8)
@@ -322,6 +322,45 @@ final class PACSTests: XCTestCase {
         let bad = try voxsam(["batch", path("prompts.json"), "--prompts", path("prompts.json"), "--output", path("out2")], tmp: tmp)
         XCTAssertEqual(bad.status, 2, bad.stderr)
         XCTAssertTrue(bad.stderr.contains("prompts.json: line 1: expected `NAME ADDRESS`"), bad.stderr)
+    }
+
+    /// `voxsam serve --pacs`: an image named by its SeriesInstanceUID (as OHIF's MONAI Label mode names
+    /// images) is fetched from the PACS on the first infer; OHIF's point prompts (no `roi`, two
+    /// foreground clicks, their extent) give the box. The request is shaped as OHIF v3's
+    /// MonaiLabelClient.infer sends it (read from its source; OHIF itself does not run here).
+    func testServeFetchesSeriesNamedByUID() throws {
+        let (root, _, orthanc) = try startedPACS()
+        func path(_ name: String) -> String { root.appendingPathComponent(name).path }
+        let (series, _, seriesUID) = try orthanc.feedSample()
+        let server = try ServeTests.Server(self, folder: root, arguments: ["--pacs", orthanc.root, "--cors-origin", "http://localhost:3000"])
+        let reply = try TestProcess.python("""
+        import json, sys, requests
+        url, token, uid, out = sys.argv[1:5]
+        auth = {"Authorization": "Bearer " + token}
+        # The first click (on the middle slice, as voxsam segment starts) picks the start slice.
+        params = {"foreground": [[250, 250, 1], [200, 200, 0], [300, 300, 2]], "background": [], "result_extension": ".nrrd",
+                  "result_dtype": "uint8", "result_compress": False, "restore_label_idx": False}
+        r = requests.post(f"{url}/infer/voxsam", params={"image": uid, "output": "image"}, headers=auth,
+                          files={"params": (None, json.dumps(params))})
+        print("FIRST", r.status_code)
+        open(out, "wb").write(r.content)
+        params["roi"] = [210, 290, 210, 290, 0, 2]
+        r = requests.post(f"{url}/infer/voxsam", params={"image": uid, "output": "json"}, headers=auth,
+                          files={"params": (None, json.dumps(params))})
+        print("SECOND", r.status_code, r.json().get("encoded_slices") if r.status_code == 200 else r.text)
+        r = requests.post(f"{url}/infer/voxsam", params={"image": "1.2.3.4", "output": "image"}, headers=auth,
+                          files={"params": (None, json.dumps(params))})
+        print("UNKNOWN", r.status_code, r.text)
+        """, arguments: [server.url, ServeTests.token, seriesUID, path("ohif.nrrd")])
+        XCTAssertTrue(reply.contains("FIRST 200"), reply + server.stderr)
+        XCTAssertTrue(reply.contains("SECOND 200 0"), "the fetched image stays, with its embeddings: \(reply)")
+        XCTAssertTrue(reply.contains("UNKNOWN 404") && reply.contains("has no series"), reply)
+        let local = try voxsam(["segment", series, "--box", "200,200,0,300,300,2", "-o", path("local.nrrd"), "--quiet"], tmp: root)
+        XCTAssertEqual(local.status, 0, local.stderr)
+        let a = try VolumeReader.read(path: path("local.nrrd")), b = try VolumeReader.read(path: path("ohif.nrrd"))
+        XCTAssertTrue(a.voxels == b.voxels, "the clicks' extent is the box")
+        XCTAssertEqual(a.geometry, b.geometry)
+        XCTAssertFalse(server.stderr.contains(seriesUID), "logs carry no identifiers")
     }
 
     /// Orthanc stops in the middle of a batch: the studies after it are recorded `push_failed` with

@@ -21,7 +21,7 @@ final class DIMSETests: XCTestCase {
         for bad in ["dimse://pacs:104/1.2", "dimse://@pacs:104", "dimse://A\\B@pacs:104", "dimse://SEVENTEEN_CHARS_XX@pacs:104",
                     "dimse://PACS@pacs:0", "dimse://PACS@pacs:65536", "dimse://PACS@pacs:x", "dimse://PACS@:104", "dimse://PACS@pa/cs:104/1.2",
                     "dimse://PACS@pacs:104/1.2/1.3", "dimse://PACS@pacs:104/../1.2", "dimse://PACS@[::1:104", "dimse://PACS@pa cs:104",
-                    "dimse://PACS@pacs:104/1.2?x=1"] {
+                    "dimse://PACS@pacs:104/1.2?x=1", "dimse://PACS@fe80::1", "dimse://PACS@pacs:+104"] {
             XCTAssertThrowsError(try DIMSELocation(bad), bad) { e in
                 XCTAssertEqual((e as? VoxSAMError)?.code, .invalidArgument, bad)
             }

@@ -75,6 +75,11 @@ std::string networkFailure(const OFCondition &cond, const vxd_peer *peer) {
         return "the peer aborted the association; does it know our AE title " + std::string(peer->calling_aet) +
                " and this host? (--aet, or the peer's list of modalities)";
     }
+    // An abort that arrives while we are still sending reads as a reset connection.
+    if (text.find("Connection reset by peer") != std::string::npos || text.find("Broken pipe") != std::string::npos) {
+        return "the peer aborted the association (the connection was reset while sending); does it know our AE title " +
+               std::string(peer->calling_aet) + " and this host? (--aet, or the peer's list of modalities)";
+    }
     if (cond == DUL_PEERREQUESTEDRELEASE) return "the peer released the association before answering (" + text + ")";
     if (cond == DIMSE_NODATAAVAILABLE || cond == DUL_READTIMEOUT) {
         return "no answer within " + std::to_string(peer->timeout_seconds) + " s (" + text + ")";
@@ -361,7 +366,7 @@ vxd_status vxd_dimse_get_series(const vxd_peer *peer, const char *series_uid, co
         if (out_count != nullptr) *out_count = get.written;
         if (!get.problem.empty()) {
             get.closeAssociation(DCMSCU_ABORT_ASSOCIATION);
-            return get.writeFailed ? vxd::fail(error, VXD_INTERNAL, name, get.problem) : failNet("C-GET refused: " + get.problem);
+            return get.writeFailed ? vxd::fail(error, VXD_WRITE_FAILED, name, get.problem) : failNet("C-GET refused: " + get.problem);
         }
         if (cond.bad()) {
             get.closeAssociation(DCMSCU_ABORT_ASSOCIATION);

@@ -50,3 +50,15 @@ public struct VoxSAMError: Error, CustomStringConvertible, Sendable {
         return s
     }
 }
+
+/// The cause of a `.network` error whose peer (a PACS) does not have the series asked for, as
+/// opposed to one that cannot be reached or fails: `voxsam serve` answers 404 for it, 502 otherwise.
+public struct SeriesNotFound: Error, CustomStringConvertible {
+    public init() {}
+    public var description: String { "" }
+}
+
+extension VoxSAMError {
+    /// Whether the peer said it has no such series.
+    public var isSeriesNotFound: Bool { cause is SeriesNotFound }
+}

@@ -151,8 +151,9 @@ public struct DICOMwebClient: Sendable {
             (said, response) = try send(request, to: location, idempotent: true, into: download)
         }
         guard response.statusCode == 200 else {
-            let what = response.statusCode == 404 || response.statusCode == 204 ? "the series is not on the server" : "retrieval failed"
-            throw VoxSAMError(.network, "\(location): \(what): HTTP \(response.statusCode)\(Self.said(said, response))")
+            let missing = response.statusCode == 404 || response.statusCode == 204
+            throw VoxSAMError(.network, "\(location): \(missing ? "the series is not on the server" : "retrieval failed"): HTTP \(response.statusCode)\(Self.said(said, response))",
+                              cause: missing ? SeriesNotFound() : nil)
         }
         let data: Data
         do { data = try Data(contentsOf: URL(fileURLWithPath: download), options: .alwaysMapped) } catch {
@@ -189,7 +190,7 @@ public struct DICOMwebClient: Sendable {
     public func locateSeries(_ seriesUID: String, at root: DICOMwebLocation) throws -> DICOMwebLocation {
         guard DICOMwebLocation.isUID(seriesUID) else { throw VoxSAMError(.invalidArgument, "`\(seriesUID)` is not a DICOM UID") }
         var c = URLComponents(url: root.root.appendingPathComponent("series"), resolvingAgainstBaseURL: false)!
-        c.queryItems = [URLQueryItem(name: "SeriesInstanceUID", value: seriesUID), URLQueryItem(name: "includefield", value: "0020000D")]
+        c.queryItems = [URLQueryItem(name: "SeriesInstanceUID", value: seriesUID), URLQueryItem(name: "includefield", value: "0020000D,0020000E")]
         var request = URLRequest(url: c.url!)
         request.setValue("application/dicom+json", forHTTPHeaderField: "Accept")
         let (data, response) = try send(request, to: root, idempotent: true)
@@ -197,8 +198,10 @@ public struct DICOMwebClient: Sendable {
             throw VoxSAMError(.network, "QIDO-RS to \(root.root.absoluteString) answered HTTP \(response.statusCode)\(Self.said(data, response))")
         }
         let found = (try? JSONSerialization.jsonObject(with: data)) as? [[String: Any]] ?? []
-        let studies = Set(found.compactMap { (($0["0020000D"] as? [String: Any])?["Value"] as? [Any])?.first as? String })
-        guard let study = studies.first else { throw VoxSAMError(.network, "\(root.root.absoluteString) has no series \(seriesUID)") }
+        func value(_ item: [String: Any], _ tag: String) -> String? { ((item[tag] as? [String: Any])?["Value"] as? [Any])?.first as? String }
+        // Only rows of the series asked for (a server that ignores the key lists every series).
+        let studies = Set(found.filter { value($0, "0020000E") == seriesUID }.compactMap { value($0, "0020000D") })
+        guard let study = studies.first else { throw VoxSAMError(.network, "\(root.root.absoluteString) has no series \(seriesUID)", cause: SeriesNotFound()) }
         guard studies.count == 1, DICOMwebLocation.isUID(study) else {
             throw VoxSAMError(.network, "\(root.root.absoluteString): series \(seriesUID) is listed in more than one study, or with an invalid study UID")
         }

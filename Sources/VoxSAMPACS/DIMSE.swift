@@ -163,7 +163,9 @@ public struct DIMSEClient: Sendable {
                 continue
             }
             var e = DCMTKLibrary.makeError(status, error, path: name)
-            if attempt > 1 { e = VoxSAMError(e.code, e.message + " (after \(attempt) attempts)", path: e.path) }
+            // "the peer has no series …" is the bridge's own phrase (peer text never has letters there).
+            if status == VXD_NETWORK, e.message.hasPrefix("the peer has no series") { e = VoxSAMError(e.code, e.message, path: e.path, cause: SeriesNotFound()) }
+            if attempt > 1 { e = VoxSAMError(e.code, e.message + " (after \(attempt) attempts)", path: e.path, cause: e.cause) }
             throw e
         }
         throw VoxSAMError(.internal, "no attempt was made", path: name)

@@ -85,8 +85,10 @@ public final class Datastore: @unchecked Sendable {
     private func imageFolder(_ id: String) -> String { "\(directory)/images/\(Self.hash(id))" }
 
     /// The stored image of `id` (the path to read), or nil.
-    public func imagePath(_ id: String) -> String? {
-        let folder = imageFolder(id)
+    public func imagePath(_ id: String) -> String? { imagePathLocked(imageFolder(id)) }
+
+    /// The image file in an image folder, or nil (no lock needed: folders are replaced by rename).
+    private func imagePathLocked(_ folder: String) -> String? {
         for e in Self.imageEndings {
             let p = "\(folder)/image" + (e == ".zip" ? ".dicom" : e)
             if FileManager.default.fileExists(atPath: p) { return p }
@@ -134,17 +136,19 @@ public final class Datastore: @unchecked Sendable {
     }
 
     /// Stores the DICOM files of `folder` (a series fetched from a PACS) under `id`, moved in.
+    /// Only when the ID has no image yet: an upload that arrived meanwhile is kept.
     public func storeFolder(_ folder: String, id: String) throws -> String {
-        try replaceFolder(imageFolder(id), id: id) { staged in
+        try replaceFolder(imageFolder(id), id: id, onlyIfAbsent: true) { staged in
             try FileManager.default.moveItem(atPath: folder, toPath: "\(staged)/image.dicom")
             return "image.dicom"
         }
     }
 
-    /// Whether an image ID is a DICOM UID (a SeriesInstanceUID, as OHIF names images).
+    /// Whether an image ID is a DICOM UID (a SeriesInstanceUID, as OHIF names images): digits in at
+    /// least two dotted parts, so that a volume named "3" is not taken for one.
     public static func isUID(_ id: String) -> Bool {
-        (1...64).contains(id.count) && id.allSatisfy { $0.isASCII && ($0.isNumber || $0 == ".") } && !id.hasPrefix(".") && !id.hasSuffix(".")
-            && !id.contains("..")
+        (3...64).contains(id.count) && id.allSatisfy { $0.isASCII && ($0.isNumber || $0 == ".") } && !id.hasPrefix(".") && !id.hasSuffix(".")
+            && !id.contains("..") && id.contains(".")
     }
 
     /// Removes the image of `id` (a session's upload).
@@ -185,7 +189,7 @@ public final class Datastore: @unchecked Sendable {
     /// Builds the new content of `folder` in a hidden folder beside it (`fill` returns the file it
     /// wrote, relative), then puts it in place: the old folder is moved aside, the new one renamed
     /// in, the old one removed (or put back if the rename fails). Returns the written file's path.
-    private func replaceFolder(_ folder: String, id: String, _ fill: (String) throws -> String) throws -> String {
+    private func replaceFolder(_ folder: String, id: String, onlyIfAbsent: Bool = false, _ fill: (String) throws -> String) throws -> String {
         let parent = (folder as NSString).deletingLastPathComponent
         let staged = "\(parent)/.upload-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: staged, withIntermediateDirectories: true)
@@ -194,6 +198,10 @@ public final class Datastore: @unchecked Sendable {
         try AtomicWrite.write(Data(id.utf8), to: "\(staged)/id")
         let file = try fill(staged)
         lock.lock(); defer { lock.unlock() }
+        if onlyIfAbsent, let d = FileManager.default.contents(atPath: "\(folder)/id"), String(decoding: d, as: UTF8.self) == id,
+           let existing = imagePathLocked(folder) {
+            return existing
+        }
         let aside = "\(parent)/.replaced-\(UUID().uuidString)"
         let hadOld = rename(folder, aside) == 0
         guard rename(staged, folder) == 0 else {

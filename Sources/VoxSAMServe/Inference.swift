@@ -75,6 +75,11 @@ struct InferParams: Sendable {
             let clicks = foreground
             roi = (0..<3).map { n in clicks.map { $0[n] }.min()! } + (0..<3).map { n in clicks.map { $0[n] }.max()! }
             roiFromClicks = true
+            // A box a few voxels wide is no prompt: the clicks must span the structure in-plane.
+            let box = roi
+            guard (0..<3).filter({ box[$0 + 3] - box[$0] >= 4 }).count >= 2 else {
+                throw fail("the foreground clicks span less than 5 voxels in two directions: without a `roi`, their extent is the box, so click at opposite corners of the structure")
+            }
         } else {
             throw fail("`roi` is required: VoxSAM segments the structure inside a 3D box ([i0, i1, j0, j1, k0, k1], voxels); "
                        + "without one, give at least two foreground clicks at opposite corners of the structure (their extent is the box)")
@@ -121,10 +126,10 @@ final class InferenceService<Model: SliceSegmentationModel>: @unchecked Sendable
         let lo = SIMD3(p.roi[0], p.roi[1], p.roi[2]), hi = SIMD3(p.roi[3], p.roi[4], p.roi[5])
         let last = size &- 1
         guard all(hi .>= SIMD3(repeating: 0)), all(lo .<= last) else {
-            throw APIError.badRequest("params: `roi` [\(p.roi[0]), \(p.roi[3]), \(p.roi[1]), \(p.roi[4]), \(p.roi[2]), \(p.roi[5])] lies outside the image (\(size.x) x \(size.y) x \(size.z) voxels)")
+            throw APIError.badRequest("params: \(p.roiFromClicks ? "the foreground clicks' extent" : "`roi`") [\(p.roi[0]), \(p.roi[3]), \(p.roi[1]), \(p.roi[4]), \(p.roi[2]), \(p.roi[5])] lies outside the image (\(size.x) x \(size.y) x \(size.z) voxels)")
         }
         let a = pointwiseMax(lo, .zero), b = pointwiseMin(hi, last)
-        if a != lo || b != hi { notes.append("roi clipped to the image") }
+        if a != lo || b != hi { notes.append("\(p.roiFromClicks ? "the clicks' extent" : "roi") clipped to the image") }
         var spec = ObjectSpec(box: [a.x, a.y, a.z, b.x, b.y, b.z])
         if p.roiFromClicks { notes.append("no roi: the box is the extent of the \(p.foreground.count) foreground clicks") }
         if let proto = served.segmentationProtocol {

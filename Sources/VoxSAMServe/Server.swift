@@ -67,6 +67,9 @@ public final class VoxSAMServer: @unchecked Sendable {
     private let counter = NSLock()
     private var requests = 0
     private var uploading = 0
+    /// Series being fetched from the PACS, by image ID: a second request for one waits for the same fetch.
+    private var fetches: [String: Task<Void, any Error>] = [:]
+    static let maxConcurrentFetches = 2
     /// Keys the hash that names images in logs (per run: a name cannot be looked up from its hash).
     private let logKey = UUID().uuidString
     private let lockFD: Int32
@@ -308,23 +311,53 @@ public final class VoxSAMServer: @unchecked Sendable {
     }
 
     /// An image the datastore lacks: with `--pacs` and a SeriesInstanceUID as its ID, the series is
-    /// fetched from the PACS (off the request threads, counted as an upload) and stored under the ID.
+    /// fetched from the PACS (at most two at once, off the request threads; requests for a series
+    /// being fetched wait for that fetch) and stored under the ID unless an upload came first.
     func fetchFromPACS(_ id: String) async throws {
         guard let pacs = settings.pacs, Datastore.isUID(id) else {
             throw APIError.notFound("no image `\(id)` in the datastore: upload it first (PUT /datastore/?image=…)"
                                     + (settings.pacs == nil ? "" : ", or name a series of the PACS by its SeriesInstanceUID"))
         }
-        let datastore = datastore
-        _ = try await offload { () throws -> String in
-            let fetched: (folder: String, remove: @Sendable () -> Void)
-            do { fetched = try pacs.fetch(id) } catch let e as VoxSAMError {
-                // The peer's answer, without local paths: 404 when it has no such series, else 502.
-                throw APIError(e.message.contains("has no series") || e.message.contains("HTTP 404") ? 404 : 502, "the PACS: \(e.message)")
+        let task = try counter.withLock { () throws -> Task<Void, any Error> in
+            if let t = fetches[id] { return t }
+            guard fetches.count < Self.maxConcurrentFetches else {
+                throw APIError(503, "the server is fetching \(Self.maxConcurrentFetches) series from the PACS; try again", retryAfter: 10)
             }
-            defer { fetched.remove() }
-            return try datastore.storeFolder(fetched.folder, id: id)
+            let datastore = datastore, log = settings.log
+            let t = Task { [self] in
+                defer { counter.withLock { fetches[id] = nil } }
+                _ = try await offload { () throws -> String in
+                    let fetched: (folder: String, remove: @Sendable () -> Void)
+                    do { fetched = try pacs.fetch(id) } catch let e as VoxSAMError {
+                        // What the client and the log get: the kind of failure, never the peer's text
+                        // (it may carry study or patient identifiers).
+                        log("voxsam serve: a fetch from \(pacs.name) failed: \(e.isSeriesNotFound ? "no such series" : e.code == .writeFailed ? "cannot store" : "the PACS failed") (\(Self.withoutUIDs(e.message)))")
+                        if e.isSeriesNotFound { throw APIError(404, "the PACS has no such series") }
+                        if e.code == .writeFailed { throw APIError(507, "the server cannot store the series from the PACS") }
+                        throw APIError(502, "the PACS could not give the series (see the server's log)")
+                    }
+                    defer { fetched.remove() }
+                    return try datastore.storeFolder(fetched.folder, id: id)
+                }
+                log("voxsam serve: fetched a series from \(pacs.name)")
+            }
+            fetches[id] = t
+            return t
         }
-        settings.log("voxsam serve: fetched a series from \(pacs.name)")
+        try await task.value
+    }
+
+    /// A message with DICOM UIDs (and other long digit-and-dot runs) replaced, for the log.
+    static func withoutUIDs(_ text: String) -> String {
+        text.replacingOccurrences(of: #"[0-9]+(\.[0-9]+){2,}"#, with: "<uid>", options: .regularExpression)
+    }
+
+    /// `params` of an infer form; a file in it is refused (images are sent first, then named).
+    static func inferParams(_ parts: [MultipartPart]) throws -> InferParams {
+        if parts.contains(where: { $0.name == "file" && $0.filename != nil }) {
+            throw APIError.badRequest("send the image first (PUT /datastore/ or PUT /session/), then infer by its ID")
+        }
+        return try InferParams(json: parts.first(where: { $0.name == "params" })?.text)
     }
 
     func listDatastore() -> Response {
@@ -403,20 +436,22 @@ public final class VoxSAMServer: @unchecked Sendable {
         let output = q["output"] ?? ""
         guard ["", "image", "json", "all"].contains(output) else { throw APIError.badRequest("`output` must be image, json or all") }
         let session: Session
+        var parts: [MultipartPart]?, params: InferParams?
         if let sid = q["session_id"], !sid.isEmpty {
             let sid = try Datastore.checkID(sid, what: "session_id")
             guard let s = sessions.get("session:" + sid) else { throw APIError.notFound("no session `\(sid)` (expired or never made): upload the image again") }
             session = s
         } else {
             let id = try Datastore.checkID(q["image"])
+            // The request is read and checked before a series is fetched for it.
+            let form = try await form(req)
+            parts = form
+            params = try Self.inferParams(form)
             if datastore.imagePath(id) == nil { try await fetchFromPACS(id) }
             session = sessions.session("image:" + id) { Session(key: "image:" + id, source: .datastore(id)) }
         }
-        let parts = try await form(req)
-        if parts.contains(where: { $0.name == "file" && $0.filename != nil }) {
-            throw APIError.badRequest("send the image first (PUT /datastore/ or PUT /session/), then infer by its ID")
-        }
-        let params = try InferParams(json: parts.first(where: { $0.name == "params" })?.text)
+        if parts == nil { params = try Self.inferParams(try await form(req)) }
+        guard let params else { throw APIError(500, "no params") }
         let (service, sessions, datastore, uploads) = (service, sessions, datastore, uploads)
         let reply = try await worker.run { () throws -> InferReply in
             guard sessions.isCurrent(session) else {

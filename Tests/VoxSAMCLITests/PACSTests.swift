@@ -170,6 +170,20 @@ final class PACSTests: XCTestCase {
         """, arguments: ["http://127.0.0.1:\(orthanc.httpPort)", uids[0], path("fetched-seg.dcm")])
         XCTAssertTrue(check.contains("SEG_SERIES 1 True"), check)
         XCTAssertTrue(check.contains("FETCHED 1"), check)
+        // The RTSTRUCT by export --push (its reference fetched by WADO-RS), into the same study, referencing the series.
+        let rt = try voxsam(["export", path("web.nrrd"), "--reference", address, "--to", "rtstruct", "--names", "1=x", "-o", path("rt.dcm"),
+                             "--push", orthanc.root], tmp: tmp)
+        XCTAssertEqual(rt.status, 0, rt.stderr)
+        let rtCheck = try TestProcess.python("""
+        import sys, requests
+        base, study, series = sys.argv[1:4]
+        found = requests.get(base + "/dicom-web/series", params={"Modality": "RTSTRUCT"}).json()
+        assert len(found) == 1 and found[0]["0020000D"]["Value"][0] == study, found
+        meta = requests.get(f"{base}/dicom-web/studies/{study}/series/{found[0]['0020000E']['Value'][0]}/metadata").json()[0]
+        ref = meta["30060010"]["Value"][0]["30060012"]["Value"][0]["30060014"]["Value"][0]["0020000E"]["Value"][0]
+        print("RTSTRUCT", ref == series)
+        """, arguments: ["http://127.0.0.1:\(orthanc.httpPort)", uids[0], uids[1]])
+        XCTAssertTrue(rtCheck.contains("RTSTRUCT True"), rtCheck)
         let script = TestData.repoRoot.appendingPathComponent("Tests/Interop/check_dicom_export.py").path
         let highdicom = try TestProcess.run("python3", [script, "seg", path("fetched-seg.dcm"), series, path("web.nrrd"), "1=x"])
         XCTAssertEqual(highdicom.status, 0, "highdicom reads the SEG fetched by WADO-RS with masks equal to the label map:\n\(highdicom.stdout)\(highdicom.stderr)")
@@ -278,6 +292,10 @@ final class PACSTests: XCTestCase {
             XCTAssertEqual(r.status, 2, "\(bad): \(r.stderr)")
             XCTAssertTrue(r.stderr.contains("dimse://AET@HOST:PORT") || r.stderr.contains("AE title"), r.stderr)
         }
+        // A file-size limit while the series arrives: a write error (exit 3), the private folder gone.
+        let limited = try TestProcess.run("/usr/bin/prlimit", ["--fsize=200000", Self.exe, "info", address], environment: ["TMPDIR": tmp.path])
+        XCTAssertEqual(limited.status, 3, limited.stderr)
+        XCTAssertTrue(limited.stderr.contains("cannot be written to the temporary folder"), limited.stderr)
         let env = try TestProcess.run(Self.exe, ["info", address], environment: ["TMPDIR": tmp.path, "VOXSAM_AET": "STRANGER"])
         XCTAssertEqual(env.status, 6, "VOXSAM_AET is our AE title: \(env.stderr)")
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: tmp.path), [], "the fetched series are removed")
@@ -351,10 +369,17 @@ final class PACSTests: XCTestCase {
         r = requests.post(f"{url}/infer/voxsam", params={"image": "1.2.3.4", "output": "image"}, headers=auth,
                           files={"params": (None, json.dumps(params))})
         print("UNKNOWN", r.status_code, r.text)
+        for name, clicks in (("ONE", [[250, 250, 1]]), ("NARROW", [[250, 250, 0], [251, 252, 2]])):
+            p = {"foreground": clicks, "background": []}
+            r = requests.post(f"{url}/infer/voxsam", params={"image": uid, "output": "image"}, headers=auth,
+                              files={"params": (None, json.dumps(p))})
+            print(name, r.status_code, r.text)
         """, arguments: [server.url, ServeTests.token, seriesUID, path("ohif.nrrd")])
         XCTAssertTrue(reply.contains("FIRST 200"), reply + server.stderr)
         XCTAssertTrue(reply.contains("SECOND 200 0"), "the fetched image stays, with its embeddings: \(reply)")
-        XCTAssertTrue(reply.contains("UNKNOWN 404") && reply.contains("has no series"), reply)
+        XCTAssertTrue(reply.contains("UNKNOWN 404") && reply.contains("the PACS has no such series"), reply)
+        XCTAssertTrue(reply.contains("ONE 400") && reply.contains("at least two foreground clicks"), reply)
+        XCTAssertTrue(reply.contains("NARROW 400") && reply.contains("span less than 5 voxels"), reply)
         let local = try voxsam(["segment", series, "--box", "200,200,0,300,300,2", "-o", path("local.nrrd"), "--quiet"], tmp: root)
         XCTAssertEqual(local.status, 0, local.stderr)
         let a = try VolumeReader.read(path: path("local.nrrd")), b = try VolumeReader.read(path: path("ohif.nrrd"))

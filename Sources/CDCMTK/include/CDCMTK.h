@@ -45,7 +45,9 @@ typedef enum vxd_status {
     VXD_INTERNAL = 7,
     /** A network peer could not be reached, refused or aborted the association, or answered
      *  with a failure (CDCMTKNetwork.h). */
-    VXD_NETWORK = 8
+    VXD_NETWORK = 8,
+    /** A file the bridge writes cannot be written (disk full, file-size limit, permissions). */
+    VXD_WRITE_FAILED = 9
 } vxd_status;
 
 enum { VXD_MESSAGE_CAPACITY = 1536 };

@@ -42,7 +42,7 @@ typedef struct vxd_network_outcome {
  * more than max_files instances or max_bytes bytes stop the retrieval with an error. The peer must
  * know our AE title for C-FIND/C-GET. out_count receives the number of files written.
  * VXD_NETWORK for every failure that involves the peer (unreachable, rejected, aborted, a failure
- * status, no such series); VXD_INTERNAL when the folder cannot be written.
+ * status, no such series); VXD_WRITE_FAILED when the folder cannot be written.
  */
 vxd_status vxd_dimse_get_series(const vxd_peer *peer, const char *series_uid, const char *folder,
                                 int32_t max_files, uint64_t max_bytes, int32_t *out_count,

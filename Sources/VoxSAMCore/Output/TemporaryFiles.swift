@@ -26,10 +26,13 @@ public enum TemporaryFiles {
         try lock.withLock(body)
     }
 
-    /// Installs the SIGINT/SIGTERM cleanup (idempotent). Call once at start-up.
+    /// Installs the SIGINT/SIGTERM cleanup, and ignores SIGXFSZ (idempotent). Call once at start-up.
     public static func installSignalCleanup() {
         lock.withLock {
             guard sources.isEmpty else { return }
+            // A file-size limit (ulimit -f) makes a write fail with EFBIG, reported as a write error
+            // (exit 3), instead of killing the process with SIGXFSZ half-way through a file.
+            signal(SIGXFSZ, SIG_IGN)
             for sig in [SIGINT, SIGTERM] {
                 signal(sig, SIG_IGN)
                 let s = DispatchSource.makeSignalSource(signal: sig, queue: DispatchQueue.global(qos: .userInitiated))

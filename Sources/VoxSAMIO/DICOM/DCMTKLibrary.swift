@@ -49,6 +49,7 @@ package enum DCMTKLibrary {
         case VXD_UNSUPPORTED, VXD_NO_PIXELS: code = .unsupportedData
         case VXD_INVALID_ARGUMENT: code = .invalidArgument
         case VXD_NETWORK: code = .network
+        case VXD_WRITE_FAILED: code = .writeFailed
         default: code = .internal
         }
         return VoxSAMError(code, message, path: path)

@@ -163,6 +163,19 @@ bool associate(DcmSCU &scu, const vxd_peer *peer, std::string &message, vxd_netw
     return false;
 }
 
+/// Opens the association and finds the accepted presentation context of `abstractSyntax`; 0 (the
+/// association released, `message` filled) when either fails.
+T_ASC_PresentationContextID openService(DcmSCU &scu, const vxd_peer *peer, const char *abstractSyntax, const char *service,
+                                        std::string &message, vxd_network_outcome *outcome) {
+    if (!associate(scu, peer, message, outcome)) return 0;
+    T_ASC_PresentationContextID pc = scu.findPresentationContextID(abstractSyntax, "");
+    if (pc == 0) {
+        scu.releaseAssociation();
+        message = std::string("the peer does not offer ") + service;
+    }
+    return pc;
+}
+
 /// Keys of a Study Root query at SERIES level.
 void seriesKeys(DcmDataset &keys, const char *seriesUID, const std::string &studyUID) {
     keys.putAndInsertOFStringArray(DCM_QueryRetrieveLevel, "SERIES");
@@ -285,12 +298,9 @@ vxd_status vxd_dimse_get_series(const vxd_peer *peer, const char *series_uid, co
             configure(find, peer);
             find.addPresentationContext(UID_FINDStudyRootQueryRetrieveInformationModel, uncompressed());
             std::string message;
-            if (!associate(find, peer, message, outcome)) return failNet(message);
-            T_ASC_PresentationContextID pc = find.findPresentationContextID(UID_FINDStudyRootQueryRetrieveInformationModel, "");
-            if (pc == 0) {
-                find.releaseAssociation();
-                return failNet("the peer does not offer C-FIND (Study Root)");
-            }
+            T_ASC_PresentationContextID pc =
+                openService(find, peer, UID_FINDStudyRootQueryRetrieveInformationModel, "C-FIND (Study Root)", message, outcome);
+            if (pc == 0) return failNet(message);
             DcmDataset keys;
             seriesKeys(keys, series_uid, "");
             OFList<QRResponse *> responses;
@@ -343,12 +353,9 @@ vxd_status vxd_dimse_get_series(const vxd_peer *peer, const char *series_uid, co
             get.addPresentationContext(dcmLongSCUStorageSOPClassUIDs[j], syntaxes, ASC_SC_ROLE_SCP);
         }
         std::string message;
-        if (!associate(get, peer, message, outcome)) return failNet(message);
-        T_ASC_PresentationContextID pc = get.findPresentationContextID(UID_GETStudyRootQueryRetrieveInformationModel, "");
-        if (pc == 0) {
-            get.releaseAssociation();
-            return failNet("the peer does not offer C-GET (Study Root)");
-        }
+        T_ASC_PresentationContextID pc =
+            openService(get, peer, UID_GETStudyRootQueryRetrieveInformationModel, "C-GET (Study Root)", message, outcome);
+        if (pc == 0) return failNet(message);
         DcmDataset keys;
         seriesKeys(keys, series_uid, studyUID);
         OFList<RetrieveResponse *> responses;

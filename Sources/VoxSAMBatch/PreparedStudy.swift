@@ -30,8 +30,6 @@ public struct PreparedStudy: Sendable {
 
     /// `e` with the private folder replaced by the study's address.
     public func naming(_ e: VoxSAMError) -> VoxSAMError {
-        guard let f = fetchedFolder else { return e }
-        let a = study.path
-        return VoxSAMError(e.code, e.message.replacingOccurrences(of: f, with: a), path: e.path.map { $0.replacingOccurrences(of: f, with: a) }, cause: e.cause)
+        fetchedFolder.map { e.renaming($0, to: study.path) } ?? e
     }
 }

@@ -50,7 +50,6 @@ struct StudyPreparer: Sendable {
     private func fill(_ prepared: inout PreparedStudy) {
         var study = prepared.study
         let prompts = prepared.prompts
-        var fetchedFolder: String?
         do {
             if study.isRemote {
                 // A listed series: fetched now, into a private folder removed once the study is recorded.
@@ -63,7 +62,6 @@ struct StudyPreparer: Sendable {
                 let fetched = try fetch(study.path)
                 prepared.release = fetched.remove
                 prepared.fetchedFolder = fetched.folder
-                fetchedFolder = fetched.folder
                 study = Study(name: study.name, path: fetched.folder, isFolder: true)
                 prepared.inputs = try study.files().map { try StudyPreparer.hash($0, as: "") }.sorted { $0.sha256 < $1.sha256 }
                     .enumerated().map { n, h in ManifestRecord.FileHash(path: "\(prepared.study.path)#\(n + 1)", sha256: h.sha256, bytes: h.bytes) }
@@ -97,7 +95,7 @@ struct StudyPreparer: Sendable {
                 return
             }
             let imagePath = try study.imagePath(prompted: prompts.image)
-            prepared.image = fetchedFolder == nil ? relative(imagePath) : prepared.study.path
+            prepared.image = prepared.fetchedFolder == nil ? relative(imagePath) : prepared.study.path
             var options = config.readOptions
             options.series = prompts.series
             let input = JobInput(path: imagePath, readOptions: options, objects: prompts.objects, origin: prompts.origin,

@@ -124,11 +124,7 @@ struct BatchCommand: ParsableCommand {
         // A study list (a file rather than a folder): series on a PACS, fetched when their turn comes.
         var isFolder: ObjCBool = false
         let isList = FileManager.default.fileExists(atPath: studies, isDirectory: &isFolder) && !isFolder.boolValue
-        let studyList = try isList ? Study.list(fromFile: studies) { address in
-            guard try PACSAddress(address).namesSeries else {
-                throw VoxSAMError(.invalidArgument, "`\(address)` names no series: give dicomweb://HOST:PORT/PATH/studies/S/series/U or dimse://AET@HOST:PORT/SERIES_UID")
-            }
-        } : nil
+        let studyList = try isList ? Study.list(fromFile: studies) { _ = try PACSAddress($0).requiringSeries() } : nil
         // The credentials and AE title are checked now, before any work.
         let client: PACSClient? = try destination != nil || isList ? pacs.client() : nil
         let (model, modelPath) = try modelOptions.load(precision: settings.segmentation.precision)

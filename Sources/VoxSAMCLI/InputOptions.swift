@@ -90,10 +90,6 @@ struct LocalInput {
     /// Runs `body`; its errors name the PACS address instead of the private folder.
     func naming<T>(_ body: () throws -> T) throws -> T {
         guard let f = fetched else { return try body() }
-        do { return try body() } catch let e as VoxSAMError {
-            let name = f.address.description
-            throw VoxSAMError(e.code, e.message.replacingOccurrences(of: f.folder, with: name),
-                              path: e.path.map { $0.replacingOccurrences(of: f.folder, with: name) }, cause: e.cause)
-        }
+        do { return try body() } catch let e as VoxSAMError { throw e.renaming(f.folder, to: f.address.description) }
     }
 }

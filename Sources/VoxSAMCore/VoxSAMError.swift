@@ -51,6 +51,15 @@ public struct VoxSAMError: Error, CustomStringConvertible, Sendable {
     }
 }
 
+extension VoxSAMError {
+    /// The error with `folder` (e.g. the private folder a PACS series was fetched into) replaced by
+    /// `name` (its address) in the message and the path.
+    public func renaming(_ folder: String, to name: String) -> VoxSAMError {
+        VoxSAMError(code, message.replacingOccurrences(of: folder, with: name),
+                    path: path.map { $0.replacingOccurrences(of: folder, with: name) }, cause: cause)
+    }
+}
+
 /// The cause of a `.network` error whose peer (a PACS) does not have the series asked for, as
 /// opposed to one that cannot be reached or fails: `voxsam serve` answers 404 for it, 502 otherwise.
 public struct SeriesNotFound: Error, CustomStringConvertible {

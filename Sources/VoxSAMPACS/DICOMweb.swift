@@ -55,7 +55,7 @@ public struct DICOMwebLocation: Sendable, Equatable, CustomStringConvertible {
         if encoded.contains(where: { ["studies", "series", "instances"].contains($0.removingPercentEncoding ?? $0) }) {
             throw fail("give the server's DICOMweb root, or one series as …/studies/STUDY_UID/series/SERIES_UID")
         }
-        for uid in [study, series].compactMap({ $0 }) where !Self.isUID(uid) {
+        for uid in [study, series].compactMap({ $0 }) where !DICOMUID.isValid(uid) {
             throw fail("`\(uid)` is not a DICOM UID (digits and dots, at most 64 characters)")
         }
         c.percentEncodedPath = encoded.isEmpty ? "" : "/" + encoded.joined(separator: "/")
@@ -69,10 +69,6 @@ public struct DICOMwebLocation: Sendable, Equatable, CustomStringConvertible {
     public var isLoopback: Bool {
         let h = (root.host ?? "").trimmingCharacters(in: CharacterSet(charactersIn: "[]")).lowercased()
         return h == "localhost" || h == "::1" || h.hasPrefix("127.")
-    }
-
-    static func isUID(_ s: String) -> Bool {
-        (1...64).contains(s.count) && s.allSatisfy { $0.isASCII && ($0.isNumber || $0 == ".") } && !s.hasPrefix(".") && !s.hasSuffix(".")
     }
 
     /// The series' WADO-RS address.
@@ -188,7 +184,7 @@ public struct DICOMwebClient: Sendable {
     /// The study of a series, by QIDO-RS (`GET {root}/series?SeriesInstanceUID=…`): the address of
     /// the series on the server at `root`.
     public func locateSeries(_ seriesUID: String, at root: DICOMwebLocation) throws -> DICOMwebLocation {
-        guard DICOMwebLocation.isUID(seriesUID) else { throw VoxSAMError(.invalidArgument, "`\(seriesUID)` is not a DICOM UID") }
+        guard DICOMUID.isValid(seriesUID) else { throw VoxSAMError(.invalidArgument, "`\(seriesUID)` is not a DICOM UID") }
         var c = URLComponents(url: root.root.appendingPathComponent("series"), resolvingAgainstBaseURL: false)!
         c.queryItems = [URLQueryItem(name: "SeriesInstanceUID", value: seriesUID), URLQueryItem(name: "includefield", value: "0020000D,0020000E")]
         var request = URLRequest(url: c.url!)
@@ -202,7 +198,7 @@ public struct DICOMwebClient: Sendable {
         // Only rows of the series asked for (a server that ignores the key lists every series).
         let studies = Set(found.filter { value($0, "0020000E") == seriesUID }.compactMap { value($0, "0020000D") })
         guard let study = studies.first else { throw VoxSAMError(.network, "\(root.root.absoluteString) has no series \(seriesUID)", cause: SeriesNotFound()) }
-        guard studies.count == 1, DICOMwebLocation.isUID(study) else {
+        guard studies.count == 1, DICOMUID.isValid(study) else {
             throw VoxSAMError(.network, "\(root.root.absoluteString): series \(seriesUID) is listed in more than one study, or with an invalid study UID")
         }
         var l = root

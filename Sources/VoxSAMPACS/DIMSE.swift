@@ -35,7 +35,7 @@ public struct DIMSELocation: Sendable, Equatable, CustomStringConvertible {
             hostPort = rest[..<slash]
             let path = rest[rest.index(after: slash)...]
             if !path.isEmpty {
-                guard DICOMwebLocation.isUID(String(path)) else { throw fail("`\(path)` is not a series UID (digits and dots, at most 64 characters)") }
+                guard DICOMUID.isValid(String(path)) else { throw fail("`\(path)` is not a series UID (digits and dots, at most 64 characters)") }
                 series = String(path)
             }
         }

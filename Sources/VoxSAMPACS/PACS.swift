@@ -33,6 +33,14 @@ public enum PACSAddress: Sendable, Equatable, CustomStringConvertible {
         return a
     }
 
+    /// The address itself, if it names a series (an input); else an error saying how to name one.
+    public func requiringSeries() throws -> PACSAddress {
+        guard namesSeries else {
+            throw VoxSAMError(.invalidArgument, "`\(description)` names no series: give dicomweb://HOST:PORT/PATH/studies/STUDY_UID/series/SERIES_UID or dimse://AET@HOST:PORT/SERIES_UID")
+        }
+        return self
+    }
+
     public var namesSeries: Bool {
         switch self {
         case .dicomweb(let l): l.study != nil
@@ -88,7 +96,7 @@ public struct PACSClient: Sendable {
         switch address {
         case .dicomweb(let l): return .dicomweb(try dicomweb.locateSeries(uid, at: l))
         case .dimse(var l):
-            guard DICOMwebLocation.isUID(uid) else { throw VoxSAMError(.invalidArgument, "`\(uid)` is not a DICOM UID") }
+            guard DICOMUID.isValid(uid) else { throw VoxSAMError(.invalidArgument, "`\(uid)` is not a DICOM UID") }
             l.series = uid
             return .dimse(l)
         }
@@ -116,11 +124,7 @@ public final class FetchedSeries: @unchecked Sendable {
     }
 
     public init(_ address: PACSAddress, client: PACSClient) throws {
-        self.address = address
-        guard address.namesSeries else {
-            let text = address.description
-            throw VoxSAMError(.invalidArgument, "`\(text)` names no series: give dicomweb://HOST:PORT/PATH/studies/STUDY_UID/series/SERIES_UID or dimse://AET@HOST:PORT/SERIES_UID")
-        }
+        self.address = try address.requiringSeries()
         let tmp = FileManager.default.temporaryDirectory.path
         Self.removeStale(in: tmp)
         let base = "\(tmp)/voxsam-series-\(getpid())-XXXXXX"

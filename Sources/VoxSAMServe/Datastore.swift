@@ -85,10 +85,10 @@ public final class Datastore: @unchecked Sendable {
     private func imageFolder(_ id: String) -> String { "\(directory)/images/\(Self.hash(id))" }
 
     /// The stored image of `id` (the path to read), or nil.
-    public func imagePath(_ id: String) -> String? { imagePathLocked(imageFolder(id)) }
+    public func imagePath(_ id: String) -> String? { imageFile(in: imageFolder(id)) }
 
-    /// The image file in an image folder, or nil (no lock needed: folders are replaced by rename).
-    private func imagePathLocked(_ folder: String) -> String? {
+    /// The image file of an image folder, or nil.
+    private func imageFile(in folder: String) -> String? {
         for e in Self.imageEndings {
             let p = "\(folder)/image" + (e == ".zip" ? ".dicom" : e)
             if FileManager.default.fileExists(atPath: p) { return p }
@@ -147,8 +147,7 @@ public final class Datastore: @unchecked Sendable {
     /// Whether an image ID is a DICOM UID (a SeriesInstanceUID, as OHIF names images): digits in at
     /// least two dotted parts, so that a volume named "3" is not taken for one.
     public static func isUID(_ id: String) -> Bool {
-        (3...64).contains(id.count) && id.allSatisfy { $0.isASCII && ($0.isNumber || $0 == ".") } && !id.hasPrefix(".") && !id.hasSuffix(".")
-            && !id.contains("..") && id.contains(".")
+        DICOMUID.isValid(id) && id.contains(".") && !id.contains("..")
     }
 
     /// Removes the image of `id` (a session's upload).
@@ -198,10 +197,7 @@ public final class Datastore: @unchecked Sendable {
         try AtomicWrite.write(Data(id.utf8), to: "\(staged)/id")
         let file = try fill(staged)
         lock.lock(); defer { lock.unlock() }
-        if onlyIfAbsent, let d = FileManager.default.contents(atPath: "\(folder)/id"), String(decoding: d, as: UTF8.self) == id,
-           let existing = imagePathLocked(folder) {
-            return existing
-        }
+        if onlyIfAbsent, let existing = imageFile(in: folder) { return existing }
         let aside = "\(parent)/.replaced-\(UUID().uuidString)"
         let hadOld = rename(folder, aside) == 0
         guard rename(staged, folder) == 0 else {

@@ -436,7 +436,7 @@ public final class VoxSAMServer: @unchecked Sendable {
         let output = q["output"] ?? ""
         guard ["", "image", "json", "all"].contains(output) else { throw APIError.badRequest("`output` must be image, json or all") }
         let session: Session
-        var parts: [MultipartPart]?, params: InferParams?
+        var checked: InferParams?
         if let sid = q["session_id"], !sid.isEmpty {
             let sid = try Datastore.checkID(sid, what: "session_id")
             guard let s = sessions.get("session:" + sid) else { throw APIError.notFound("no session `\(sid)` (expired or never made): upload the image again") }
@@ -444,14 +444,12 @@ public final class VoxSAMServer: @unchecked Sendable {
         } else {
             let id = try Datastore.checkID(q["image"])
             // The request is read and checked before a series is fetched for it.
-            let form = try await form(req)
-            parts = form
-            params = try Self.inferParams(form)
+            checked = try Self.inferParams(try await form(req))
             if datastore.imagePath(id) == nil { try await fetchFromPACS(id) }
             session = sessions.session("image:" + id) { Session(key: "image:" + id, source: .datastore(id)) }
         }
-        if parts == nil { params = try Self.inferParams(try await form(req)) }
-        guard let params else { throw APIError(500, "no params") }
+        let params: InferParams
+        if let checked { params = checked } else { params = try Self.inferParams(try await form(req)) }
         let (service, sessions, datastore, uploads) = (service, sessions, datastore, uploads)
         let reply = try await worker.run { () throws -> InferReply in
             guard sessions.isCurrent(session) else {
